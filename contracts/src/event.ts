@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { DeviceId, EventId, UserId } from './ids.js';
+import { METRIC_IDS, METRICS, type MetricSpec } from './metrics.js';
+
+export const Instant = z.object({ at: z.iso.datetime({ offset: true }) }).strict();
+export const Interval = z
+  .object({ start: z.iso.datetime({ offset: true }), end: z.iso.datetime({ offset: true }) })
+  .strict()
+  .refine((t) => Date.parse(t.start) <= Date.parse(t.end), { error: 'interval end is before its start' });
+export const EventTime = z.union([Instant, Interval]);
+export type EventTime = z.infer<typeof EventTime>;
+
+export const Quantity = z.object({ value: z.number().finite(), unit: z.string().min(1) }).strict();
+export type Quantity = z.infer<typeof Quantity>;
+
+export const Series = z.object({ unit: z.string().min(1), values: z.array(z.number().finite()).max(4096) }).strict();
+
+/**
+ * The canonical event: one shape for everything a device can say. `values` holds the
+ * metric's components by name (e.g. `bpm`, or `systolic`/`diastolic`), each with its
+ * UCUM unit; `series` carries sample arrays such as RR intervals.
+ */
+export const CanonicalEventBase = z
+  .object({
+    id: EventId,
+    userId: UserId,
+    deviceId: DeviceId,
+    metric: z.enum(METRIC_IDS),
+    time: EventTime,
+    values: z.record(z.string(), Quantity),
+    series: z.record(z.string(), Series).optional(),
+    source: z.object({ adapter: z.string().min(1), receivedAt: z.iso.datetime({ offset: true }) }).strict(),
+  })
+  .strict();
+
+export const CanonicalEvent = CanonicalEventBase.superRefine((event, ctx) => {
+  for (const problem of checkAgainstCatalog(event, METRICS[event.metric])) {
+    ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, params: { reason: problem.reason } });
+  }
+});
+export type CanonicalEvent = z.infer<typeof CanonicalEventBase>;
+
+export interface CatalogProblem {
+  reason: 'PH_EVENT_UNKNOWN_COMPONENT' | 'PH_EVENT_MISSING_COMPONENT' | 'PH_EVENT_WRONG_UNIT' | 'PH_EVENT_OUT_OF_RANGE' | 'PH_EVENT_WRONG_TIME_KIND';
+  message: string;
+  path: (string | number)[];
+}
+
+/** Checks an event against its metric's spec: components, units, physiological ranges, time kind. */
+export function checkAgainstCatalog(event: z.infer<typeof CanonicalEventBase>, spec: MetricSpec): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const isInterval = 'start' in event.time;
+  if (spec.time === 'instant' && isInterval) {
+    problems.push({ reason: 'PH_EVENT_WRONG_TIME_KIND', message: `${spec.id} is an instant reading: use time.at`, path: ['time'] });
+  }
+  if (spec.time === 'interval' && !isInterval) {
+    problems.push({ reason: 'PH_EVENT_WRONG_TIME_KIND', message: `${spec.id} covers an interval: use time.start and time.end`, path: ['time'] });
+  }
+  for (const [name, comp] of Object.entries(spec.components)) {
+    if (comp.required && !(name in event.values)) {
+      problems.push({ reason: 'PH_EVENT_MISSING_COMPONENT', message: `${spec.id} needs a value for "${name}"`, path: ['values', name] });
+    }
+  }
+  for (const [name, q] of Object.entries(event.values)) {
+    const comp = spec.components[name];
+    if (!comp) {
+      problems.push({ reason: 'PH_EVENT_UNKNOWN_COMPONENT', message: `${spec.id} has no component "${name}" (known: ${Object.keys(spec.components).join(', ')})`, path: ['values', name] });
+      continue;
+    }
+    if (q.unit !== comp.unit) {
+      problems.push({ reason: 'PH_EVENT_WRONG_UNIT', message: `${spec.id}.${name} must be in ${comp.unit}, got ${q.unit}`, path: ['values', name, 'unit'] });
+    } else if (q.value < comp.min || q.value > comp.max) {
+      problems.push({ reason: 'PH_EVENT_OUT_OF_RANGE', message: `${spec.id}.${name} = ${q.value} ${q.unit} is outside ${comp.min}..${comp.max}`, path: ['values', name, 'value'] });
+    }
+  }
+  for (const [name, s] of Object.entries(event.series ?? {})) {
+    const spec2 = spec.series?.[name];
+    if (!spec2) {
+      problems.push({ reason: 'PH_EVENT_UNKNOWN_COMPONENT', message: `${spec.id} has no series "${name}"`, path: ['series', name] });
+    } else if (s.unit !== spec2.unit) {
+      problems.push({ reason: 'PH_EVENT_WRONG_UNIT', message: `${spec.id} series ${name} must be in ${spec2.unit}`, path: ['series', name, 'unit'] });
+    } else if (s.values.some((v) => v < spec2.min || v > spec2.max)) {
+      problems.push({ reason: 'PH_EVENT_OUT_OF_RANGE', message: `${spec.id} series ${name} has values outside ${spec2.min}..${spec2.max}`, path: ['series', name] });
+    }
+  }
+  return problems;
+}
+
+/** The instant an event is filed under: `at`, or the interval's end. */
+export function eventInstant(time: EventTime): string {
+  return 'at' in time ? time.at : time.end;
+}
+
+/** The primary value of an event (the tile's number), or undefined. */
+export function primaryValue(event: CanonicalEvent): number | undefined {
+  return event.values[METRICS[event.metric].primary]?.value;
+}

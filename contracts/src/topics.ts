@@ -1,0 +1,38 @@
+import { isValidId } from './ids.js';
+
+/**
+ * Topic families. Devices publish to `users/<userId>/events`; ingest republishes each
+ * accepted canonical event on `live/users/<userId>`; gateways announce status on
+ * `gateways/<deviceId>/status`.
+ */
+export const TOPICS = {
+  eventsFilter: 'users/+/events',
+  liveFilter: 'live/users/+',
+} as const;
+
+export const eventsTopic = (userId: string): string => `users/${userId}/events`;
+export const liveTopic = (userId: string): string => `live/users/${userId}`;
+export const gatewayStatusTopic = (deviceId: string): string => `gateways/${deviceId}/status`;
+
+function idAt(parts: string[], index: number): string | null {
+  const id = parts[index];
+  return id !== undefined && isValidId(id) ? id : null;
+}
+
+/** `users/<id>/events` → id, else null. */
+export function parseEventsTopic(topic: string): string | null {
+  const p = topic.split('/');
+  return p.length === 3 && p[0] === 'users' && p[2] === 'events' ? idAt(p, 1) : null;
+}
+
+/** `live/users/<id>` → id, else null. */
+export function parseLiveTopic(topic: string): string | null {
+  const p = topic.split('/');
+  return p.length === 3 && p[0] === 'live' && p[1] === 'users' ? idAt(p, 2) : null;
+}
+
+/** `gateways/<id>/status` → id, else null. */
+export function parseGatewayStatusTopic(topic: string): string | null {
+  const p = topic.split('/');
+  return p.length === 3 && p[0] === 'gateways' && p[2] === 'status' ? idAt(p, 1) : null;
+}

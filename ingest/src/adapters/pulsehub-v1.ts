@@ -1,0 +1,50 @@
+import { METRICS, PulseHubError, PulseHubPayload, type CanonicalEvent, type MetricId, type PulseHubReading } from '@pulsehub/contracts';
+import { defineAdapter, type AdapterContext } from './types.js';
+import { stableEventId } from './event-id.js';
+
+function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent {
+  if (!(r.metric in METRICS)) {
+    throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `unknown metric "${r.metric}" (known: ${Object.keys(METRICS).join(', ')})`);
+  }
+  const metric = r.metric as MetricId;
+  const spec = METRICS[metric];
+  if (r.userId !== undefined && r.userId !== ctx.userId) {
+    throw new PulseHubError('PH_INGEST_USER_MISMATCH', `payload names user ${r.userId} but was published to ${ctx.userId}'s topic`);
+  }
+  if ((r.start === undefined) !== (r.end === undefined)) {
+    throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', 'give both start and end, or neither');
+  }
+  if (r.at !== undefined && r.start !== undefined) {
+    throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', 'give either at or start/end, not both');
+  }
+  const time = r.start !== undefined && r.end !== undefined ? { start: r.start, end: r.end } : { at: r.at ?? ctx.receivedAt };
+  const values: CanonicalEvent['values'] = {};
+  for (const [name, v] of Object.entries(r.values)) {
+    const unit = spec.components[name as keyof typeof spec.components]?.unit;
+    values[name] = typeof v === 'number' ? { value: v, unit: unit ?? '1' } : v;
+  }
+  const deviceId = r.deviceId ?? ctx.deviceId;
+  const timeKey = 'at' in time ? time.at : `${time.start}/${time.end}`;
+  const event: CanonicalEvent = {
+    id: r.id ?? stableEventId(deviceId, metric, timeKey),
+    userId: ctx.userId,
+    deviceId,
+    metric,
+    time,
+    values,
+    source: { adapter: 'pulsehub.v1', receivedAt: ctx.receivedAt },
+  };
+  if (r.rr !== undefined) event.series = { rr: { unit: 'ms', values: r.rr } };
+  return event;
+}
+
+/** PulseHub's own JSON format; documented in the README ("Payload format"). */
+export const pulsehubV1 = defineAdapter({
+  id: 'pulsehub.v1',
+  description: "PulseHub JSON: one reading, or { readings: [...] }, values in the metric's canonical units",
+  schema: PulseHubPayload,
+  normalize(input, ctx) {
+    const readings = 'readings' in input ? input.readings : [input];
+    return readings.map((r) => readingToEvent(r, ctx));
+  },
+});

@@ -1,0 +1,30 @@
+import { PulseHubError } from '@pulsehub/contracts';
+import type { Adapter } from './types.js';
+import { pulsehubV1 } from './pulsehub-v1.js';
+
+export const DEFAULT_ADAPTER = 'pulsehub.v1';
+
+export interface AdapterRegistry {
+  get(id: string): Adapter | undefined;
+  ids(): string[];
+  /** The adapter for a message: the one the payload names, else the device's registered one. */
+  resolve(named: string | undefined, registered: string | undefined): Adapter;
+}
+
+export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [pulsehubV1 as Adapter<never>]): AdapterRegistry {
+  const byId = new Map<string, Adapter>();
+  for (const a of adapters) {
+    if (byId.has(a.id)) throw new Error(`duplicate adapter id ${a.id}`);
+    byId.set(a.id, a as unknown as Adapter);
+  }
+  return {
+    get: (id) => byId.get(id),
+    ids: () => [...byId.keys()],
+    resolve(named, registered) {
+      const id = named ?? registered ?? DEFAULT_ADAPTER;
+      const adapter = byId.get(id);
+      if (!adapter) throw new PulseHubError('PH_INGEST_UNKNOWN_ADAPTER', `no adapter "${id}" (known: ${[...byId.keys()].join(', ')})`);
+      return adapter;
+    },
+  };
+}

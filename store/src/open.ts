@@ -1,0 +1,102 @@
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PulseHubError } from '@pulsehub/contracts';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export type StoreTarget =
+  | { kind: 'postgres'; url: string; maxConnections?: number }
+  | { kind: 'pglite'; dataDir: string };
+
+export interface OpenedDb {
+  readonly kind: StoreTarget['kind'];
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * PGlite has no lock of its own: two processes opening one directory corrupt it. A pid file
+ * beside the data refuses the second opener while the first is alive.
+ */
+function lockDataDir(dir: string): () => void {
+  const lockPath = join(dir, 'pulsehub.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lockPath, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new PulseHubError('PH_STORE_LOCKED', `${dir} is in use by PulseHub process ${pid}; stop it or choose another PULSEHUB_DATA_DIR`);
+      }
+      rmSync(lockPath, { force: true }); // stale lock from a crashed process
+    }
+  }
+  throw new PulseHubError('PH_STORE_LOCKED', `could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Opens the database and applies the migrations (the same ones on PGlite and Postgres). */
+export async function openDb(target: StoreTarget): Promise<OpenedDb> {
+  if (target.kind === 'postgres') {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+    const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {} });
+    const db = drizzle(client, { schema });
+    try {
+      await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    } catch (cause) {
+      await client.end({ timeout: 1 });
+      throw new PulseHubError('PH_STORE_UNAVAILABLE', `cannot migrate ${redactUrl(target.url)}: ${(cause as Error).message}`, { cause });
+    }
+    return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
+  }
+  mkdirSync(target.dataDir, { recursive: true });
+  const unlock = lockDataDir(target.dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    const client = await PGlite.create(join(target.dataDir, 'pglite'));
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    return {
+      kind: 'pglite',
+      db: db as unknown as Db,
+      close: async () => {
+        await client.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

@@ -1,0 +1,186 @@
+import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import type { CanonicalEvent, MetricId } from '@pulsehub/contracts';
+import { openDb, type Db, type StoreTarget } from './open.js';
+import { consents, deadLetters, devices, observations, tokens, users } from './schema.js';
+
+export interface DeadLetterInput {
+  topic: string;
+  deviceId: string | null;
+  userId: string | null;
+  reason: string;
+  detail: string;
+  payload: Buffer;
+  receivedAt?: Date;
+}
+
+export interface DeadLetter extends Required<DeadLetterInput> {
+  id: number;
+  replayedAt: Date | null;
+}
+
+export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null }
+export interface DeviceRow { id: string; userId: string | null; kind: string; model: string | null; adapter: string; revokedAt: Date | null; lastSeenAt: Date | null }
+
+export interface Store {
+  readonly kind: StoreTarget['kind'];
+  readonly db: Db;
+  /** Inserts events, ignoring ids already stored (idempotent). Returns how many were new. */
+  insertObservations(events: readonly CanonicalEvent[]): Promise<number>;
+  /** The newest event of each metric for a user. */
+  latestObservations(userId: string): Promise<CanonicalEvent[]>;
+  /** Sum of step counts whose reading ends at or after `since`. */
+  stepsSince(userId: string, since: Date): Promise<number>;
+  countObservations(filter?: { userId?: string; metric?: MetricId }): Promise<number>;
+  insertDeadLetters(rows: readonly DeadLetterInput[]): Promise<void>;
+  listDeadLetters(options?: { limit?: number; reason?: string }): Promise<DeadLetter[]>;
+  upsertUser(user: { id: string; name: string; birthYear?: number | null; maxHr?: number | null }): Promise<void>;
+  getUser(id: string): Promise<UserRow | undefined>;
+  listUsers(): Promise<UserRow[]>;
+  upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string }): Promise<void>;
+  getDevice(id: string): Promise<DeviceRow | undefined>;
+  recordToken(token: { jti: string; subject: string; kind: string; expiresAt?: Date | null }): Promise<void>;
+  revokeToken(jti: string): Promise<boolean>;
+  revokedTokenIds(): Promise<string[]>;
+  grantConsent(athleteId: string, viewerId: string): Promise<void>;
+  revokeConsent(athleteId: string, viewerId: string): Promise<boolean>;
+  /** Athletes that currently share with a viewer (coach or overlay subject). */
+  consentedAthletes(viewerId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function toEvent(row: typeof observations.$inferSelect): CanonicalEvent {
+  const start = row.timeStart.toISOString();
+  const end = row.timeEnd.toISOString();
+  const event: CanonicalEvent = {
+    id: row.id,
+    userId: row.userId,
+    deviceId: row.deviceId,
+    metric: row.metric as MetricId,
+    time: start === end ? { at: start } : { start, end },
+    values: row.values as CanonicalEvent['values'],
+    source: { adapter: row.adapter, receivedAt: row.receivedAt.toISOString() },
+  };
+  if (row.series) event.series = row.series as NonNullable<CanonicalEvent['series']>;
+  return event;
+}
+
+function toRow(e: CanonicalEvent): typeof observations.$inferInsert {
+  const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
+  return {
+    id: e.id,
+    userId: e.userId,
+    deviceId: e.deviceId,
+    metric: e.metric,
+    timeStart: new Date(start),
+    timeEnd: new Date(end),
+    values: e.values,
+    series: e.series ?? null,
+    adapter: e.source.adapter,
+    receivedAt: new Date(e.source.receivedAt),
+  };
+}
+
+export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Promise<void>): Store {
+  return {
+    kind,
+    db,
+    async insertObservations(events) {
+      if (events.length === 0) return 0;
+      const inserted = await db.insert(observations).values(events.map(toRow)).onConflictDoNothing({ target: observations.id }).returning({ id: observations.id });
+      return inserted.length;
+    },
+    async latestObservations(userId) {
+      const rows = await db
+        .selectDistinctOn([observations.metric])
+        .from(observations)
+        .where(eq(observations.userId, userId))
+        .orderBy(observations.metric, desc(observations.timeEnd), desc(observations.receivedAt));
+      return rows.map(toEvent);
+    },
+    async stepsSince(userId, since) {
+      const [row] = await db
+        .select({ total: sql<string | null>`sum((${observations.values}->'count'->>'value')::numeric)` })
+        .from(observations)
+        .where(and(eq(observations.userId, userId), eq(observations.metric, 'steps'), gte(observations.timeEnd, since)));
+      return Number(row?.total ?? 0);
+    },
+    async countObservations(filter = {}) {
+      const conds = [];
+      if (filter.userId) conds.push(eq(observations.userId, filter.userId));
+      if (filter.metric) conds.push(eq(observations.metric, filter.metric));
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(observations).where(conds.length ? and(...conds) : undefined);
+      return Number(row?.n ?? 0);
+    },
+    async insertDeadLetters(rows) {
+      if (rows.length === 0) return;
+      await db.insert(deadLetters).values(rows.map((r) => ({ ...r, receivedAt: r.receivedAt ?? new Date() })));
+    },
+    async listDeadLetters(options = {}) {
+      const rows = await db
+        .select()
+        .from(deadLetters)
+        .where(options.reason ? eq(deadLetters.reason, options.reason) : undefined)
+        .orderBy(desc(deadLetters.id))
+        .limit(options.limit ?? 100);
+      return rows;
+    },
+    async upsertUser(u) {
+      const values = { id: u.id, name: u.name, birthYear: u.birthYear ?? null, maxHr: u.maxHr ?? null };
+      await db.insert(users).values(values).onConflictDoUpdate({ target: users.id, set: { name: values.name, birthYear: values.birthYear, maxHr: values.maxHr } });
+    },
+    async getUser(id) {
+      const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).where(eq(users.id, id));
+      return row;
+    },
+    async listUsers() {
+      return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).orderBy(users.id);
+    },
+    async upsertDevice(d) {
+      const values = { id: d.id, userId: d.userId, kind: d.kind, model: d.model ?? null, adapter: d.adapter ?? 'pulsehub.v1' };
+      await db.insert(devices).values(values).onConflictDoUpdate({ target: devices.id, set: { userId: values.userId, kind: values.kind, model: values.model, adapter: values.adapter, revokedAt: null } });
+    },
+    async getDevice(id) {
+      const [row] = await db
+        .select({ id: devices.id, userId: devices.userId, kind: devices.kind, model: devices.model, adapter: devices.adapter, revokedAt: devices.revokedAt, lastSeenAt: devices.lastSeenAt })
+        .from(devices)
+        .where(eq(devices.id, id));
+      return row;
+    },
+    async recordToken(t) {
+      await db.insert(tokens).values({ jti: t.jti, subject: t.subject, kind: t.kind, expiresAt: t.expiresAt ?? null }).onConflictDoNothing();
+    },
+    async revokeToken(jti) {
+      const rows = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, jti), isNull(tokens.revokedAt))).returning({ jti: tokens.jti });
+      return rows.length > 0;
+    },
+    async revokedTokenIds() {
+      const rows = await db.select({ jti: tokens.jti }).from(tokens).where(sql`${tokens.revokedAt} is not null`);
+      return rows.map((r) => r.jti);
+    },
+    async grantConsent(athleteId, viewerId) {
+      await db
+        .insert(consents)
+        .values({ athleteId, viewerId })
+        .onConflictDoUpdate({ target: [consents.athleteId, consents.viewerId], set: { grantedAt: new Date(), revokedAt: null } });
+    },
+    async revokeConsent(athleteId, viewerId) {
+      const rows = await db
+        .update(consents)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(consents.athleteId, athleteId), eq(consents.viewerId, viewerId), isNull(consents.revokedAt)))
+        .returning({ a: consents.athleteId });
+      return rows.length > 0;
+    },
+    async consentedAthletes(viewerId) {
+      const rows = await db.select({ a: consents.athleteId }).from(consents).where(and(eq(consents.viewerId, viewerId), isNull(consents.revokedAt))).orderBy(consents.athleteId);
+      return rows.map((r) => r.a);
+    },
+    close,
+  };
+}
+
+export async function openStore(target: StoreTarget): Promise<Store> {
+  const opened = await openDb(target);
+  return createStore(opened.db, opened.kind, opened.close);
+}
+

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoreTarget } from './open.js';
+
+/** The Postgres every test run uses (this machine's, trust auth); override with PULSEHUB_TEST_DATABASE_URL. */
+export const TEST_ADMIN_URL = process.env.PULSEHUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase extends AsyncDisposable {
+  readonly target: StoreTarget;
+  readonly url?: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file: test files run in parallel against one
+ * Postgres server, so each gets a fresh database, dropped afterwards.
+ */
+export async function createTestDatabase(kind: 'postgres' | 'pglite' = 'postgres'): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-pglite-'));
+    const drop = async () => rmSync(dataDir, { recursive: true, force: true });
+    return { target: { kind: 'pglite', dataDir }, drop, [Symbol.asyncDispose]: drop };
+  }
+  const { default: postgres } = await import('postgres');
+  const name = `ph_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const u = new URL(TEST_ADMIN_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const drop = async () => {
+    const a = postgres(TEST_ADMIN_URL, { max: 1, onnotice: () => {} });
+    await a.unsafe(`drop database if exists ${name} with (force)`);
+    await a.end();
+  };
+  return { target: { kind: 'postgres', url }, url, drop, [Symbol.asyncDispose]: drop };
+}
