@@ -1,4 +1,4 @@
-import { METRICS, PulseHubError, PulseHubPayload, type CanonicalEvent, type MetricId, type PulseHubReading } from '@pulsehub/contracts';
+import { METRICS, PulseHubError, type EventTime, type MetricSpec, PulseHubPayload, type CanonicalEvent, type MetricId, type PulseHubReading } from '@pulsehub/contracts';
 import { defineAdapter, type AdapterContext } from './types.js';
 import { stableEventId } from './event-id.js';
 
@@ -7,7 +7,7 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
     throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `unknown metric "${r.metric}" (known: ${Object.keys(METRICS).join(', ')})`);
   }
   const metric = r.metric as MetricId;
-  const spec = METRICS[metric];
+  const spec: MetricSpec = METRICS[metric];
   if (r.userId !== undefined && r.userId !== ctx.userId) {
     throw new PulseHubError('PH_INGEST_USER_MISMATCH', `payload names user ${r.userId} but was published to ${ctx.userId}'s topic`);
   }
@@ -17,10 +17,10 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
   if (r.at !== undefined && r.start !== undefined) {
     throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', 'give either at or start/end, not both');
   }
-  const time = r.start !== undefined && r.end !== undefined ? { start: r.start, end: r.end } : { at: r.at ?? ctx.receivedAt };
+  const time: EventTime = r.start !== undefined && r.end !== undefined ? { start: r.start, end: r.end } : { at: r.at ?? ctx.receivedAt };
   const values: CanonicalEvent['values'] = {};
   for (const [name, v] of Object.entries(r.values)) {
-    const unit = spec.components[name as keyof typeof spec.components]?.unit;
+    const unit = spec.components[name]?.unit;
     values[name] = typeof v === 'number' ? { value: v, unit: unit ?? '1' } : v;
   }
   const deviceId = r.deviceId ?? ctx.deviceId;
