@@ -2,6 +2,10 @@
  * The metric catalog: every metric a device can report, its components with UCUM units,
  * the LOINC code each maps to (for a later FHIR export) and the physiological range
  * outside of which a reading is refused rather than stored.
+ *
+ * LOINC codes were checked against published LOINC term pages and FHIR value sets; where no
+ * LOINC term exists (cycling and running sensor values, impedance, basal metabolism, ...)
+ * the code is left out rather than guessed, and the metric says why in `loincNote`.
  */
 export interface ComponentSpec {
   /** UCUM unit of the canonical value. */
@@ -15,7 +19,10 @@ export interface ComponentSpec {
 export interface MetricSpec {
   readonly id: string;
   readonly label: string;
-  readonly loinc: string;
+  /** LOINC code of the observation as a whole (a panel code for multi-component metrics). */
+  readonly loinc?: string;
+  /** Why a metric has no LOINC code, when it has none. */
+  readonly loincNote?: string;
   /** `instant` readings have `time.at`; `interval` ones `time.start`/`time.end`; `either` accepts both. */
   readonly time: 'instant' | 'interval' | 'either';
   /** The component shown as "the" value (tile, chart). */
@@ -27,6 +34,39 @@ export interface MetricSpec {
 
 const c = (unit: string, min: number, max: number, required = false, loinc?: string): ComponentSpec =>
   loinc === undefined ? { unit, min, max, required } : { unit, min, max, required, loinc };
+
+/**
+ * Blood-pressure measurement status, a bitmask carried in `blood_pressure.status` (unit
+ * `{flags}`). The bits follow the Bluetooth Blood Pressure Service "Measurement Status"
+ * field so BLE cuffs map 1:1; other sources set the bits they know.
+ */
+export const BP_STATUS = {
+  bodyMovement: 1 << 0,
+  cuffTooLoose: 1 << 1,
+  irregularPulse: 1 << 2,
+  /** Bits 3-4: 0 = pulse within range, 1 = above the upper limit, 2 = below the lower limit. */
+  pulseAboveRange: 1 << 3,
+  pulseBelowRange: 2 << 3,
+  improperPosition: 1 << 5,
+} as const;
+
+/**
+ * Workout sport codes carried in `workout.sport` (unit `{sport}`): the index in this list.
+ * Append only; a code's meaning never changes.
+ */
+export const WORKOUT_SPORTS = [
+  'other', 'walking', 'running', 'cycling', 'swimming', 'hiking', 'rowing', 'elliptical',
+  'strength_training', 'yoga', 'hiit', 'skiing', 'team_sport', 'racket_sport', 'dance',
+  'martial_arts', 'climbing', 'skating', 'paddling', 'pilates', 'stair_climbing',
+] as const;
+export type WorkoutSport = (typeof WORKOUT_SPORTS)[number];
+
+/** The numeric code of a sport name (`other` = 0 for names not in the list). */
+export function sportCode(name: WorkoutSport): number {
+  return WORKOUT_SPORTS.indexOf(name);
+}
+
+const NO_SENSOR_LOINC = 'LOINC has no terms for sensor readings of this kind (speed, cadence, power, stride of a session); a FHIR export needs a local code';
 
 export const METRICS = {
   heart_rate: {
@@ -50,6 +90,88 @@ export const METRICS = {
     id: 'body_weight', label: 'Body weight', loinc: '29463-7', time: 'instant', primary: 'kg',
     components: { kg: c('kg', 0.5, 650, true, '29463-7'), bmi: c('kg/m2', 5, 150, false, '39156-5'), height: c('m', 0.3, 2.8, false, '8302-2') },
   },
+  bmi: {
+    id: 'bmi', label: 'Body mass index', loinc: '39156-5', time: 'instant', primary: 'bmi',
+    components: { bmi: c('kg/m2', 5, 150, true, '39156-5') },
+  },
+  /**
+   * A scale's body-composition analysis. No component is required: scales report different
+   * subsets. Fat-free mass, bone mass, impedance and basal metabolism have no LOINC term we
+   * could confirm and carry none.
+   */
+  body_composition: {
+    id: 'body_composition', label: 'Body composition', loinc: '41982-0', time: 'instant', primary: 'fat_percent',
+    components: {
+      fat_percent: c('%', 1, 75, false, '41982-0'),
+      fat_mass: c('kg', 0.2, 400, false, '73708-0'),
+      fat_free_mass: c('kg', 10, 250),
+      muscle_mass: c('kg', 5, 200, false, '73964-9'),
+      muscle_percent: c('%', 5, 90, false, '73965-6'),
+      water_percent: c('%', 20, 85, false, '101684-9'),
+      water_mass: c('kg', 5, 200, false, '101683-1'),
+      bone_mass: c('kg', 0.5, 10),
+      bone_percent: c('%', 1, 15, false, '101686-4'),
+      impedance: c('Ohm', 100, 2000),
+      basal_metabolism: c('kcal/d', 500, 5000),
+    },
+  },
+  blood_pressure: {
+    id: 'blood_pressure', label: 'Blood pressure', loinc: '85354-9', time: 'instant', primary: 'systolic',
+    components: {
+      systolic: c('mm[Hg]', 40, 300, true, '8480-6'),
+      diastolic: c('mm[Hg]', 20, 200, true, '8462-4'),
+      mean: c('mm[Hg]', 30, 250, false, '8478-0'),
+      pulse: c('/min', 20, 260, false, '8867-4'),
+      /** Bitmask, see BP_STATUS. */
+      status: c('{flags}', 0, 63),
+    },
+  },
+  spo2: {
+    id: 'spo2', label: 'Oxygen saturation', loinc: '59408-5', time: 'instant', primary: 'percent',
+    components: { percent: c('%', 50, 100, true, '59408-5') },
+  },
+  body_temperature: {
+    id: 'body_temperature', label: 'Body temperature', loinc: '8310-5', time: 'instant', primary: 'celsius',
+    components: { celsius: c('Cel', 25, 45, true, '8310-5') },
+  },
+  /** Mass concentration (2339-0, blood). CGM sensors read interstitial fluid; the code is the nearest. */
+  blood_glucose: {
+    id: 'blood_glucose', label: 'Blood glucose', loinc: '2339-0', time: 'instant', primary: 'glucose',
+    components: { glucose: c('mg/dL', 10, 1000, true, '2339-0') },
+  },
+  /** Cadence is crank revolutions per minute. */
+  cycling: {
+    id: 'cycling', label: 'Cycling', loincNote: NO_SENSOR_LOINC, time: 'either', primary: 'speed',
+    components: { speed: c('m/s', 0, 40), cadence: c('/min', 0, 250), power: c('W', 0, 3000) },
+  },
+  /** Cadence is steps per minute (both feet); stride is one step of one foot to the next of the same foot. */
+  running: {
+    id: 'running', label: 'Running', loincNote: NO_SENSOR_LOINC, time: 'either', primary: 'speed',
+    components: { speed: c('m/s', 0, 13), cadence: c('/min', 0, 300), stride: c('m', 0.1, 3.5) },
+  },
+  /** A sleep session; stage durations are components, all in minutes. */
+  sleep: {
+    id: 'sleep', label: 'Sleep', loinc: '93832-4', time: 'interval', primary: 'asleep',
+    components: {
+      asleep: c('min', 0, 1440, true, '93832-4'),
+      awake: c('min', 0, 1440),
+      light: c('min', 0, 1440, false, '93830-8'),
+      deep: c('min', 0, 1440, false, '93831-6'),
+      rem: c('min', 0, 1440, false, '93829-0'),
+    },
+  },
+  /** A workout session; `sport` is a WORKOUT_SPORTS code (the value of LOINC 73985-4 "Exercise activity"). */
+  workout: {
+    id: 'workout', label: 'Workout', loinc: '73985-4', time: 'interval', primary: 'duration',
+    components: {
+      sport: c('{sport}', 0, 255, true, '73985-4'),
+      duration: c('min', 0, 2880, true, '55411-3'),
+      energy: c('kcal', 0, 20_000, false, '41981-2'),
+      distance: c('m', 0, 1_000_000, false, '55412-1'),
+      avg_hr: c('/min', 20, 260, false, '55425-3'),
+      max_hr: c('/min', 20, 260, false, '55426-1'),
+    },
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricId = keyof typeof METRICS;
@@ -57,4 +179,8 @@ export const METRIC_IDS = Object.keys(METRICS) as [MetricId, ...MetricId[]];
 
 export function metricSpec(id: MetricId): MetricSpec {
   return METRICS[id];
+}
+
+export function isMetricId(id: string): id is MetricId {
+  return Object.hasOwn(METRICS, id);
 }

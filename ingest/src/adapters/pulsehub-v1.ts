@@ -1,4 +1,4 @@
-import { METRICS, PulseHubError, type EventTime, type MetricSpec, PulseHubPayload, type CanonicalEvent, type MetricId, type PulseHubReading } from '@pulsehub/contracts';
+import { METRICS, PulseHubError, toCanonical, type EventTime, type MetricSpec, PulseHubPayload, type CanonicalEvent, type MetricId, type PulseHubReading } from '@pulsehub/contracts';
 import { defineAdapter, type AdapterContext } from './types.js';
 import { stableEventId } from './event-id.js';
 
@@ -21,7 +21,11 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
   const values: CanonicalEvent['values'] = {};
   for (const [name, v] of Object.entries(r.values)) {
     const unit = spec.components[name]?.unit;
-    values[name] = typeof v === 'number' ? { value: v, unit: unit ?? '1' } : v;
+    if (typeof v === 'number') values[name] = { value: v, unit: unit ?? '1' };
+    // A known component given in another unit is converted (lb → kg, [degF] → Cel, ...); an
+    // unknown component is kept as sent so the catalog check names it.
+    else if (unit !== undefined && v.unit !== unit) values[name] = { value: toCanonical(metric, name, v.value, v.unit), unit };
+    else values[name] = v;
   }
   const deviceId = r.deviceId ?? ctx.deviceId;
   const timeKey = 'at' in time ? time.at : `${time.start}/${time.end}`;
