@@ -1,6 +1,7 @@
 import { PulseHubError } from '@pulsehub/contracts';
 import type { Adapter } from './types.js';
 import { pulsehubV1 } from './pulsehub-v1.js';
+import { withingsV1 } from './withings-v1.js';
 
 export const DEFAULT_ADAPTER = 'pulsehub.v1';
 
@@ -11,7 +12,10 @@ export interface AdapterRegistry {
   resolve(named: string | undefined, registered: string | undefined): Adapter;
 }
 
-export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [pulsehubV1 as Adapter<never>]): AdapterRegistry {
+export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [
+  pulsehubV1 as Adapter<never>,
+  withingsV1 as Adapter<never>,
+]): AdapterRegistry {
   const byId = new Map<string, Adapter>();
   for (const a of adapters) {
     if (byId.has(a.id)) throw new Error(`duplicate adapter id ${a.id}`);
