@@ -1,0 +1,60 @@
+import type { BleReading } from '@pulsehub/contracts';
+import { ByteReader, inconsistent } from './reader.js';
+import { RevolutionRate } from './revolutions.js';
+
+export type CscReading = Extract<BleReading, { kind: 'cycling_speed_cadence' }>;
+
+/**
+ * CSC Measurement, UUID 0x2A5B (GATT Specification Supplement §3.59; Cycling Speed and
+ * Cadence Service 1.0 §3.1). Flags uint8:
+ *   bit 0  Wheel Revolution Data present: Cumulative Wheel Revolutions uint32,
+ *          Last Wheel Event Time uint16 (1/1024 s)
+ *   bit 1  Crank Revolution Data present: Cumulative Crank Revolutions uint16,
+ *          Last Crank Event Time uint16 (1/1024 s)
+ *   bits 2-7 reserved
+ * The decoder returns the raw counters; `CscRates` derives speed and cadence.
+ */
+export const CSC_MEASUREMENT = '2a5b';
+
+const WHAT = 'CSC Measurement 0x2A5B';
+
+export function decodeCsc(value: Uint8Array): CscReading {
+  const r = new ByteReader(value, WHAT);
+  const flags = r.u8('flags');
+  const reading: CscReading = { kind: 'cycling_speed_cadence' };
+  if (flags & 0x01) reading.wheel = { cumulative: r.u32('cumulative wheel revolutions'), lastEventTime: r.u16('last wheel event time') };
+  if (flags & 0x02) reading.crank = { cumulative: r.u16('cumulative crank revolutions'), lastEventTime: r.u16('last crank event time') };
+  if (!(flags & 0x03)) throw inconsistent(WHAT, 'neither wheel nor crank revolution data is present', { flags });
+  r.end((flags & 0xfc) !== 0);
+  return reading;
+}
+
+/** 2.105 m: a 700×25C road tyre, the usual default; set `wheelCircumferenceM` per sensor. */
+export const DEFAULT_WHEEL_CIRCUMFERENCE_M = 2.105;
+
+/** Stateful per sensor: adds speed (m/s) and cadence (rpm) to successive CSC readings. */
+export class CscRates {
+  // 40 rev/s × 2.1 m ≈ 300 km/h; 5 rev/s = 300 rpm: beyond either, the counter was reset
+  private readonly wheel = new RevolutionRate({ counterBits: 32, ticksPerSecond: 1024, maxRevPerSecond: 40 });
+  private readonly crank = new RevolutionRate({ counterBits: 16, ticksPerSecond: 1024, maxRevPerSecond: 5 });
+
+  constructor(private readonly wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {}
+
+  apply(reading: CscReading, receivedAt: number): CscReading {
+    const out: CscReading = { ...reading };
+    if (reading.wheel) {
+      const rps = this.wheel.update(reading.wheel, receivedAt);
+      if (rps !== undefined) out.speedMps = Math.round(rps * this.wheelCircumferenceM * 1000) / 1000;
+    }
+    if (reading.crank) {
+      const rps = this.crank.update(reading.crank, receivedAt);
+      if (rps !== undefined) out.cadenceRpm = Math.round(rps * 60 * 10) / 10;
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.wheel.reset();
+    this.crank.reset();
+  }
+}
