@@ -2,6 +2,9 @@ import { PulseHubError } from '@pulsehub/contracts';
 import type { Adapter } from './types.js';
 import { pulsehubV1 } from './pulsehub-v1.js';
 import { withingsV1 } from './withings-v1.js';
+import { omhV1 } from './omh-v1.js';
+import { garminV1 } from './garmin-v1.js';
+import { bleV1 } from './ble-v1.js';
 
 export const DEFAULT_ADAPTER = 'pulsehub.v1';
 
@@ -15,6 +18,9 @@ export interface AdapterRegistry {
 export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [
   pulsehubV1 as Adapter<never>,
   withingsV1 as Adapter<never>,
+  omhV1 as Adapter<never>,
+  garminV1 as Adapter<never>,
+  bleV1 as Adapter<never>,
 ]): AdapterRegistry {
   const byId = new Map<string, Adapter>();
   for (const a of adapters) {
