@@ -4,6 +4,8 @@ import { pulsehubV1 } from './pulsehub-v1.js';
 import { withingsV1 } from './withings-v1.js';
 import { omhV1 } from './omh-v1.js';
 import { garminV1 } from './garmin-v1.js';
+import { healthkitV1 } from './healthkit-v1.js';
+import { healthconnectV1 } from './healthconnect-v1.js';
 import { bleV1 } from './ble-v1.js';
 
 export const DEFAULT_ADAPTER = 'pulsehub.v1';
@@ -20,6 +22,8 @@ export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [
   withingsV1 as Adapter<never>,
   omhV1 as Adapter<never>,
   garminV1 as Adapter<never>,
+  healthkitV1 as Adapter<never>,
+  healthconnectV1 as Adapter<never>,
   bleV1 as Adapter<never>,
 ]): AdapterRegistry {
   const byId = new Map<string, Adapter>();
