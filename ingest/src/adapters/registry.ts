@@ -6,6 +6,7 @@ import { omhV1 } from './omh-v1.js';
 import { garminV1 } from './garmin-v1.js';
 import { healthkitV1 } from './healthkit-v1.js';
 import { healthconnectV1 } from './healthconnect-v1.js';
+import { fitbitV1 } from './fitbit-v1.js';
 import { bleV1 } from './ble-v1.js';
 
 export const DEFAULT_ADAPTER = 'pulsehub.v1';
@@ -24,6 +25,7 @@ export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [
   garminV1 as Adapter<never>,
   healthkitV1 as Adapter<never>,
   healthconnectV1 as Adapter<never>,
+  fitbitV1 as Adapter<never>,
   bleV1 as Adapter<never>,
 ]): AdapterRegistry {
   const byId = new Map<string, Adapter>();
