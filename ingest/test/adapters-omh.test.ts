@@ -64,6 +64,7 @@ describe('omh.v1', () => {
   it('rejects unsupported schemas, missing time frames and unknown units', () => {
     const body = { effective_time_frame: { date_time: '2026-03-02T07:25:00Z' } };
     expect(reason(omhV1, { header: header('x', 'respiratory-rate'), body: { ...body, respiratory_rate: { value: 12, unit: 'breaths/min' } } })).toBe('PH_INGEST_SCHEMA_INVALID');
+    expect(reason(omhV1, { header: header('x', 'body-height'), body: { ...body, body_height: { value: 180, unit: 'cm' } } })).toBe('PH_INGEST_SCHEMA_INVALID');
     expect(reason(omhV1, { header: header('x', 'heart-rate'), body: { heart_rate: { value: 60, unit: 'beats/min' } } })).toBe('PH_INGEST_SCHEMA_INVALID');
     expect(reason(omhV1, { header: { id: 'x' }, body })).toBe('PH_INGEST_SCHEMA_INVALID');
     expect(reason(omhV1, { header: header('x', 'body-weight'), body: { ...body, body_weight: { value: 80, unit: 'kilo' } } })).toBe('PH_INGEST_UNKNOWN_UNIT');

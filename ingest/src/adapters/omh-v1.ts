@@ -42,7 +42,6 @@ const SCHEMAS: Readonly<Record<string, readonly [MetricId, Readonly<Record<strin
   'heart-rate': ['heart_rate', { heart_rate: 'bpm' }],
   'step-count': ['steps', { step_count: 'count' }],
   'body-weight': ['body_weight', { body_weight: 'kg' }],
-  'body-height': ['body_weight', { body_height: 'height' }],
   'body-mass-index': ['bmi', { body_mass_index: 'bmi' }],
   'body-fat-percentage': ['body_composition', { body_fat_percentage: 'fat_percent' }],
   'blood-pressure': ['blood_pressure', { systolic_blood_pressure: 'systolic', diastolic_blood_pressure: 'diastolic' }],
