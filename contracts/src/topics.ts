@@ -7,6 +7,8 @@ import { isValidId } from './ids.js';
  */
 export const TOPICS = {
   eventsFilter: 'users/+/events',
+  /** What ingest consumes: the broker appends the publisher's id as a fourth level. */
+  stampedEventsFilter: 'users/+/events/+',
   liveFilter: 'live/users/+',
 } as const;
 
@@ -17,6 +19,22 @@ export const gatewayStatusTopic = (deviceId: string): string => `gateways/${devi
 function idAt(parts: string[], index: number): string | null {
   const id = parts[index];
   return id !== undefined && isValidId(id) ? id : null;
+}
+
+/**
+ * MQTT 3.1.1 does not tell a subscriber who published a message, so the broker rewrites an
+ * authenticated publish on `users/<u>/events` to `users/<u>/events/<publisher id>` before
+ * routing it. Devices cannot publish to the four-level topic themselves.
+ */
+export const stampedEventsTopic = (userId: string, publisherId: string): string => `users/${userId}/events/${publisherId}`;
+
+/** `users/<u>/events/<publisher>` → both ids, else null. */
+export function parseStampedEventsTopic(topic: string): { userId: string; publisherId: string } | null {
+  const p = topic.split('/');
+  if (p.length !== 4 || p[0] !== 'users' || p[2] !== 'events') return null;
+  const userId = idAt(p, 1);
+  const publisherId = idAt(p, 3);
+  return userId && publisherId ? { userId, publisherId } : null;
 }
 
 /** `users/<id>/events` → id, else null. */

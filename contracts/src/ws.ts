@@ -16,9 +16,16 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), subject: z.string(), kind: z.string(), athletes: z.array(UserId) }),
+  z.object({ type: z.literal('ready'), subject: z.string(), kind: z.string(), athletes: z.array(UserId), silenceMs: z.number() }),
   z.object({ type: z.literal('subscribed'), athletes: z.array(UserId), denied: z.array(UserId) }),
-  z.object({ type: z.literal('snapshot'), athlete: UserId, events: z.array(CanonicalEventBase) }),
+  z.object({
+    type: z.literal('snapshot'),
+    athlete: UserId,
+    name: z.string(),
+    /** Steps since local midnight of the hub, so the client only adds live step counts. */
+    stepsToday: z.number(),
+    events: z.array(CanonicalEventBase),
+  }),
   z.object({ type: z.literal('event'), event: CanonicalEventBase }),
   z.object({ type: z.literal('revoked'), athlete: UserId }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),

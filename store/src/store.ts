@@ -35,6 +35,8 @@ export interface Store {
   listDeadLetters(options?: { limit?: number; reason?: string }): Promise<DeadLetter[]>;
   upsertUser(user: { id: string; name: string; birthYear?: number | null; maxHr?: number | null }): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;
+  /** Creates users that do not exist yet (named by their id): a valid device token vouches for them. */
+  ensureUsers(ids: readonly string[]): Promise<void>;
   listUsers(): Promise<UserRow[]>;
   upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string }): Promise<void>;
   getDevice(id: string): Promise<DeviceRow | undefined>;
@@ -131,6 +133,10 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     async getUser(id) {
       const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).where(eq(users.id, id));
       return row;
+    },
+    async ensureUsers(ids) {
+      if (ids.length === 0) return;
+      await db.insert(users).values(ids.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
     },
     async listUsers() {
       return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).orderBy(users.id);

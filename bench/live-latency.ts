@@ -1,0 +1,95 @@
+/**
+ * Publish → WebSocket latency through the whole hub (broker → ingest → live topic → web
+ * gateway → WebSocket), against a reference measured in the same run: one bare MQTT hop
+ * (publish → subscriber) through the same broker.
+ *
+ *   pnpm bench:latency [--messages 1000] [--db pglite|postgres]
+ */
+import { parseArgs } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import { generateSigningKey } from '@pulsehub/auth';
+import { createTestDatabase } from '@pulsehub/store';
+import { loadConfig, startHub } from '@pulsehub/cli';
+
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' } } });
+const N = Number(values.messages);
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { n: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1]! };
+}
+const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-bench-'));
+const db = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
+const hub = await startHub({
+  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' }),
+  keyring: { current: generateSigningKey(), previous: [] },
+  storeTarget: db.target,
+  logger: pino({ level: 'warn' }),
+});
+await hub.store.upsertUser({ id: 'bench', name: 'Bench' });
+await hub.store.grantConsent('bench', 'coach-bench');
+
+const device = mqtt.connect({ host: hub.mqtt.host, port: hub.mqtt.port, username: 'w-bench', password: await hub.mint({ subject: 'w-bench', kind: 'device', users: ['bench'] }), clientId: 'w-bench' });
+await new Promise((r) => device.once('connect', r));
+
+// Reference: a bare MQTT hop through the same broker (an admin subscriber on the stamped topic).
+const sub = mqtt.connect({ host: hub.mqtt.host, port: hub.mqtt.port, username: 'adm', password: await hub.mint({ subject: 'adm', kind: 'admin' }), clientId: 'adm-bench' });
+await new Promise((r) => sub.once('connect', r));
+await sub.subscribeAsync('users/bench/events/w-bench', { qos: 1 });
+
+const ws = new WebSocket(`ws://127.0.0.1:${hub.http.port}/live?token=${await hub.mint({ subject: 'coach-bench', kind: 'coach' })}`);
+await new Promise((r) => ws.once('open', r));
+const wsWaiters = new Map<string, (t: number) => void>();
+const mqttWaiters = new Map<string, (t: number) => void>();
+ws.on('message', (d) => {
+  const m = JSON.parse(d.toString());
+  if (m.type === 'event') wsWaiters.get(m.event.id)?.(performance.now());
+  if (m.type === 'snapshot') wsWaiters.get('snapshot')?.(0);
+});
+sub.on('message', (_t, payload) => {
+  const id = JSON.parse(payload.toString()).id as string;
+  mqttWaiters.get(id)?.(performance.now());
+});
+const snap = new Promise((r) => wsWaiters.set('snapshot', r));
+ws.send(JSON.stringify({ type: 'subscribe', athletes: ['bench'] }));
+await snap;
+
+const hubLat: number[] = [];
+const hopLat: number[] = [];
+for (let i = 0; i < N + 50; i++) {
+  const id = `b-${i}`;
+  const gotWs = new Promise<number>((r) => wsWaiters.set(id, r));
+  const gotMqtt = new Promise<number>((r) => mqttWaiters.set(id, r));
+  const t0 = performance.now();
+  device.publish('users/bench/events', JSON.stringify({ id, metric: 'heart_rate', at: new Date().toISOString(), values: { bpm: 60 + (i % 100) } }), { qos: 1 });
+  const [tMqtt, tWs] = await Promise.all([gotMqtt, gotWs]);
+  wsWaiters.delete(id);
+  mqttWaiters.delete(id);
+  if (i >= 50) { // the first 50 warm up JIT and connections
+    hubLat.push(tWs - t0);
+    hopLat.push(tMqtt - t0);
+  }
+}
+const h = stats(hubLat);
+const r = stats(hopLat);
+console.log(`publish → WebSocket through the hub (${h.n} messages, one in flight, ${hub.store.kind}):`);
+console.log(`  hub        p50 ${fmt(h.p50)}  p90 ${fmt(h.p90)}  p99 ${fmt(h.p99)}  max ${fmt(h.max)}`);
+console.log(`  reference  p50 ${fmt(r.p50)}  p90 ${fmt(r.p90)}  p99 ${fmt(r.p99)}  max ${fmt(r.max)}   (bare MQTT hop, same broker)`);
+console.log(`  ratio hub/reference: p50 ${(h.p50 / r.p50).toFixed(2)}×  p99 ${(h.p99 / r.p99).toFixed(2)}×`);
+console.log(JSON.stringify({ bench: 'live-latency', db: hub.store.kind, hub_ms: h, reference_ms: r }));
+
+ws.close();
+await device.endAsync();
+await sub.endAsync();
+await hub.close();
+await db.drop();
+rmSync(dataDir, { recursive: true, force: true });

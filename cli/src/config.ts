@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { PulseHubError } from '@pulsehub/contracts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().refine((s) => Buffer.from(s, 'base64url').length >= 32, { error: 'must be base64url of at least 32 random bytes (openssl rand -base64 32 | tr "+/" "-_" | tr -d =)' });
+
+const EnvSchema = z.object({
+  PULSEHUB_MODE: z.enum(['development', 'production']).default('development'),
+  PULSEHUB_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' }).optional(),
+  PULSEHUB_MQTT_HOST: z.string().default('127.0.0.1'),
+  PULSEHUB_MQTT_PORT: port.optional(),
+  PULSEHUB_HTTP_HOST: z.string().default('127.0.0.1'),
+  PULSEHUB_HTTP_PORT: port.optional(),
+  PULSEHUB_JWT_SECRET: secret.optional(),
+  PULSEHUB_JWT_KID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+  /** Comma-separated kid:secret pairs still accepted for verification during a key rotation. */
+  PULSEHUB_JWT_PREVIOUS: z.string().optional(),
+  PULSEHUB_SILENCE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(10_000),
+  PULSEHUB_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface HubConfig {
+  readonly mode: 'development' | 'production';
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly mqtt: { readonly host: string; readonly port: number; readonly portExplicit: boolean };
+  readonly http: { readonly host: string; readonly port: number; readonly portExplicit: boolean };
+  /** From the environment; undefined means "generate on first run and keep in dataDir". */
+  readonly jwt: { readonly kid: string; readonly secret: string; readonly previous: readonly { kid: string; secret: string }[] } | undefined;
+  readonly silenceMs: number;
+  readonly allowAnonymous: boolean;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_HTTP_PORT = 8080;
+
+/** Reads and validates the environment once; reports every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new PulseHubError('PH_CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  const e = parsed.data;
+  const problems: string[] = [];
+  let previous: { kid: string; secret: string }[] = [];
+  if (e.PULSEHUB_JWT_PREVIOUS) {
+    previous = e.PULSEHUB_JWT_PREVIOUS.split(',').map((pair) => {
+      const [kid = '', s = ''] = pair.split(':');
+      if (!kid || !secret.safeParse(s).success) problems.push(`PULSEHUB_JWT_PREVIOUS: "${kid}" must be kid:secret with a 32-byte base64url secret`);
+      return { kid, secret: s };
+    });
+  }
+  if (e.PULSEHUB_MODE === 'production') {
+    if (!e.PULSEHUB_JWT_SECRET) problems.push('PULSEHUB_JWT_SECRET is required in production (generated secrets are for development only)');
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (PGlite is the embedded development default)');
+  }
+  if (problems.length) {
+    const code = problems.some((p) => p.includes('required')) ? 'PH_CONFIG_SECRET_MISSING' : 'PH_CONFIG_INVALID';
+    throw new PulseHubError(code, `invalid configuration:\n✖ ${problems.join('\n✖ ')}`);
+  }
+  return Object.freeze({
+    mode: e.PULSEHUB_MODE,
+    dataDir: resolve(e.PULSEHUB_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    mqtt: { host: e.PULSEHUB_MQTT_HOST, port: e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT, portExplicit: e.PULSEHUB_MQTT_PORT !== undefined },
+    http: { host: e.PULSEHUB_HTTP_HOST, port: e.PULSEHUB_HTTP_PORT ?? DEFAULT_HTTP_PORT, portExplicit: e.PULSEHUB_HTTP_PORT !== undefined },
+    jwt: e.PULSEHUB_JWT_SECRET ? { kid: e.PULSEHUB_JWT_KID, secret: e.PULSEHUB_JWT_SECRET, previous } : undefined,
+    silenceMs: e.PULSEHUB_SILENCE_MS,
+    allowAnonymous: e.PULSEHUB_ALLOW_ANONYMOUS === 'true',
+    logLevel: e.LOG_LEVEL,
+  });
+}

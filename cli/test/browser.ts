@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = process.env.PULSEHUB_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with a throw-away profile (never a downloaded browser). */
+export async function launchChromium(): Promise<BrowserContext & AsyncDisposable> {
+  const profile = mkdtempSync(join(tmpdir(), 'pulsehub-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const dispose = async () => {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return Object.assign(ctx, { [Symbol.asyncDispose]: dispose });
+}

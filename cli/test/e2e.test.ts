@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsTopic } from '@pulsehub/contracts';
+import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from './helpers.js';
+
+describe('end to end: watch → broker → ingest → database and coach browser socket', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub('postgres');
+    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza' });
+    await t.hub.store.grantConsent('ana', 'coach-1');
+  });
+  afterAll(async () => t?.close());
+
+  it('delivers a heart-rate reading to a consented coach and stores it once per event id', async () => {
+    const { hub } = t;
+    const coachToken = await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 });
+    const live = await LiveClient.open(hub, coachToken);
+    const ready = await live.next('ready');
+    expect(ready.athletes).toEqual(['ana']);
+    live.send({ type: 'subscribe', athletes: ['ana'] });
+    expect((await live.next('subscribed')).athletes).toEqual(['ana']);
+    await live.next('snapshot', (m) => m.athlete === 'ana');
+
+    const deviceToken = await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] });
+    const watch = await connectDevice(hub, 'watch-ana', deviceToken);
+    const reading = { id: 'ana-hr-1', metric: 'heart_rate', at: '2026-11-22T10:00:00.000Z', values: { bpm: 128 }, rr: [470, 468] };
+    await watch.publishAsync(eventsTopic('ana'), JSON.stringify(reading), { qos: 1 });
+
+    const got = await live.next('event', (m) => m.event.id === 'ana-hr-1');
+    expect(got.event).toMatchObject({ userId: 'ana', deviceId: 'watch-ana', metric: 'heart_rate', values: { bpm: { value: 128, unit: '/min' } }, series: { rr: { unit: 'ms', values: [470, 468] } } });
+
+    await waitFor(async () => (await hub.store.countObservations({ userId: 'ana' })) === 1, 5000, 'row in the database');
+    // The same event id again: delivered at least once, stored exactly once.
+    await watch.publishAsync(eventsTopic('ana'), JSON.stringify(reading), { qos: 1 });
+    await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ ...reading, id: 'ana-hr-2', at: '2026-11-22T10:00:01.000Z', values: { bpm: 129 } }), { qos: 1 });
+    await waitFor(async () => (await hub.store.countObservations({ userId: 'ana' })) === 2, 5000, 'second row');
+    await waitFor(() => hub.ingest.stats.duplicates >= 1, 5000, 'the duplicate to be counted');
+    expect(await hub.store.countObservations({ userId: 'ana' })).toBe(2);
+    const [latest] = await hub.store.latestObservations('ana');
+    expect(latest?.id).toBe('ana-hr-2');
+
+    await watch.endAsync();
+    live.close();
+  });
+
+  it('gives a coach no data of an athlete who did not consent', async () => {
+    const { hub } = t;
+    await hub.store.upsertUser({ id: 'ben', name: 'Ben' });
+    const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));
+    await live.next('ready');
+    live.send({ type: 'subscribe', athletes: ['ben', 'ana'] });
+    const sub = await live.next('subscribed');
+    expect(sub).toMatchObject({ athletes: ['ana'], denied: ['ben'] });
+
+    const watch = await connectDevice(hub, 'watch-ben', await hub.mint({ subject: 'watch-ben', kind: 'device', users: ['ben'] }));
+    await watch.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'ben-1', metric: 'heart_rate', values: { bpm: 90 } }), { qos: 1 });
+    await waitFor(async () => (await hub.store.countObservations({ userId: 'ben' })) === 1, 5000, "ben's row");
+    expect(live.messages.some((m) => m.type === 'event' && m.event.userId === 'ben')).toBe(false);
+    await watch.endAsync();
+    live.close();
+  });
+
+  it('cuts the live stream at once when consent is revoked', async () => {
+    const { hub } = t;
+    const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));
+    await live.next('ready');
+    live.send({ type: 'subscribe', athletes: ['ana'] });
+    await live.next('snapshot');
+    const admin = await hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
+    const res = await fetch(`${hub.http.url}/api/consents/ana/coach-1`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(204);
+    await live.next('revoked', (m) => m.athlete === 'ana');
+    const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
+    await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ana-after-revoke', metric: 'heart_rate', values: { bpm: 100 } }), { qos: 1 });
+    // Stored (ana had two readings), yet not streamed to the coach whose consent ended.
+    await waitFor(async () => (await hub.store.countObservations({ userId: 'ana' })) === 3, 5000, 'the reading to be stored');
+    expect(live.messages.some((m) => m.type === 'event' && m.event.id === 'ana-after-revoke')).toBe(false);
+    await watch.endAsync();
+    live.close();
+  });
+});

@@ -1,0 +1,15 @@
+export { startIngest, type IngestOptions, type IngestService } from './pipeline/service.js';
+export { processMessage, MAX_PAYLOAD_BYTES, type ProcessResult, type Rejection } from './pipeline/process.js';
+export { BatchWriter, type WriterStats } from './pipeline/writer.js';
+export { createMqttConsumer, type MqttConsumer, type ConsumedMessage, type ConsumerOptions } from './consumer/mqtt-consumer.js';
+export { createAdapterRegistry, DEFAULT_ADAPTER, type AdapterRegistry } from './adapters/registry.js';
+export { defineAdapter, type Adapter, type AdapterContext } from './adapters/types.js';
+export { stableEventId } from './adapters/event-id.js';
+export { pulsehubV1 } from './adapters/pulsehub-v1.js';
+export { withingsV1 } from './adapters/withings-v1.js';
+export { omhV1 } from './adapters/omh-v1.js';
+export { garminV1 } from './adapters/garmin-v1.js';
+export { healthkitV1 } from './adapters/healthkit-v1.js';
+export { healthconnectV1 } from './adapters/healthconnect-v1.js';
+export { fitbitV1 } from './adapters/fitbit-v1.js';
+export * from './derived/index.js';

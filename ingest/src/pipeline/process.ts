@@ -1,0 +1,91 @@
+import {
+  CanonicalEvent,
+  checkAgainstCatalog,
+  isPulseHubError,
+  METRICS,
+  parseStampedEventsTopic,
+  type CanonicalEvent as Event,
+  type ErrorCode,
+} from '@pulsehub/contracts';
+import { z } from 'zod';
+import type { AdapterRegistry } from '../adapters/registry.js';
+
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export interface Rejection {
+  reason: ErrorCode;
+  detail: string;
+}
+
+export interface ProcessResult {
+  userId: string | null;
+  deviceId: string | null;
+  events: Event[];
+  /** Set when (part of) the message could not be accepted; the raw message is kept as a dead letter. */
+  rejection: Rejection | null;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const reject = (userId: string | null, deviceId: string | null, reason: ErrorCode, detail: string): ProcessResult => ({
+  userId, deviceId, events: [], rejection: { reason, detail },
+});
+
+/**
+ * One message through validation and its adapter. Pure apart from the adapter lookup:
+ * `registeredAdapter` is the device's adapter id from the registry, when known.
+ */
+export function processMessage(
+  topic: string,
+  payload: Buffer,
+  receivedAt: string,
+  registry: AdapterRegistry,
+  registeredAdapter: string | undefined,
+): ProcessResult {
+  const ids = parseStampedEventsTopic(topic);
+  if (!ids) return reject(null, null, 'PH_INGEST_BAD_TOPIC', `unexpected topic ${JSON.stringify(topic)}`);
+  const { userId, publisherId: deviceId } = ids;
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return reject(userId, deviceId, 'PH_INGEST_PAYLOAD_TOO_LARGE', `${payload.length} bytes > ${MAX_PAYLOAD_BYTES}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8.decode(payload));
+  } catch (err) {
+    return reject(userId, deviceId, 'PH_INGEST_PAYLOAD_NOT_JSON', (err as Error).message);
+  }
+  const named = typeof json === 'object' && json !== null && typeof (json as { format?: unknown }).format === 'string'
+    ? (json as { format: string }).format
+    : undefined;
+  let events: Event[];
+  try {
+    const adapter = registry.resolve(named, registeredAdapter);
+    const parsed = adapter.schema.safeParse(json);
+    if (!parsed.success) return reject(userId, deviceId, 'PH_INGEST_SCHEMA_INVALID', `${adapter.id}: ${z.prettifyError(parsed.error)}`);
+    events = adapter.normalize(parsed.data, { userId, deviceId, receivedAt });
+  } catch (err) {
+    if (isPulseHubError(err)) return reject(userId, deviceId, err.code, err.message);
+    throw err;
+  }
+
+  const accepted: Event[] = [];
+  const problems: string[] = [];
+  let reason: ErrorCode | null = null;
+  for (const [i, event] of events.entries()) {
+    const shape = CanonicalEvent.safeParse(event);
+    if (!shape.success) {
+      const outOfRange = checkAgainstCatalog(event, METRICS[event.metric] ?? METRICS.heart_rate).some((p) => p.reason === 'PH_EVENT_OUT_OF_RANGE');
+      reason ??= outOfRange ? 'PH_INGEST_OUT_OF_RANGE' : 'PH_INGEST_SCHEMA_INVALID';
+      problems.push(`reading ${i}: ${z.prettifyError(shape.error)}`);
+      continue;
+    }
+    if (event.userId !== userId) {
+      reason ??= 'PH_INGEST_USER_MISMATCH';
+      problems.push(`reading ${i}: user ${event.userId} is not the topic's user ${userId}`);
+      continue;
+    }
+    accepted.push(shape.data);
+  }
+  return { userId, deviceId, events: accepted, rejection: reason ? { reason, detail: problems.join('\n') } : null };
+}
+

@@ -1,0 +1,104 @@
+import type { CanonicalEvent } from '@pulsehub/contracts';
+import type { DeadLetterInput, Store } from '@pulsehub/store';
+import type { Logger } from 'pino';
+
+export interface WriterOptions {
+  store: Store;
+  logger: Logger;
+  /** Flush when this many messages wait. */
+  maxBatch: number;
+  /** …or when the oldest waiting message is this old. */
+  maxDelayMs: number;
+  /** First retry delay after a failed commit; doubles up to 5 s. */
+  retryMs: number;
+}
+
+export interface WriterStats {
+  stored: number;
+  duplicates: number;
+  deadLetters: number;
+  failedCommits: number;
+}
+
+interface Pending {
+  events: CanonicalEvent[];
+  deadLetters: DeadLetterInput[];
+  acks: (() => void)[];
+}
+
+/**
+ * Batches accepted events and dead letters and commits them together; acknowledges the
+ * MQTT messages only after the commit. A failed commit is retried (with backoff) until it
+ * succeeds, while the consumer's unacked bound stops intake: nothing is acknowledged that
+ * is not stored.
+ */
+export class BatchWriter {
+  readonly stats: WriterStats = { stored: 0, duplicates: 0, deadLetters: 0, failedCommits: 0 };
+  private pending: Pending = { events: [], deadLetters: [], acks: [] };
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  /** Users already known to exist, so the per-batch user upsert is skipped for them. */
+  private readonly knownUsers = new Set<string>();
+
+  constructor(private readonly o: WriterOptions) {}
+
+  add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void): void {
+    const p = this.pending;
+    for (const e of events) p.events.push(e);
+    if (deadLetter) p.deadLetters.push(deadLetter);
+    p.acks.push(ack);
+    if (p.acks.length >= this.o.maxBatch) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), this.o.maxDelayMs);
+  }
+
+  get waiting(): number {
+    return this.pending.acks.length;
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.flushing || this.pending.acks.length === 0) return;
+    const batch = this.pending;
+    this.pending = { events: [], deadLetters: [], acks: [] };
+    this.flushing = this.commit(batch).finally(() => {
+      this.flushing = null;
+      if (this.pending.acks.length >= this.o.maxBatch || (this.closed && this.pending.acks.length > 0)) this.kick();
+      else if (this.pending.acks.length > 0) this.timer ??= setTimeout(() => this.kick(), this.o.maxDelayMs);
+    });
+  }
+
+  private async commit(batch: Pending): Promise<void> {
+    let delay = this.o.retryMs;
+    for (;;) {
+      try {
+        const newUsers = [...new Set(batch.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u));
+        if (newUsers.length > 0) await this.o.store.ensureUsers(newUsers);
+        const inserted = await this.o.store.insertObservations(batch.events);
+        await this.o.store.insertDeadLetters(batch.deadLetters);
+        this.stats.stored += inserted;
+        this.stats.duplicates += batch.events.length - inserted;
+        this.stats.deadLetters += batch.deadLetters.length;
+        for (const u of newUsers) this.knownUsers.add(u);
+        for (const ack of batch.acks) ack();
+        return;
+      } catch (err) {
+        this.stats.failedCommits++;
+        this.o.logger.error({ err: (err as Error).message, events: batch.events.length, retryInMs: delay }, 'commit failed; will retry (messages stay unacknowledged)');
+        if (this.closed) return; // the broker redelivers what was not acknowledged
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  /** Commits what is waiting (one attempt if the database is down), then stops. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.kick();
+    while (this.flushing) await this.flushing;
+  }
+}

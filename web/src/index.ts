@@ -1,0 +1,3 @@
+export { createWebApp, PUBLIC_DIR, type WebApp, type WebOptions } from './app.js';
+export { LiveHub, type LiveViewer } from './live/hub.js';
+export { visibleAthletes, listableAthletes } from './access.js';

@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DeviceId, PulseHubError, SubjectKind, UserId } from '@pulsehub/contracts';
+import type { TokenService } from '@pulsehub/auth';
+import type { Store } from '@pulsehub/store';
+import { listableAthletes } from '../access.js';
+import { requirePrincipal } from './auth.js';
+import type { LiveHub } from '../live/hub.js';
+
+export interface ApiDeps {
+  store: Store;
+  tokens: TokenService;
+  hub: LiveHub;
+  /** Marks a token id revoked everywhere (broker, gateway). */
+  revokeToken(jti: string): Promise<void>;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
+  return r.data;
+}
+
+const MintBody = z.object({
+  kind: SubjectKind,
+  subject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
+  users: z.array(UserId).max(1000).default([]),
+  ttlSeconds: z.number().int().positive().max(10 * 365 * 86400).optional(),
+}).strict();
+
+const UserBody = z.object({ id: UserId, name: z.string().min(1).max(200), birthYear: z.number().int().min(1900).max(2100).optional(), maxHr: z.number().int().min(80).max(250).optional() }).strict();
+const DeviceBody = z.object({ id: DeviceId, userId: UserId, kind: z.enum(['watch', 'scale', 'cuff', 'phone', 'strap', 'other']), model: z.string().max(200).optional(), adapter: z.string().max(64).optional() }).strict();
+const ConsentBody = z.object({ athleteId: UserId, viewerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/) }).strict();
+
+export function registerApi(app: FastifyInstance, d: ApiDeps): void {
+  const admin = ['admin'] as const;
+
+  app.post('/api/tokens', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const body = parse(MintBody, req.body);
+    const minted = await d.tokens.mint(body.ttlSeconds === undefined ? { subject: body.subject, kind: body.kind, users: body.users } : body);
+    await d.store.recordToken({ jti: minted.jti, subject: body.subject, kind: body.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    return reply.status(201).send(minted);
+  });
+
+  app.delete<{ Params: { jti: string } }>('/api/tokens/:jti', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    await d.revokeToken(req.params.jti);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/users', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const body = parse(UserBody, req.body);
+    await d.store.upsertUser(body);
+    return reply.status(201).send(body);
+  });
+
+  /** Registers a device for a user and returns its MQTT credentials. */
+  app.post('/api/devices', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const body = parse(DeviceBody, req.body);
+    if (!(await d.store.getUser(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
+    await d.store.upsertDevice(body);
+    const minted = await d.tokens.mint({ subject: body.id, kind: 'device', users: [body.userId] });
+    await d.store.recordToken({ jti: minted.jti, subject: body.id, kind: 'device' });
+    return reply.status(201).send({ device: body, mqtt: { username: body.id, password: minted.token, topic: `users/${body.userId}/events` }, jti: minted.jti });
+  });
+
+  app.get('/api/athletes', async (req) => {
+    const p = await requirePrincipal(req, d.tokens);
+    const list = await listableAthletes(p, d.store);
+    const users = await d.store.listUsers();
+    const visible = list === 'all' ? users : users.filter((u) => list.includes(u.id));
+    return { athletes: visible.map((u) => ({ id: u.id, name: u.name })) };
+  });
+
+  app.post('/api/consents', async (req, reply) => {
+    const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
+    const body = parse(ConsentBody, req.body);
+    if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes grant consent for themselves only');
+    await d.store.grantConsent(body.athleteId, body.viewerId);
+    return reply.status(201).send(body);
+  });
+
+  /** Revoking a consent cuts the viewer's live stream of that athlete at once. */
+  app.delete<{ Params: { athleteId: string; viewerId: string } }>('/api/consents/:athleteId/:viewerId', async (req, reply) => {
+    const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
+    const { athleteId, viewerId } = req.params;
+    if (p.kind === 'athlete' && !p.users.includes(athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes revoke consent for themselves only');
+    await d.store.revokeConsent(athleteId, viewerId);
+    d.hub.revokeViewer(athleteId, viewerId);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/deadletters', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const q = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), reason: z.string().optional() }), req.query);
+    const rows = await d.store.listDeadLetters(q.reason === undefined ? { limit: q.limit } : { limit: q.limit, reason: q.reason });
+    return { deadLetters: rows.map((r) => ({ ...r, payload: r.payload.toString('base64') })) };
+  });
+}
