@@ -1,32 +1,129 @@
 import { z } from 'zod';
-import { UserId } from './ids.js';
+import { ID_PATTERN, UserId } from './ids.js';
 import { CanonicalEventBase } from './event.js';
 
 /**
  * The live WebSocket protocol (path `/live`). JSON text frames, one message each.
- * Client → server: `auth` (unless `?token=` was given), `subscribe`, `unsubscribe`, `ping`.
- * Server → client: `ready`, `subscribed`, `snapshot`, `event`, `error`, `pong`, `revoked`.
+ *
+ * Client → server: `auth` (unless `?token=` was given), `subscribe` (athletes and/or a class
+ * session, optionally with a resume cursor per athlete), `unsubscribe`, `ping`.
+ * Server → client: `ready`, `subscribed`, `snapshot` (latest values on subscribe), then
+ * deltas: `event`, `tally` (class-session totals), `state` (live/stale/lost), `battery`;
+ * `heartbeat` every `heartbeatMs`; `revoked`, `session`, `error`, `pong`.
  */
+
+export const SessionId = z.string().regex(ID_PATTERN, { error: 'session id: 1-64 chars of A-Z a-z 0-9 _ . -' });
+export type SessionId = z.infer<typeof SessionId>;
+
+/** Per-athlete signal state, from the silence since the hub last received a reading. */
+export const SIGNAL_STATES = ['live', 'stale', 'lost'] as const;
+export const SignalState = z.enum(SIGNAL_STATES);
+export type SignalState = z.infer<typeof SignalState>;
+
+/**
+ * Resume cursor: per athlete, the `source.receivedAt` of the newest event the client already
+ * has. On (re)subscribe the snapshot then carries only newer events, so nothing is replayed.
+ */
+export const ResumeCursor = z.record(UserId, z.iso.datetime({ offset: true }));
+export type ResumeCursor = z.infer<typeof ResumeCursor>;
+
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth'), token: z.string().min(1).max(8192) }),
-  z.object({ type: z.literal('subscribe'), athletes: z.array(UserId).min(1).max(500) }),
-  z.object({ type: z.literal('unsubscribe'), athletes: z.array(UserId).min(1).max(500) }),
+  z.object({
+    type: z.literal('subscribe'),
+    athletes: z.array(UserId).max(500).default([]),
+    /** Subscribe to every athlete of a class session (and get its `tally` messages). */
+    session: SessionId.optional(),
+    resume: ResumeCursor.optional(),
+  }).refine((m) => m.athletes.length > 0 || m.session !== undefined, { error: 'name athletes or a session' }),
+  z.object({ type: z.literal('unsubscribe'), athletes: z.array(UserId).max(500).default([]), session: SessionId.optional() }),
   z.object({ type: z.literal('ping'), id: z.string().max(64).optional() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
+export type ClientMessageInput = z.input<typeof ClientMessage>;
+
+/** Heart-rate context the hub derives once per reading (zones use the hub's default floors). */
+export const HrDerived = z.object({
+  maxHr: z.number(),
+  /** bpm / max HR × 100, rounded to one decimal. */
+  pctMax: z.number(),
+  /** 0 (below zone 1) .. 5. */
+  zone: z.number().int().min(0).max(5),
+});
+export type HrDerived = z.infer<typeof HrDerived>;
+
+/** Running totals of one athlete in a class session (computed by the hub, stored at the end). */
+export const SessionTally = z.object({
+  session: SessionId,
+  athlete: UserId,
+  bpm: z.number().nullable(),
+  pctMax: z.number().nullable(),
+  zone: z.number().int().min(0).max(5).nullable(),
+  avgBpm: z.number().nullable(),
+  maxBpm: z.number().nullable(),
+  /** Seconds in zones 0..5. */
+  secondsInZones: z.array(z.number()).length(6),
+  kcal: z.number(),
+  effortPoints: z.number(),
+});
+export type SessionTally = z.infer<typeof SessionTally>;
+
+export const AthleteProfile = z.object({
+  maxHr: z.number(),
+  /** `measured` (the user's max HR), `age` (Tanaka from birth year) or `default` (age 35 assumed). */
+  maxHrSource: z.enum(['measured', 'age', 'default']),
+});
+export type AthleteProfile = z.infer<typeof AthleteProfile>;
+
+export const ClassSessionInfo = z.object({
+  id: SessionId,
+  coachId: z.string(),
+  name: z.string(),
+  athletes: z.array(UserId),
+  /** Lower bounds of zones 1..5 as fractions of max HR. */
+  zoneFloors: z.array(z.number()).length(5),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type ClassSessionInfo = z.infer<typeof ClassSessionInfo>;
 
 export const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), subject: z.string(), kind: z.string(), athletes: z.array(UserId), silenceMs: z.number() }),
-  z.object({ type: z.literal('subscribed'), athletes: z.array(UserId), denied: z.array(UserId) }),
+  z.object({
+    type: z.literal('ready'),
+    subject: z.string(),
+    kind: z.string(),
+    athletes: z.array(UserId),
+    /** A tile goes `lost` after this much silence… */
+    silenceMs: z.number(),
+    /** …and `stale` after this much. */
+    staleMs: z.number(),
+    /** The server sends a `heartbeat` at least this often; twice that without a frame means the link is dead. */
+    heartbeatMs: z.number(),
+    zoneFloors: z.array(z.number()).length(5),
+  }),
+  z.object({ type: z.literal('subscribed'), athletes: z.array(UserId), denied: z.array(UserId), session: SessionId.optional() }),
   z.object({
     type: z.literal('snapshot'),
     athlete: UserId,
     name: z.string(),
     /** Steps since local midnight of the hub, so the client only adds live step counts. */
     stepsToday: z.number(),
+    /** Newest event per metric (only those newer than the resume cursor, when one was sent). */
     events: z.array(CanonicalEventBase),
+    resumed: z.boolean().optional(),
+    profile: AthleteProfile.optional(),
+    state: SignalState.optional(),
+    /** When the hub last received a reading of this athlete (ISO), if it has. */
+    lastAt: z.string().nullable().optional(),
+    battery: z.number().min(0).max(100).nullable().optional(),
+    tally: SessionTally.optional(),
   }),
-  z.object({ type: z.literal('event'), event: CanonicalEventBase }),
+  z.object({ type: z.literal('event'), event: CanonicalEventBase, hr: HrDerived.optional() }),
+  z.object({ type: z.literal('tally'), tally: SessionTally }),
+  z.object({ type: z.literal('state'), athlete: UserId, state: SignalState, lastAt: z.string().nullable() }),
+  z.object({ type: z.literal('battery'), athlete: UserId, deviceId: z.string(), percent: z.number().min(0).max(100) }),
+  z.object({ type: z.literal('heartbeat'), serverTime: z.string() }),
+  z.object({ type: z.literal('session'), session: ClassSessionInfo }),
   z.object({ type: z.literal('revoked'), athlete: UserId }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('pong'), id: z.string().optional(), serverTime: z.string() }),
@@ -38,8 +135,10 @@ export const WS_CLOSE = {
   normal: 1000,
   goingAway: 1001,
   policyViolation: 1008,
+  /** Unauthenticated, token revoked, or token expired. */
   unauthenticated: 4401,
   forbidden: 4403,
   authTimeout: 4408,
+  /** The client stayed too far behind (its conflated backlog did not drain in time). */
   tooSlow: 4429,
 } as const;

@@ -71,3 +71,41 @@ export const deadLetters = pgTable('dead_letters', {
   payload: bytea('payload').notNull(),
   replayedAt: tz('replayed_at'),
 }, (t) => [index('dead_letters_received_idx').on(t.receivedAt)]);
+
+/** A coach's class: the athletes on the board and the zone floors it used; `summary` is written at the end. */
+export const classSessions = pgTable('class_sessions', {
+  id: text('id').primaryKey(),
+  coachId: text('coach_id').notNull(),
+  name: text('name').notNull(),
+  athletes: jsonb('athletes').$type<string[]>().notNull(),
+  zoneFloors: jsonb('zone_floors').$type<number[]>().notNull(),
+  startedAt: tz('started_at').notNull().defaultNow(),
+  endedAt: tz('ended_at'),
+}, (t) => [index('class_sessions_coach_idx').on(t.coachId, t.startedAt.desc())]);
+
+/** One row per athlete of an ended class session. */
+export const classSessionSummaries = pgTable('class_session_summaries', {
+  sessionId: text('session_id').notNull().references(() => classSessions.id),
+  athleteId: text('athlete_id').notNull(),
+  name: text('name').notNull(),
+  avgBpm: integer('avg_bpm'),
+  maxBpm: integer('max_bpm'),
+  /** Seconds in zones 0..5. */
+  secondsInZones: jsonb('seconds_in_zones').$type<number[]>().notNull(),
+  kcal: integer('kcal').notNull(),
+  effortPoints: integer('effort_points').notNull(),
+  readings: integer('readings').notNull(),
+}, (t) => [primaryKey({ columns: [t.sessionId, t.athleteId] })]);
+
+/** Every change made through the admin surface (and other REST changes): who, what, when. */
+export const auditLog = pgTable('audit_log', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: tz('at').notNull().defaultNow(),
+  /** Subject of the token that made the change. */
+  actor: text('actor').notNull(),
+  actorKind: text('actor_kind').notNull(),
+  /** e.g. `user.upsert`, `device.register`, `device.revoke`, `token.mint`, `token.revoke`, `consent.grant`, `consent.revoke`. */
+  action: text('action').notNull(),
+  target: text('target').notNull(),
+  details: jsonb('details'),
+}, (t) => [index('audit_log_at_idx').on(t.at.desc())]);

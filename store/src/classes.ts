@@ -1,0 +1,130 @@
+import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
+import type { Db } from './open.js';
+import { auditLog, classSessions, classSessionSummaries, consents, devices, observations, tokens } from './schema.js';
+
+export interface ClassSessionRow {
+  id: string;
+  coachId: string;
+  name: string;
+  athletes: string[];
+  zoneFloors: number[];
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+export interface ClassSummaryRow {
+  sessionId: string;
+  athleteId: string;
+  name: string;
+  avgBpm: number | null;
+  maxBpm: number | null;
+  secondsInZones: number[];
+  kcal: number;
+  effortPoints: number;
+  readings: number;
+}
+
+export interface AuditEntry {
+  actor: string;
+  actorKind: string;
+  action: string;
+  target: string;
+  details?: unknown;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+  at: Date;
+}
+
+/** Class sessions and their stored summaries (the live class board). */
+export interface ClassRepo {
+  create(s: { id: string; coachId: string; name: string; athletes: string[]; zoneFloors: number[]; startedAt?: Date }): Promise<ClassSessionRow>;
+  get(id: string): Promise<ClassSessionRow | undefined>;
+  list(filter?: { coachId?: string; limit?: number }): Promise<ClassSessionRow[]>;
+  /** Marks the session ended and stores one summary row per athlete, in one transaction. */
+  end(id: string, endedAt: Date, summaries: readonly Omit<ClassSummaryRow, 'sessionId'>[]): Promise<void>;
+  summaries(id: string): Promise<ClassSummaryRow[]>;
+  /** Heart-rate readings of a user in [from, to], oldest first. */
+  heartRate(userId: string, from: Date, to: Date): Promise<{ at: number; bpm: number }[]>;
+  /** The newest body weight (kg) of a user, if any. */
+  latestWeightKg(userId: string): Promise<number | undefined>;
+}
+
+export function createClassRepo(db: Db): ClassRepo {
+  return {
+    async create(s) {
+      const [row] = await db.insert(classSessions).values({ ...s, startedAt: s.startedAt ?? new Date() }).returning();
+      return row!;
+    },
+    async get(id) {
+      const [row] = await db.select().from(classSessions).where(eq(classSessions.id, id));
+      return row;
+    },
+    async list(filter = {}) {
+      return db.select().from(classSessions)
+        .where(filter.coachId ? eq(classSessions.coachId, filter.coachId) : undefined)
+        .orderBy(desc(classSessions.startedAt))
+        .limit(filter.limit ?? 50);
+    },
+    async end(id, endedAt, summaries) {
+      await db.transaction(async (tx) => {
+        await tx.update(classSessions).set({ endedAt }).where(eq(classSessions.id, id));
+        if (summaries.length > 0) {
+          await tx.insert(classSessionSummaries).values(summaries.map((s) => ({ ...s, sessionId: id }))).onConflictDoNothing();
+        }
+      });
+    },
+    async summaries(id) {
+      return db.select().from(classSessionSummaries).where(eq(classSessionSummaries.sessionId, id)).orderBy(asc(classSessionSummaries.name));
+    },
+    async heartRate(userId, from, to) {
+      const rows = await db.select({ t: observations.timeEnd, values: observations.values }).from(observations)
+        .where(and(eq(observations.userId, userId), eq(observations.metric, 'heart_rate'), gte(observations.timeEnd, from), lte(observations.timeEnd, to)))
+        .orderBy(asc(observations.timeEnd));
+      const out: { at: number; bpm: number }[] = [];
+      for (const r of rows) {
+        const bpm = (r.values as Record<string, { value: number } | undefined>).bpm?.value;
+        if (typeof bpm === 'number') out.push({ at: r.t.getTime(), bpm });
+      }
+      return out;
+    },
+    async latestWeightKg(userId) {
+      const [row] = await db.select({ values: observations.values }).from(observations)
+        .where(and(eq(observations.userId, userId), eq(observations.metric, 'body_weight')))
+        .orderBy(desc(observations.timeEnd)).limit(1);
+      const kg = (row?.values as Record<string, { value: number } | undefined> | undefined)?.kg?.value;
+      return typeof kg === 'number' ? kg : undefined;
+    },
+  };
+}
+
+/** Read-only lists for the admin page, and the audit log. */
+export interface AdminRepo {
+  listDevices(): Promise<{ id: string; userId: string | null; kind: string; model: string | null; adapter: string; createdAt: Date; revokedAt: Date | null; lastSeenAt: Date | null }[]>;
+  listTokens(filter?: { limit?: number }): Promise<{ jti: string; subject: string; kind: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null }[]>;
+  listConsents(): Promise<{ athleteId: string; viewerId: string; grantedAt: Date; revokedAt: Date | null }[]>;
+  recordAudit(entry: AuditEntry): Promise<void>;
+  listAudit(filter?: { limit?: number }): Promise<AuditRow[]>;
+}
+
+export function createAdminRepo(db: Db): AdminRepo {
+  return {
+    async listDevices() {
+      return db.select({ id: devices.id, userId: devices.userId, kind: devices.kind, model: devices.model, adapter: devices.adapter, createdAt: devices.createdAt, revokedAt: devices.revokedAt, lastSeenAt: devices.lastSeenAt }).from(devices).orderBy(asc(devices.id));
+    },
+    async listTokens(filter = {}) {
+      return db.select().from(tokens).orderBy(desc(tokens.createdAt)).limit(filter.limit ?? 500);
+    },
+    async listConsents() {
+      return db.select().from(consents).orderBy(asc(consents.athleteId), asc(consents.viewerId));
+    },
+    async recordAudit(e) {
+      await db.insert(auditLog).values({ actor: e.actor, actorKind: e.actorKind, action: e.action, target: e.target, details: e.details ?? null });
+    },
+    async listAudit(filter = {}) {
+      const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(filter.limit ?? 200);
+      return rows.map((r) => ({ ...r, details: r.details ?? undefined }));
+    },
+  };
+}
