@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => 'bytea',
@@ -23,6 +23,8 @@ export const devices = pgTable('devices', {
   kind: text('kind').notNull(),
   model: text('model'),
   adapter: text('adapter').notNull().default('pulsehub.v1'),
+  /** Adapters a payload may name besides the registered one (see ingest's adapter policy). */
+  allowedAdapters: text('allowed_adapters').array(),
   createdAt: tz('created_at').notNull().defaultNow(),
   revokedAt: tz('revoked_at'),
   lastSeenAt: tz('last_seen_at'),
@@ -58,7 +60,43 @@ export const observations = pgTable('observations', {
   adapter: text('adapter').notNull(),
   receivedAt: tz('received_at').notNull(),
   storedAt: tz('stored_at').notNull().defaultNow(),
-}, (t) => [index('observations_user_metric_time_idx').on(t.userId, t.metric, t.timeEnd.desc())]);
+  /**
+   * The id of the transaction that stored the row: the delta-sync cursor. Unlike stored_at
+   * (the transaction's start), it can be bounded by the oldest still-running transaction, so
+   * a reader never moves its cursor past a row that commits later.
+   */
+  txid: bigint('txid', { mode: 'number' }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
+}, (t) => [
+  // "user + metric + time range" and "latest per user and metric" (DISTINCT ON / ORDER BY … DESC LIMIT 1).
+  index('observations_user_metric_time_idx').on(t.userId, t.metric, t.timeEnd.desc()),
+  index('observations_user_txid_idx').on(t.userId, t.txid, t.id),
+]);
+
+/**
+ * One row per user and UTC day, kept up to date by the ingest writer in the same statement
+ * that stores the readings (so a redelivered reading never counts twice). Resting HR and time
+ * in zones need the whole day's readings: the writer bumps `hr_version` and a refresher
+ * recomputes them while `hr_version > refreshed_version`.
+ */
+export const dailyRollups = pgTable('daily_rollups', {
+  userId: text('user_id').notNull(),
+  day: date('day', { mode: 'string' }).notNull(),
+  steps: doublePrecision('steps').notNull().default(0),
+  hrCount: integer('hr_count').notNull().default(0),
+  hrSum: doublePrecision('hr_sum').notNull().default(0),
+  hrMin: real('hr_min'),
+  hrMax: real('hr_max'),
+  restingHr: real('resting_hr'),
+  /** Seconds in zones 0..5. */
+  zoneSeconds: jsonb('zone_seconds').$type<number[]>(),
+  maxHr: real('max_hr'),
+  hrVersion: integer('hr_version').notNull().default(0),
+  refreshedVersion: integer('refreshed_version').notNull().default(0),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.day] }),
+  index('daily_rollups_stale_idx').on(t.userId, t.day).where(sql`${t.hrVersion} > ${t.refreshedVersion}`),
+]);
 
 export const deadLetters = pgTable('dead_letters', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -70,7 +108,7 @@ export const deadLetters = pgTable('dead_letters', {
   detail: text('detail').notNull(),
   payload: bytea('payload').notNull(),
   replayedAt: tz('replayed_at'),
-}, (t) => [index('dead_letters_received_idx').on(t.receivedAt)]);
+}, (t) => [index('dead_letters_received_idx').on(t.receivedAt), index('dead_letters_reason_idx').on(t.reason, t.id)]);
 
 /** A coach's class: the athletes on the board and the zone floors it used; `summary` is written at the end. */
 export const classSessions = pgTable('class_sessions', {
