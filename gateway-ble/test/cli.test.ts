@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLE_ERROR_CODES } from '../src/errors.js';
 import { loadConfig, parseConfig, resolveToken } from '../src/config/config.js';
 import { parseArgs } from '../src/cli/args.js';
+import { describePeripheral } from '../src/cli/scan.js';
+import type { NoblePeripheral } from '../src/runtime/noble.js';
 import * as api from '../src/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/pulsehub-gateway.mjs', import.meta.url));
@@ -74,6 +76,11 @@ describe('config', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('the shipped example config is valid', async () => {
+    const c = await loadConfig(fileURLToPath(new URL('../../deploy/gateway-ble/config.example.json', import.meta.url)));
+    expect(c.devices.map((d) => d.profile)).toEqual(['heart_rate', 'cycling_speed_cadence', 'blood_pressure', 'mi_body_scale']);
+  });
+
   it('names the field of each problem', () => {
     const attempt = (raw: unknown) => {
       try {
@@ -99,6 +106,18 @@ describe('config', () => {
     await expect(resolveToken(parseConfig({ ...good, gateway: { id: 'pi-1' } }), {})).rejects.toMatchObject({ code: 'PH_GW_CONFIG_INVALID' });
     await writeFile(join(dir, 'notjson.json'), '{');
     await expect(loadConfig(join(dir, 'notjson.json'))).rejects.toMatchObject({ code: 'PH_GW_CONFIG_UNREADABLE' });
+  });
+
+  it('scan lines: address, name, services, bindable profiles, decoded advertisements', () => {
+    const p = {
+      id: 'x',
+      address: 'aa:bb:cc:00:00:03',
+      rssi: -70,
+      advertisement: { localName: 'MIBFS', serviceUuids: ['181b'], serviceData: [{ uuid: '181b', data: Buffer.from([2, 0x26, 0xe9, 7, 11, 22, 10, 0, 0, 0xf4, 1, 0xb0, 0x36]) }] },
+    } as unknown as NoblePeripheral;
+    const line = describePeripheral(p);
+    expect(line).toContain('aa:bb:cc:00:00:03  rssi -70  "MIBFS"  services [181b]  profiles: body_composition, mi_body_scale');
+    expect(line).toContain('"impedanceOhm":500');
   });
 
   it('argument parsing', () => {
