@@ -3,7 +3,7 @@ import { ByteReader, inconsistent } from './reader.js';
 
 export type BatteryReading = Extract<BleReading, { kind: 'battery' }>;
 
-/** Battery Level, UUID 0x2A19 (GATT Specification Supplement §3.27; Battery Service 1.0 §3.1): uint8 percent, 0..100; 101..255 reserved. */
+/** Battery Level, UUID 0x2A19 (GATT Specification Supplement, section "Battery Level"; Battery Service 1.0): uint8 percent, 0..100; 101..255 reserved. */
 export const BATTERY_LEVEL = '2a19';
 
 const WHAT = 'Battery Level 0x2A19';

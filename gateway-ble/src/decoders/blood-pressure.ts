@@ -11,8 +11,8 @@ export interface DecodedBloodPressure {
 }
 
 /**
- * Blood Pressure Measurement, UUID 0x2A35 (GATT Specification Supplement §3.31; Blood
- * Pressure Service 1.0 §3.1). Flags uint8:
+ * Blood Pressure Measurement, UUID 0x2A35 (GATT Specification Supplement v8 §3.31; Blood
+ * Pressure Service 1.0). Flags uint8:
  *   bit 0  Units: 0 = mmHg, 1 = kPa
  *   bit 1  Time Stamp present (Date Time, 7 octets)
  *   bit 2  Pulse Rate present (SFLOAT, beats/min)

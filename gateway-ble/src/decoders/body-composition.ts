@@ -14,7 +14,7 @@ export interface DecodedBodyComposition {
 }
 
 /**
- * Body Composition Measurement, UUID 0x2A9C (GATT Specification Supplement §3.34; Body
+ * Body Composition Measurement, UUID 0x2A9C (GATT Specification Supplement v8 §3.34; Body
  * Composition Service 1.0 §3.2). Flags uint16:
  *   bit 0  Measurement Units: 0 = SI (mass 0.005 kg, height 0.001 m), 1 = Imperial (0.01 lb, 0.1 in)
  *   bit 1  Time Stamp present        bit 7  Soft Lean Mass present

@@ -5,8 +5,8 @@ import { RevolutionRate } from './revolutions.js';
 export type CscReading = Extract<BleReading, { kind: 'cycling_speed_cadence' }>;
 
 /**
- * CSC Measurement, UUID 0x2A5B (GATT Specification Supplement §3.59; Cycling Speed and
- * Cadence Service 1.0 §3.1). Flags uint8:
+ * CSC Measurement, UUID 0x2A5B (GATT Specification Supplement, section "CSC
+ * Measurement"; Cycling Speed and Cadence Service 1.0). Flags uint8:
  *   bit 0  Wheel Revolution Data present: Cumulative Wheel Revolutions uint32,
  *          Last Wheel Event Time uint16 (1/1024 s)
  *   bit 1  Crank Revolution Data present: Cumulative Crank Revolutions uint16,

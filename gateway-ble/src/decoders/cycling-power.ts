@@ -6,8 +6,8 @@ import { DEFAULT_WHEEL_CIRCUMFERENCE_M } from './csc.js';
 export type CyclingPowerReading = Extract<BleReading, { kind: 'cycling_power' }>;
 
 /**
- * Cycling Power Measurement, UUID 0x2A63 (GATT Specification Supplement §3.65; Cycling
- * Power Service 1.1 §3.2). Flags uint16, then Instantaneous Power sint16 (W), then the
+ * Cycling Power Measurement, UUID 0x2A63 (GATT Specification Supplement, section "Cycling
+ * Power Measurement"; Cycling Power Service 1.1). Flags uint16, then Instantaneous Power sint16 (W), then the
  * optional fields in this order:
  *   bit 0  Pedal Power Balance present: uint8, 1/2 %      (bit 1: reference 0 unknown, 1 left)
  *   bit 2  Accumulated Torque present: uint16, 1/32 N·m   (bit 3: source 0 wheel, 1 crank)

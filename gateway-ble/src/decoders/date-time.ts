@@ -1,7 +1,7 @@
 import type { ByteReader } from './reader.js';
 
 /**
- * Date Time (GSS §3.70, org.bluetooth.characteristic.date_time, 7 octets): year uint16
+ * Date Time (GATT Specification Supplement, section "Date Time", UUID 0x2A08, 7 octets): year uint16
  * (1582..9999, 0 = not known), month uint8 (1..12, 0 = not known), day uint8 (1..31,
  * 0 = not known), hours 0..23, minutes 0..59, seconds 0..59. No time zone: scales and cuffs
  * keep wall-clock time, so the caller decides the zone (see `toInstant`).

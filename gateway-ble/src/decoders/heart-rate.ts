@@ -4,8 +4,8 @@ import { ByteReader, inconsistent, scaled } from './reader.js';
 export type HeartRateReading = Extract<BleReading, { kind: 'heart_rate' }>;
 
 /**
- * Heart Rate Measurement, UUID 0x2A37 (GATT Specification Supplement §3.113; Heart Rate
- * Service 1.0 §3.1). Flags uint8:
+ * Heart Rate Measurement, UUID 0x2A37 (GATT Specification Supplement v8 §3.113; Heart
+ * Rate Service 1.0). Flags uint8:
  *   bit 0    Heart Rate Value Format: 0 = uint8, 1 = uint16 (bpm)
  *   bits 1-2 Sensor Contact Status: bit 2 = feature supported, bit 1 = contact detected
  *   bit 3    Energy Expended present: uint16, kJ

@@ -2,7 +2,7 @@ import { BleGatewayError } from '../errors.js';
 
 /**
  * A bounds-checked little-endian cursor over a characteristic value. Every GATT field is
- * little-endian (Core Specification Vol 3, Part G, §3.3.3.1 / GSS §2.2): multi-octet
+ * little-endian (GATT Specification Supplement, "Data types"): multi-octet
  * fields are transmitted least-significant octet first. Reading past the end throws
  * PH_BLE_TRUNCATED naming the field, so a short buffer can never produce a number.
  */
@@ -63,7 +63,7 @@ export class ByteReader {
   /**
    * Rejects trailing bytes: a value longer than its flags say is inconsistent, not "probably
    * fine". When the flags use bits reserved for future use, later versions of the spec append
-   * their new fields after the ones we know (GSS §2.1: fields are added at the end), so the
+   * their new fields after the ones we know (the SIG adds fields at the end), so the
    * tail is ignored then.
    */
   end(reservedFlagsSet = false): void {

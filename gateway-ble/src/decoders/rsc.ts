@@ -4,8 +4,8 @@ import { ByteReader, scaled } from './reader.js';
 export type RunningReading = Extract<BleReading, { kind: 'running' }>;
 
 /**
- * RSC Measurement, UUID 0x2A53 (GATT Specification Supplement §3.188; Running Speed and
- * Cadence Service 1.0 §3.1). Flags uint8:
+ * RSC Measurement, UUID 0x2A53 (GATT Specification Supplement, section "RSC
+ * Measurement"; Running Speed and Cadence Service 1.0). Flags uint8:
  *   bit 0  Instantaneous Stride Length present (uint16, 0.01 m)
  *   bit 1  Total Distance present (uint32, 0.1 m)
  *   bit 2  Walking or Running Status: 0 = walking, 1 = running

@@ -1,7 +1,7 @@
 /**
  * IEEE 11073-20601 SFLOAT-Type (16 bits): a 4-bit two's-complement exponent (high nibble)
  * and a 12-bit two's-complement mantissa, value = mantissa × 10^exponent.
- * GATT Specification Supplement §2.3 ("medfloat16") lists the special values, all with
+ * The GATT Specification Supplement (data type "medfloat16") lists the special values, all with
  * exponent 0: NaN 0x07FF, NRes 0x0800, +INFINITY 0x07FE, −INFINITY 0x0802, Reserved 0x0801.
  *
  * None of them is a measurement, so all decode to `undefined` ("absent"). We also treat

@@ -12,8 +12,8 @@ export interface DecodedWeight {
 }
 
 /**
- * Weight Measurement, UUID 0x2A9D (GATT Specification Supplement §3.252; Weight Scale
- * Service 1.0). Flags uint8:
+ * Weight Measurement, UUID 0x2A9D (GATT Specification Supplement, section "Weight Measurement";
+ * Weight Scale Service 1.0). Flags uint8:
  *   bit 0  Measurement Units: 0 = SI (weight 0.005 kg, height 0.001 m),
  *                             1 = Imperial (weight 0.01 lb, height 0.1 in)
  *   bit 1  Time Stamp present (Date Time, 7 octets)

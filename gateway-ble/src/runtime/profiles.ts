@@ -13,7 +13,7 @@ import { WEIGHT_MEASUREMENT } from '../decoders/weight.js';
  * measurement characteristic subscribed (notifications or indications, whichever the
  * characteristic offers — noble's subscribe writes the CCCD accordingly); `advertisement`
  * profiles are read from scan results without connecting. Service UUIDs are the SIG's
- * assigned numbers (Assigned Numbers §3.4.2, GATT Services).
+ * assigned numbers (Assigned Numbers, "GATT Services").
  */
 export type GattProfile = { readonly mode: 'gatt'; readonly service: string; readonly characteristics: readonly string[] };
 export type AdvertisementProfile = { readonly mode: 'advertisement'; readonly serviceData: string };

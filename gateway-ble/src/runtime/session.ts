@@ -161,7 +161,7 @@ export class GattSession {
       try {
         const whole = this.bodyPart ? mergeBodyComposition(this.bodyPart, part) : part;
         if (whole.multiplePacket) {
-          this.bodyPart = whole; // GSS §3.34: the rest follows in the next packet
+          this.bodyPart = whole; // GSS v8 §3.34: the rest follows in the next packet
           return;
         }
         this.bodyPart = undefined;
