@@ -112,6 +112,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     events: z.array(CanonicalEventBase),
     resumed: z.boolean().optional(),
     profile: AthleteProfile.optional(),
+    /** Zone context of the newest heart-rate event, when there is one. */
+    hr: HrDerived.optional(),
     state: SignalState.optional(),
     /** When the hub last received a reading of this athlete (ISO), if it has. */
     lastAt: z.string().nullable().optional(),

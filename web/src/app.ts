@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
-import type { Store } from '@pulsehub/store';
+import { createAdminRepo, createClassRepo, type Store } from '@pulsehub/store';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
@@ -12,8 +13,12 @@ import { installErrorHandler } from './errors.js';
 import { registerApi } from './routes/api.js';
 import { LiveHub } from './live/hub.js';
 import { LiveSession } from './live/session.js';
+import { ClassSessions } from './live/classes.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerAdminRoutes } from './routes/admin.js';
 
-export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+/** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
+export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 
 export interface WebOptions {
   store: Store;
@@ -21,6 +26,16 @@ export interface WebOptions {
   logger: Logger;
   /** A tile shows "no signal" after this much silence. */
   silenceMs?: number;
+  /** A tile shows "stale" after this much silence (default: half of silenceMs, at most 3 s). */
+  staleMs?: number;
+  /** The live gateway sends a heartbeat this often. */
+  heartbeatMs?: number;
+  /** Lower bounds of zones 1..5 as fractions of max HR (default 50/60/70/80/90 %). */
+  zoneFloors?: readonly number[];
+  /** Per live client: conflate above this many unsent bytes… */
+  liveHighWaterBytes?: number;
+  /** …and close (4429) a client whose backlog has not drained for this long. */
+  liveMaxLagMs?: number;
   /** Marks a token revoked everywhere; the app closes that token's live sessions itself. */
   revokeToken?: (jti: string) => Promise<void>;
   /** MQTT over WebSocket on `/mqtt`, when the broker is in this process. */
@@ -32,6 +47,9 @@ export interface WebOptions {
 export interface WebApp {
   readonly app: FastifyInstance;
   readonly hub: LiveHub;
+  readonly classes: ClassSessions;
+  /** Open live WebSocket sessions. */
+  readonly sessions: ReadonlySet<LiveSession>;
   listen(o: { port: number; host?: string }): Promise<{ port: number; host: string }>;
   close(): Promise<void>;
 }
@@ -39,11 +57,21 @@ export interface WebApp {
 export async function createWebApp(o: WebOptions): Promise<WebApp> {
   // Request lines are info-level noise at device rates; warnings and errors still log.
   const app = Fastify({ loggerInstance: o.logger.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
-  const hub = new LiveHub(o.store, o.logger);
+  const silenceMs = o.silenceMs ?? 10_000;
+  const hub = new LiveHub(o.store, o.logger, { silenceMs, staleMs: o.staleMs ?? Math.min(3000, silenceMs / 2), ...(o.zoneFloors ? { zoneFloors: o.zoneFloors } : {}) });
+  const classRepo = createClassRepo(o.store.db);
+  const classes = new ClassSessions(o.store, classRepo, hub, o.logger);
   const sessions = new Set<LiveSession>();
+  const heartbeatMs = o.heartbeatMs ?? 5000;
   installErrorHandler(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, index: ['index.html'] });
+  const legacy = fileURLToPath(new URL('../public', import.meta.url));
+  if (existsSync(PUBLIC_DIR) || existsSync(legacy)) {
+    await app.register(fastifyStatic, { root: existsSync(PUBLIC_DIR) ? PUBLIC_DIR : legacy, index: ['index.html'] });
+  } else {
+    o.logger.warn({ dir: PUBLIC_DIR }, 'pages are not built: run `pnpm build:web` (pnpm start and pnpm test do it)');
+    app.get('/', async (_req, reply) => reply.status(503).type('text/plain').send('PulseHub pages are not built: run `pnpm build:web` (pnpm start does it).\n'));
+  }
 
   const revokeToken = async (jti: string) => {
     await o.store.revokeToken(jti);
@@ -51,6 +79,12 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     for (const s of sessions) if (s.jti === jti) s.close(4401, 'token revoked');
   };
   registerApi(app, { store: o.store, tokens: o.tokens, hub, revokeToken });
+  registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
+  registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
+  const heartbeat = setInterval(() => {
+    for (const s of sessions) s.heartbeat();
+  }, heartbeatMs);
+  heartbeat.unref();
 
   app.get('/healthz', async () => {
     let database = 'ok';
@@ -59,13 +93,13 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     } catch {
       database = 'unavailable';
     }
-    return { status: database === 'ok' ? 'ok' : 'degraded', database, store: o.store.kind, liveViewers: sessions.size, ...(o.health?.() ?? {}) };
+    return { status: database === 'ok' ? 'ok' : 'degraded', database, store: o.store.kind, liveViewers: sessions.size, live: { received: hub.received, delivered: hub.delivered }, ...(o.health?.() ?? {}) };
   });
 
   app.get<{ Querystring: { token?: string } }>('/live', { websocket: true }, (socket, req) => {
     const session = new LiveSession(socket, {
-      hub, store: o.store, tokens: o.tokens, log: o.logger,
-      silenceMs: o.silenceMs ?? 10_000, authTimeoutMs: 10_000, maxBufferedBytes: 4 * 1024 * 1024,
+      hub, classes, store: o.store, tokens: o.tokens, log: o.logger, heartbeatMs, authTimeoutMs: 10_000,
+      outbox: { highWaterBytes: o.liveHighWaterBytes ?? 64 * 1024, maxLagMs: o.liveMaxLagMs ?? 10_000, maxBufferedBytes: 4 * 1024 * 1024 },
       startOfToday: () => { const d = new Date(); d.setHours(0, 0, 0, 0); return d; },
     }, req.query.token);
     sessions.add(session);
@@ -81,12 +115,16 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   }
 
   app.addHook('preClose', async () => {
+    clearInterval(heartbeat);
+    classes.close();
     for (const s of sessions) s.close(1001, 'server shutting down');
   });
 
   return {
     app,
     hub,
+    classes,
+    sessions,
     async listen({ port, host = '127.0.0.1' }) {
       await app.listen({ port, host });
       const addr = app.server.address();

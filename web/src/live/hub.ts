@@ -1,27 +1,59 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { CanonicalEventBase, TOPICS, parseLiveTopic, type CanonicalEvent, type ServerMessage } from '@pulsehub/contracts';
+import { CanonicalEventBase, TOPICS, eventInstant, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
+import { DEFAULT_ZONE_FLOORS, hrDerived, profileOf } from './profile.js';
 
-/** A live viewer: gets messages for the athletes it is subscribed to. */
+/** A live viewer: gets frames for the athletes it is subscribed to. */
 export interface LiveViewer {
   readonly viewerId: string;
-  send(message: ServerMessage): void;
+  /** A delta frame, conflated by `key` when the viewer is behind. */
+  deliver(key: string, data: string): void;
   /** Called when the viewer may no longer see an athlete (consent or token revoked). */
   revoke(athleteId: string): void;
 }
 
+export interface LiveHubOptions {
+  /** `stale` after this much silence… */
+  staleMs: number;
+  /** …`lost` after this much. */
+  silenceMs: number;
+  zoneFloors?: readonly number[];
+  /** How often silence is checked. */
+  sweepMs?: number;
+}
+
+/** Metrics whose readings add up (a client sums them): never conflated, each frame counts. */
+const ADDITIVE = new Set(['steps', 'distance', 'active_energy']);
+
+type Listener = (event: CanonicalEvent) => void;
+
 /**
  * Receives canonical events from the live topics and fans them out to viewers. Keeps the
- * newest event per athlete and metric, so a new subscriber gets a snapshot at once.
+ * newest event per athlete and metric (the snapshot), when the hub last heard of each
+ * athlete (the live/stale/lost state, from the hub's own clock so device clock skew cannot
+ * fake silence), and each athlete's max HR (for % of max and zones). Each frame is
+ * serialized once, whatever the number of viewers.
  */
 export class LiveHub {
   private readonly latest = new Map<string, Map<string, CanonicalEvent>>();
+  private readonly heardAt = new Map<string, number>();
+  private readonly states = new Map<string, SignalState>();
+  private readonly batteries = new Map<string, { deviceId: string; percent: number }>();
+  private readonly profiles = new Map<string, AthleteProfile & { age: number }>();
   private readonly viewers = new Map<string, Set<LiveViewer>>();
+  private readonly listeners = new Set<Listener>();
+  private readonly sweeper: NodeJS.Timeout;
   private client: MqttClient | null = null;
+  readonly zoneFloors: readonly number[];
   delivered = 0;
+  received = 0;
 
-  constructor(private readonly store: Store, private readonly log: Logger) {}
+  constructor(private readonly store: Store, private readonly log: Logger, readonly o: LiveHubOptions) {
+    this.zoneFloors = o.zoneFloors ?? DEFAULT_ZONE_FLOORS;
+    this.sweeper = setInterval(() => this.sweep(), o.sweepMs ?? 250);
+    this.sweeper.unref();
+  }
 
   /** Subscribes to every athlete's live topic on the broker. */
   async connect(o: { host: string; port: number; username: string; token: string }): Promise<void> {
@@ -53,17 +85,84 @@ export class LiveHub {
 
   /** Delivers one event to the viewers of its athlete and remembers it as the newest. */
   publish(event: CanonicalEvent): void {
-    let perMetric = this.latest.get(event.userId);
-    if (!perMetric) this.latest.set(event.userId, (perMetric = new Map()));
+    this.received++;
+    const a = event.userId;
+    let perMetric = this.latest.get(a);
+    if (!perMetric) this.latest.set(a, (perMetric = new Map()));
     const prev = perMetric.get(event.metric);
     if (!prev || instantOf(prev) <= instantOf(event)) perMetric.set(event.metric, event);
-    const set = this.viewers.get(event.userId);
-    if (!set) return;
+    this.heardAt.set(a, Date.now());
+    if (this.states.get(a) !== 'live') this.setState(a, 'live');
+    for (const l of this.listeners) l(event);
+    const set = this.viewers.get(a);
+    if (!set || set.size === 0) return;
     const msg: ServerMessage = { type: 'event', event };
+    const bpm = event.metric === 'heart_rate' ? event.values.bpm?.value : undefined;
+    const profile = this.profiles.get(a);
+    if (bpm !== undefined && profile) msg.hr = hrDerived(bpm, profile.maxHr, this.zoneFloors);
+    const key = ADDITIVE.has(event.metric) ? `${a}|${event.metric}|${event.id}` : `${a}|${event.metric}`;
+    this.fanOut(set, key, JSON.stringify(msg));
+  }
+
+  /** A device's battery level (from a gateway or device status), shown on tiles when known. */
+  reportBattery(athleteId: string, deviceId: string, percent: number): void {
+    this.batteries.set(athleteId, { deviceId, percent });
+    const set = this.viewers.get(athleteId);
+    if (set) this.fanOut(set, `${athleteId}|battery`, JSON.stringify({ type: 'battery', athlete: athleteId, deviceId, percent } satisfies ServerMessage));
+  }
+
+  /** Called with every live event (class sessions keep their tallies this way). */
+  onEvent(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private fanOut(set: Set<LiveViewer>, key: string, data: string): void {
     for (const v of set) {
-      v.send(msg);
+      v.deliver(key, data);
       this.delivered++;
     }
+  }
+
+  private setState(athleteId: string, state: SignalState): void {
+    this.states.set(athleteId, state);
+    const set = this.viewers.get(athleteId);
+    if (!set) return;
+    const at = this.heardAt.get(athleteId);
+    this.fanOut(set, `${athleteId}|state`, JSON.stringify({ type: 'state', athlete: athleteId, state, lastAt: at ? new Date(at).toISOString() : null } satisfies ServerMessage));
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [a, at] of this.heardAt) {
+      const silence = now - at;
+      const state: SignalState = silence >= this.o.silenceMs ? 'lost' : silence >= this.o.staleMs ? 'stale' : 'live';
+      if (this.states.get(a) !== state) this.setState(a, state);
+    }
+  }
+
+  /** The athlete's state now: `lost` when the hub has not heard of them since it started. */
+  stateOf(athleteId: string): { state: SignalState; lastAt: string | null } {
+    const at = this.heardAt.get(athleteId);
+    return { state: at === undefined ? 'lost' : (this.states.get(athleteId) ?? 'lost'), lastAt: at === undefined ? null : new Date(at).toISOString() };
+  }
+
+  batteryOf(athleteId: string): number | null {
+    return this.batteries.get(athleteId)?.percent ?? null;
+  }
+
+  /** Max HR and its source; cached (call `forgetProfile` when the user changes). */
+  async profile(athleteId: string): Promise<AthleteProfile & { age: number }> {
+    let p = this.profiles.get(athleteId);
+    if (!p) {
+      p = profileOf(await this.store.getUser(athleteId));
+      this.profiles.set(athleteId, p);
+    }
+    return p;
+  }
+
+  forgetProfile(athleteId: string): void {
+    this.profiles.delete(athleteId);
   }
 
   /** Newest event per metric: from memory, or from the database after a restart. */
@@ -100,7 +199,14 @@ export class LiveHub {
     return n;
   }
 
+  viewerCount(): number {
+    let n = 0;
+    for (const s of this.viewers.values()) n += s.size;
+    return n;
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     const c = this.client;
     this.client = null;
     if (c) await c.endAsync(true);
@@ -108,5 +214,5 @@ export class LiveHub {
 }
 
 function instantOf(e: CanonicalEvent): number {
-  return Date.parse('at' in e.time ? e.time.at : e.time.end);
+  return Date.parse(eventInstant(e.time));
 }

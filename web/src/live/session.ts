@@ -1,31 +1,39 @@
 import type { WebSocket } from 'ws';
-import { ClientMessage, WS_CLOSE, type Principal, type ServerMessage } from '@pulsehub/contracts';
+import { ClientMessage, WS_CLOSE, isPulseHubError, type Principal, type ResumeCursor, type ServerMessage } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { visibleAthletes } from '../access.js';
 import type { LiveHub, LiveViewer } from './hub.js';
+import { sessionInfo, type ClassSessions, type SessionViewer } from './classes.js';
+import { hrDerived } from './profile.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
 
 export interface SessionDeps {
   hub: LiveHub;
+  classes: ClassSessions;
   store: Store;
   tokens: TokenService;
   log: Logger;
-  silenceMs: number;
+  heartbeatMs: number;
   authTimeoutMs: number;
-  /** Close a client whose unsent bytes exceed this (it stopped reading). */
-  maxBufferedBytes: number;
+  outbox: OutboxOptions;
   startOfToday: () => Date;
 }
 
 /** One WebSocket client of the live gateway. */
-export class LiveSession implements LiveViewer {
+export class LiveSession implements LiveViewer, SessionViewer {
   principal: Principal | null = null;
   readonly athletes = new Set<string>();
+  readonly classIds = new Set<string>();
   private authTimer: NodeJS.Timeout | null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly out: Outbox;
+  private closed = false;
 
   constructor(private readonly ws: WebSocket, private readonly d: SessionDeps, queryToken: string | undefined) {
-    ws.on('message', (data, isBinary) => void this.onMessage(data.toString(), isBinary));
+    this.out = new Outbox(ws, d.outbox, () => this.close(WS_CLOSE.tooSlow, 'client is too far behind'));
+    ws.on('message', (data, isBinary) => void this.onMessage(data.toString(), isBinary).catch((err: unknown) => this.fail(err)));
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
     this.authTimer = setTimeout(() => this.close(WS_CLOSE.authTimeout, 'authenticate within the time limit'), d.authTimeoutMs);
@@ -40,13 +48,25 @@ export class LiveSession implements LiveViewer {
     return this.principal?.jti;
   }
 
-  send(message: ServerMessage): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.d.maxBufferedBytes) {
-      this.close(WS_CLOSE.tooSlow, 'client is too far behind');
-      return;
-    }
-    this.ws.send(JSON.stringify(message));
+  /** Frames the outbox conflated away because this client was behind. */
+  get conflated(): number {
+    return this.out.conflated;
+  }
+
+  deliver(key: string, data: string): void {
+    this.out.delta(key, data);
+  }
+
+  control(data: string): void {
+    this.out.control(data);
+  }
+
+  private send(message: ServerMessage): void {
+    this.out.control(JSON.stringify(message));
+  }
+
+  heartbeat(): void {
+    if (this.principal) this.send({ type: 'heartbeat', serverTime: new Date().toISOString() });
   }
 
   revoke(athleteId: string): void {
@@ -64,6 +84,12 @@ export class LiveSession implements LiveViewer {
     this.send({ type: 'error', code, message });
   }
 
+  private fail(err: unknown): void {
+    if (isPulseHubError(err)) return this.error(err.code, err.message);
+    this.d.log.error({ err }, 'live session error');
+    this.error('PH_INTERNAL', 'internal error');
+  }
+
   private async authenticate(token: string): Promise<void> {
     try {
       this.principal = await this.d.tokens.verify(token);
@@ -72,11 +98,19 @@ export class LiveSession implements LiveViewer {
       this.close(WS_CLOSE.unauthenticated, 'invalid or revoked token');
       return;
     }
+    if (this.closed) return;
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     const p = this.principal;
+    if (p.expiresAt !== undefined) {
+      // A token that expires ends its stream then, not at the next reconnect.
+      const ms = Math.max(0, p.expiresAt * 1000 - Date.now());
+      this.expiryTimer = setTimeout(() => this.close(WS_CLOSE.unauthenticated, 'token expired'), Math.min(ms, 2 ** 31 - 1));
+      this.expiryTimer.unref();
+    }
     const athletes = p.kind === 'coach' ? await this.d.store.consentedAthletes(p.subject) : [...p.users];
-    this.send({ type: 'ready', subject: p.subject, kind: p.kind, athletes, silenceMs: this.d.silenceMs });
+    const { staleMs, silenceMs } = this.d.hub.o;
+    this.send({ type: 'ready', subject: p.subject, kind: p.kind, athletes, silenceMs, staleMs, heartbeatMs: this.d.heartbeatMs, zoneFloors: [...this.d.hub.zoneFloors] });
   }
 
   private async onMessage(text: string, isBinary: boolean): Promise<void> {
@@ -103,26 +137,69 @@ export class LiveSession implements LiveViewer {
         this.athletes.delete(a);
         this.d.hub.remove(a, this);
       }
+      if (msg.session) {
+        this.classIds.delete(msg.session);
+        this.d.classes.removeViewer(msg.session, this);
+      }
       return;
     }
-    const { allowed, denied } = await visibleAthletes(p, this.d.store, msg.athletes);
+    return this.subscribe(p, msg.athletes, msg.session, msg.resume);
+  }
+
+  private async subscribe(p: Principal, requested: string[], classId: string | undefined, resume: ResumeCursor | undefined): Promise<void> {
+    let wanted = requested;
+    if (classId) {
+      const row = await this.d.classes.get(classId);
+      if (p.kind !== 'admin' && !(p.kind === 'coach' && row.coachId === p.subject)) {
+        this.d.log.warn({ viewer: p.subject, session: classId }, 'live subscription refused: not this class session\'s coach');
+        return this.error('PH_AUTH_FORBIDDEN', `class session ${classId} belongs to another coach`);
+      }
+      wanted = [...new Set([...row.athletes, ...requested])];
+      this.send({ type: 'session', session: sessionInfo(row) });
+      if (!row.endedAt) {
+        this.classIds.add(classId);
+        this.d.classes.addViewer(classId, this);
+      }
+    }
+    const { allowed, denied } = await visibleAthletes(p, this.d.store, wanted);
     if (denied.length > 0) this.d.log.warn({ viewer: p.subject, denied }, 'live subscription refused for athletes without consent');
-    this.send({ type: 'subscribed', athletes: allowed, denied });
+    if (this.closed) return;
+    this.send(classId ? { type: 'subscribed', athletes: allowed, denied, session: classId } : { type: 'subscribed', athletes: allowed, denied });
     const since = this.d.startOfToday();
     for (const a of allowed) {
-      if (this.athletes.has(a)) continue;
-      this.athletes.add(a);
+      const fresh = !this.athletes.has(a);
       // Register first so nothing published while the snapshot loads is missed.
+      this.athletes.add(a);
       this.d.hub.add(a, this);
-      const [events, user, stepsToday] = await Promise.all([this.d.hub.snapshot(a), this.d.store.getUser(a), this.d.store.stepsSince(a, since)]);
-      this.send({ type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events });
+      if (!fresh && !classId && !resume?.[a]) continue;
+      const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
+      const [all, user, stepsToday, profile, tally] = await Promise.all([
+        this.d.hub.snapshot(a), this.d.store.getUser(a), this.d.store.stepsSince(a, since), this.d.hub.profile(a),
+        classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
+      ]);
+      if (!this.athletes.has(a) || this.closed) continue; // revoked while loading
+      // A resume cursor drops what the client already has: nothing old is replayed.
+      const events = cursor === undefined ? all : all.filter((e) => Date.parse(e.source.receivedAt) > cursor);
+      const { state, lastAt } = this.d.hub.stateOf(a);
+      const snap: ServerMessage = { type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events, profile: { maxHr: profile.maxHr, maxHrSource: profile.maxHrSource }, state, lastAt, battery: this.d.hub.batteryOf(a) };
+      if (cursor !== undefined) snap.resumed = true;
+      const bpm = all.find((e) => e.metric === 'heart_rate')?.values.bpm?.value;
+      if (bpm !== undefined) snap.hr = hrDerived(bpm, profile.maxHr, this.d.hub.zoneFloors);
+      if (tally) snap.tally = tally;
+      this.send(snap);
     }
   }
 
   private dispose(): void {
+    this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.authTimer = null;
+    this.expiryTimer = null;
     for (const a of this.athletes) this.d.hub.remove(a, this);
+    for (const c of this.classIds) this.d.classes.removeViewer(c, this);
     this.athletes.clear();
+    this.classIds.clear();
+    this.out.dispose();
   }
 }

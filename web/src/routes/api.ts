@@ -6,6 +6,7 @@ import type { Store } from '@pulsehub/store';
 import { listableAthletes } from '../access.js';
 import { requirePrincipal } from './auth.js';
 import type { LiveHub } from '../live/hub.js';
+import { recordAudit } from '../audit.js';
 
 export interface ApiDeps {
   store: Store;
@@ -30,40 +31,61 @@ const MintBody = z.object({
 
 const UserBody = z.object({ id: UserId, name: z.string().min(1).max(200), birthYear: z.number().int().min(1900).max(2100).optional(), maxHr: z.number().int().min(80).max(250).optional() }).strict();
 const DeviceBody = z.object({ id: DeviceId, userId: UserId, kind: z.enum(['watch', 'scale', 'cuff', 'phone', 'strap', 'other']), model: z.string().max(200).optional(), adapter: z.string().max(64).optional() }).strict();
+const OverlayBody = z.object({ athleteId: UserId, ttlSeconds: z.number().int().positive().max(5 * 365 * 86400).optional() }).strict();
 const ConsentBody = z.object({ athleteId: UserId, viewerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/) }).strict();
 
 export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   const admin = ['admin'] as const;
 
   app.post('/api/tokens', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     const body = parse(MintBody, req.body);
     const minted = await d.tokens.mint(body.ttlSeconds === undefined ? { subject: body.subject, kind: body.kind, users: body.users } : body);
     await d.store.recordToken({ jti: minted.jti, subject: body.subject, kind: body.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: body.kind, subject: body.subject, users: body.users, ttlSeconds: body.ttlSeconds }, req.log);
     return reply.status(201).send(minted);
   });
 
+  /**
+   * A read-only overlay token for one athlete (an OBS browser source): the athlete for
+   * themselves, or an admin. Revocable like any token (DELETE /api/tokens/:jti).
+   */
+  app.post('/api/overlay-tokens', async (req, reply) => {
+    const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
+    const body = parse(OverlayBody, req.body);
+    if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes create overlay tokens for themselves only');
+    const subject = `overlay-${body.athleteId}`.slice(0, 64);
+    const minted = await d.tokens.mint({ subject, kind: 'overlay', users: [body.athleteId], ttlSeconds: body.ttlSeconds });
+    await d.store.recordToken({ jti: minted.jti, subject, kind: 'overlay', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: 'overlay', athleteId: body.athleteId }, req.log);
+    return reply.status(201).send({ ...minted, athleteId: body.athleteId, url: `/overlay.html?token=${minted.token}` });
+  });
+
   app.delete<{ Params: { jti: string } }>('/api/tokens/:jti', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     await d.revokeToken(req.params.jti);
+    await recordAudit(d.store, p, 'token.revoke', req.params.jti, undefined, req.log);
     return reply.status(204).send();
   });
 
   app.post('/api/users', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     const body = parse(UserBody, req.body);
     await d.store.upsertUser(body);
+    d.hub.forgetProfile(body.id);
+    await recordAudit(d.store, p, 'user.upsert', body.id, body, req.log);
     return reply.status(201).send(body);
   });
 
   /** Registers a device for a user and returns its MQTT credentials. */
   app.post('/api/devices', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     const body = parse(DeviceBody, req.body);
     if (!(await d.store.getUser(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
     await d.store.upsertDevice(body);
     const minted = await d.tokens.mint({ subject: body.id, kind: 'device', users: [body.userId] });
     await d.store.recordToken({ jti: minted.jti, subject: body.id, kind: 'device' });
+    await recordAudit(d.store, p, 'device.register', body.id, { ...body, jti: minted.jti }, req.log);
     return reply.status(201).send({ device: body, mqtt: { username: body.id, password: minted.token, topic: `users/${body.userId}/events` }, jti: minted.jti });
   });
 
@@ -80,6 +102,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const body = parse(ConsentBody, req.body);
     if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes grant consent for themselves only');
     await d.store.grantConsent(body.athleteId, body.viewerId);
+    await recordAudit(d.store, p, 'consent.grant', `${body.athleteId}/${body.viewerId}`, body, req.log);
     return reply.status(201).send(body);
   });
 
@@ -88,8 +111,11 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
     const { athleteId, viewerId } = req.params;
     if (p.kind === 'athlete' && !p.users.includes(athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes revoke consent for themselves only');
+    // Cut the stream first: the viewer must not get another frame of this athlete.
+    d.hub.revokeViewer(athleteId, viewerId);
     await d.store.revokeConsent(athleteId, viewerId);
     d.hub.revokeViewer(athleteId, viewerId);
+    await recordAudit(d.store, p, 'consent.revoke', `${athleteId}/${viewerId}`, undefined, req.log);
     return reply.status(204).send();
   });
 

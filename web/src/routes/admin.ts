@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { TokenService } from '@pulsehub/auth';
+import type { AdminRepo, Store } from '@pulsehub/store';
+import { requirePrincipal } from './auth.js';
+import { parseBody } from './parse.js';
+
+const Limit = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
+
+/** Read-only lists behind the admin page; changes go through the regular routes (and the audit log). */
+export function registerAdminRoutes(app: FastifyInstance, d: { store: Store; tokens: TokenService; admin: AdminRepo }): void {
+  const admin = ['admin'] as const;
+  app.get('/api/admin/users', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    return { users: await d.store.listUsers() };
+  });
+  app.get('/api/admin/devices', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    return { devices: await d.admin.listDevices() };
+  });
+  app.get('/api/admin/tokens', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const q = parseBody(Limit, req.query);
+    return { tokens: await d.admin.listTokens({ limit: q.limit }) };
+  });
+  app.get('/api/admin/consents', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    return { consents: await d.admin.listConsents() };
+  });
+  app.get('/api/admin/audit', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const q = parseBody(Limit, req.query);
+    return { audit: await d.admin.listAudit({ limit: q.limit }) };
+  });
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PulseHubError, UserId, type Principal } from '@pulsehub/contracts';
+import type { TokenService } from '@pulsehub/auth';
+import type { ClassRepo, ClassSessionRow, Store } from '@pulsehub/store';
+import { visibleAthletes } from '../access.js';
+import { recordAudit } from '../audit.js';
+import { sessionInfo, type ClassSessions } from '../live/classes.js';
+import { validZoneFloors } from '../live/profile.js';
+import { requirePrincipal } from './auth.js';
+import { parseBody } from './parse.js';
+
+export interface SessionRouteDeps {
+  store: Store;
+  tokens: TokenService;
+  classes: ClassSessions;
+  repo: ClassRepo;
+}
+
+const StartBody = z.object({
+  name: z.string().trim().min(1).max(120),
+  athletes: z.array(UserId).min(1).max(200),
+  zoneFloors: z.array(z.number()).length(5).refine(validZoneFloors, { error: 'five increasing fractions of max HR, e.g. [0.5, 0.6, 0.7, 0.8, 0.9]' }).optional(),
+}).strict();
+
+const coachOrAdmin = ['coach', 'admin'] as const;
+
+function assertOwner(p: Principal, row: ClassSessionRow): void {
+  if (p.kind !== 'admin' && row.coachId !== p.subject) throw new PulseHubError('PH_AUTH_FORBIDDEN', `class session ${row.id} belongs to another coach`);
+}
+
+/** Class sessions: a coach starts one with the athletes that share with them, ends it, reads its summary. */
+export function registerSessionRoutes(app: FastifyInstance, d: SessionRouteDeps): void {
+  app.post('/api/sessions', async (req, reply) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    const body = parseBody(StartBody, req.body);
+    const { allowed, denied } = await visibleAthletes(p, d.store, body.athletes);
+    if (denied.length > 0) throw new PulseHubError('PH_AUTH_FORBIDDEN', `no consent to see ${denied.join(', ')}`);
+    const session = await d.classes.start({ coachId: p.subject, name: body.name, athletes: allowed, ...(body.zoneFloors ? { zoneFloors: body.zoneFloors } : {}) });
+    await recordAudit(d.store, p, 'session.start', session.id, { name: body.name, athletes: allowed }, req.log);
+    return reply.status(201).send({ session });
+  });
+
+  app.get('/api/sessions', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    const rows = await d.repo.list(p.kind === 'admin' ? {} : { coachId: p.subject });
+    return { sessions: rows.map(sessionInfo) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/sessions/:id', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    const row = await d.classes.get(req.params.id);
+    assertOwner(p, row);
+    if (row.endedAt) return { session: sessionInfo(row), summaries: await d.repo.summaries(row.id) };
+    return { session: sessionInfo(row), tallies: await d.classes.tallies(row.id) };
+  });
+
+  /** Ends the class: the per-athlete summary is computed from every reading and stored. */
+  app.post<{ Params: { id: string } }>('/api/sessions/:id/end', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    assertOwner(p, await d.classes.get(req.params.id));
+    const ended = await d.classes.end(req.params.id);
+    await recordAudit(d.store, p, 'session.end', req.params.id, { athletes: ended.summaries.length }, req.log);
+    return ended;
+  });
+}
