@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type AedesOptions } from 'aedes';
@@ -7,16 +8,25 @@ import { isPulseHubError, parseEventsTopic, stampedEventsTopic, type Principal }
 import { compileAccess, type ClientAccess } from './policy.js';
 import { validateBrokerOptions, type BrokerOptions, type BrokerSettings } from './options.js';
 import { CONNACK, connackError } from './return-codes.js';
+import { enforceMaxPacketSize, hasReplacementChar, TokenBucket } from './limits.js';
+import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
+import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateName, type ConnDetails, type TlsFiles } from './transports.js';
+import { ConsentViews } from './consents.js';
 
 export interface ListenOptions {
   port: number;
   host?: string;
+  /** Serve MQTT over TLS (mqtts) with these files; `caFile` enables client certificates. */
+  tls?: TlsFiles;
+  /** Trusted proxies (settings.trustedProxies) on this listener send a PROXY protocol v1/v2 header first. */
+  proxyProtocol?: boolean;
 }
 
 export interface PulseHubBroker {
   readonly aedes: Aedes;
   readonly settings: BrokerSettings;
-  /** Starts a TCP listener; port 0 picks a free one. */
+  readonly metrics: BrokerMetrics;
+  /** Starts a TCP (or TLS) listener; port 0 picks a free one. */
   listen(options: ListenOptions): Promise<{ port: number; host: string }>;
   /** Serves one already-open stream (e.g. a WebSocket on the web server's `/mqtt`). */
   handle(stream: Duplex, request?: IncomingMessage): void;
@@ -24,16 +34,46 @@ export interface PulseHubBroker {
   principalOf(clientId: string): Principal | null | undefined;
   /** Disconnects every client whose principal matches; returns how many. */
   disconnectWhere(match: (principal: Principal) => boolean): number;
+  /** A consent row changed: coach subscriptions (`%a` rules) follow at the next message. */
+  consentChanged(athleteId: string, viewerId: string, granted: boolean): void;
+  /** Stops accepting, lets in-flight QoS 1/2 flush (within shutdownGraceMs), then closes. */
   close(): Promise<void>;
 }
 
 type ClientMap = Record<string, Client>;
 
+interface ClientState {
+  access: ClientAccess;
+  bucket: TokenBucket | undefined;
+  /** Registry kind (watch, scale…) or subject kind, for logs and rate limits. */
+  deviceKind: string;
+}
+
 export async function createBroker(options: BrokerOptions): Promise<PulseHubBroker> {
   const settings = validateBrokerOptions(options);
   const log: Logger = options.logger ?? pino({ level: 'silent' });
   const tokens = options.tokens;
-  const access = new WeakMap<Client, ClientAccess>();
+  const state = new WeakMap<Client, ClientState>();
+  const keepalives = new WeakMap<Client, number>();
+  const consents = new ConsentViews(options.consentedAthletes);
+  let inFlight = 0;
+  let accepting = true;
+
+  const addressOf = (client: Client): string | undefined =>
+    (client.req as { connDetails?: ConnDetails } | undefined)?.connDetails?.ipAddress ?? (client.conn as Partial<Socket>).remoteAddress;
+
+  const admit = async (client: Client, principal: Principal | null): Promise<void> => {
+    let deviceKind: string = principal?.kind ?? 'anonymous';
+    if (principal && (principal.kind === 'device' || principal.kind === 'gateway') && options.deviceInfo) {
+      const info = await options.deviceInfo(principal.subject);
+      if (info?.revoked) throw Object.assign(new Error('device revoked'), { code: 'PH_AUTH_TOKEN_REVOKED' });
+      if (info) deviceKind = info.kind;
+    }
+    const athletes = principal?.kind === 'coach' ? await consents.acquire(principal.subject) : undefined;
+    const access = compileAccess(principal, { allowAnonymous: settings.allowAnonymous, rules: settings.rules, clientId: client.id, ...(athletes ? { athletes } : {}) });
+    const limit = settings.rateLimits === false ? undefined : (settings.rateLimits[deviceKind] ?? (principal ? settings.rateLimits[principal.kind] : undefined));
+    state.set(client, { access, bucket: limit ? new TokenBucket(limit) : undefined, deviceKind });
+  };
 
   const aedesOptions: AedesOptions = {
     connectTimeout: settings.connectTimeoutMs,
@@ -41,16 +81,45 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     queueLimit: settings.queueLimit,
     maxTopicLevels: settings.maxTopicLevels,
 
+    preConnect(client, packet, done) {
+      keepalives.set(client, packet.keepalive ?? 0);
+      done(null, accepting);
+    },
+
     authenticate(client, username, password, done) {
-      const refuse = (code: 4 | 5, reason: string, extra: object = {}) => {
-        log.warn({ clientId: client.id, username, reason, ...extra }, 'connect refused');
+      const refuse = (code: 2 | 3 | 4 | 5, reason: string, extra: object = {}) => {
+        metrics.connectRefused(reason);
+        log.warn({ clientId: client.id, username, ip: addressOf(client), reason, ...extra }, 'connect refused');
         done(connackError(code, reason), false);
       };
+      const accept = (principal: Principal | null) =>
+        admit(client, principal).then(
+          () => {
+            const s = state.get(client);
+            log.debug({ clientId: client.id, subject: principal?.subject, kind: principal?.kind, device: s?.deviceKind, ip: addressOf(client) }, 'client authenticated');
+            done(null, true);
+          },
+          (err: unknown) => refuse(CONNACK.badUsernameOrPassword, (err as { code?: string }).code ?? 'PH_AUTH_TOKEN_INVALID', { detail: (err as Error).message }),
+        );
+
+      if (aedes.connectedClients >= settings.maxConnections) return refuse(CONNACK.serverUnavailable, 'PH_BROKER_TOO_MANY_CONNECTIONS');
+      // Like Mosquitto's max_keepalive for MQTT 3.1.1 clients: identifier rejected (2), not 3.1.1's unused code 6.
+      const keepalive = keepalives.get(client) ?? 0;
+      keepalives.delete(client);
+      if (settings.keepaliveMaxSec < 65_535 && (keepalive === 0 || keepalive > settings.keepaliveMaxSec)) {
+        return refuse(CONNACK.identifierRejected, 'PH_BROKER_KEEPALIVE_OUT_OF_BOUNDS', { keepalive });
+      }
       if (password === undefined || password.length === 0) {
-        if (settings.allowAnonymous && username === undefined) {
-          access.set(client, compileAccess(null, settings));
-          return done(null, true);
+        const cert = verifiedCertificateName(client.conn);
+        if (cert && options.certificatePrincipal) {
+          if (username !== undefined && username !== cert.cn) return refuse(CONNACK.badUsernameOrPassword, 'PH_AUTH_USERNAME_MISMATCH', { subject: cert.cn });
+          options.certificatePrincipal(cert.cn, cert.fingerprint).then(
+            (p) => (p ? void accept(p) : refuse(CONNACK.notAuthorized, 'PH_AUTH_FORBIDDEN', { certificate: cert.cn })),
+            (err: unknown) => refuse(CONNACK.serverUnavailable, 'PH_STORE_UNAVAILABLE', { detail: (err as Error).message }),
+          );
+          return;
         }
+        if (settings.allowAnonymous && username === undefined) return void accept(null);
         return refuse(CONNACK.notAuthorized, 'PH_AUTH_TOKEN_MISSING');
       }
       if (!tokens) return refuse(CONNACK.badUsernameOrPassword, 'PH_AUTH_TOKEN_INVALID');
@@ -59,9 +128,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
           if (username !== principal.subject) {
             return refuse(CONNACK.badUsernameOrPassword, 'PH_AUTH_USERNAME_MISMATCH', { subject: principal.subject });
           }
-          access.set(client, compileAccess(principal, settings));
-          log.debug({ clientId: client.id, subject: principal.subject, kind: principal.kind }, 'client authenticated');
-          done(null, true);
+          void accept(principal);
         },
         (err: unknown) => {
           const reason = isPulseHubError(err) ? err.code : 'PH_AUTH_TOKEN_INVALID';
@@ -73,43 +140,104 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     authorizePublish(client, packet, callback) {
       // client is null for messages the broker publishes itself (e.g. $SYS heartbeats).
       if (client === null) return callback(null);
-      const a = access.get(client);
-      if (a?.canPublish(packet.topic)) {
-        const principal = a.principal;
-        if (principal !== null) {
-          // Stamp the publisher so ingest knows which device spoke (see stampedEventsTopic).
-          const userId = parseEventsTopic(packet.topic);
-          if (userId !== null) packet.topic = stampedEventsTopic(userId, principal.subject);
-        }
-        return callback(null);
+      const s = state.get(client);
+      // A topic that is not well-formed UTF-8 closes the connection [MQTT-1.5.3-1].
+      if (s?.access.canPublish(packet.topic) !== true || hasReplacementChar(packet.topic)) {
+        metrics.dropped('acl');
+        log.warn({ clientId: client.id, subject: s?.access.principal?.subject, device: s?.deviceKind, topic: packet.topic }, 'publish refused: not authorized');
+        // MQTT 3.1.1 has no negative PUBACK: the refused client is disconnected.
+        return callback(new Error(`not authorized to publish to ${packet.topic}`));
       }
-      log.warn({ clientId: client.id, subject: a?.principal?.subject, topic: packet.topic }, 'publish refused: not authorized');
-      // MQTT 3.1.1 has no negative PUBACK: the refused client is disconnected.
-      callback(new Error(`not authorized to publish to ${packet.topic}`));
+      const principal = s.access.principal;
+      if (principal !== null) {
+        // Stamp the publisher so ingest knows which device spoke (see stampedEventsTopic).
+        const userId = parseEventsTopic(packet.topic);
+        if (userId !== null) packet.topic = stampedEventsTopic(userId, principal.subject);
+      }
+      metrics.messageIn(packet.qos, packet.payload.length);
+      inFlight++;
+      const wait = s.bucket?.take() ?? 0;
+      if (wait === 0) return callback(null);
+      // Over its rate: hold this packet (and so this client's socket) instead of dropping
+      // it. aedes reads the client's next packet only after this one, so TCP pushes back.
+      metrics.rateLimited();
+      setTimeout(() => callback(null), wait);
+    },
+
+    published(packet, client, done) {
+      if (client) inFlight = Math.max(0, inFlight - 1);
+      done();
     },
 
     authorizeSubscribe(client, sub, callback) {
-      const a = access.get(client);
-      if (a?.canSubscribe(sub.topic)) return callback(null, sub);
-      log.warn({ clientId: client.id, subject: a?.principal?.subject, filter: sub.topic }, 'subscribe refused: not authorized');
+      const s = state.get(client);
+      if (hasReplacementChar(sub.topic)) return callback(new Error('topic filter is not valid UTF-8'), null);
+      if (s?.access.canSubscribe(sub.topic)) return callback(null, sub);
+      log.warn({ clientId: client.id, subject: s?.access.principal?.subject, device: s?.deviceKind, filter: sub.topic }, 'subscribe refused: not authorized');
       // A null subscription makes aedes answer SUBACK 0x80 for it [MQTT-3.9.3-2]; the connection stays up.
       callback(null, null);
     },
+
+    authorizeForward(client, packet) {
+      const a = state.get(client)?.access;
+      if (a && (a.canReceive ? a.canReceive(packet.topic) : a.canSubscribe(packet.topic))) {
+        metrics.messageOut(packet.qos);
+        return packet;
+      }
+      metrics.dropped('acl_forward');
+      return null;
+    },
   };
   if (settings.id !== undefined) aedesOptions.id = settings.id;
+  if (options.mq !== undefined) aedesOptions.mq = options.mq;
+  if (options.persistence !== undefined) aedesOptions.persistence = options.persistence;
 
   const aedes = await Aedes.createBroker(aedesOptions);
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
+  const metrics = createBrokerMetrics(aedes, clients);
+  aedes.on('clientError', (client, err) => {
+    if (err.message === 'drain timeout') metrics.dropped('slow_subscriber');
+    log.debug({ clientId: client.id, ip: addressOf(client), err: err.message }, 'client error');
+  });
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
+  aedes.on('clientDisconnect', (client) => {
+    const p = state.get(client)?.access.principal;
+    if (p?.kind === 'coach') consents.release(p.subject);
+  });
+
+  const sysTimer = settings.sysIntervalMs > 0 ? setInterval(publishSys, settings.sysIntervalMs) : undefined;
+  sysTimer?.unref();
+  function publishSys(): void {
+    const m = metrics.snapshot();
+    const stats: [string, number][] = [['clients/connected', aedes.connectedClients], ['messages/received', m.received], ['messages/sent', m.sent], ['messages/dropped', m.dropped], ['messages/rate-limited', m.rateLimited]];
+    for (const [name, value] of stats) aedes.publish({ cmd: 'publish', topic: `$SYS/${aedes.id}/${name}`, payload: Buffer.from(String(value)), qos: 0, retain: true, dup: false }, () => {});
+  }
+
+  const serve = (conn: Duplex, req?: IncomingMessage): void => {
+    const client = aedes.handle(conn, req);
+    enforceMaxPacketSize(client, settings.maxPacketSize);
+  };
 
   const servers: Server[] = [];
-  const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
+  const onSocket = (proxyProtocol: boolean) => (socket: Socket) => {
+    if (!accepting) return void socket.destroy();
+    if (proxyProtocol && isTrusted(socket.remoteAddress, settings.trustedProxies)) {
+      readProxyHeader(socket, settings.connectTimeoutMs).then(
+        (connDetails) => serve(socket, { connDetails } as unknown as IncomingMessage),
+        (err: unknown) => log.warn({ ip: socket.remoteAddress, err: (err as Error).message }, 'PROXY header refused'),
+      );
+      return;
+    }
+    serve(socket);
+  };
 
   return {
     aedes,
     settings,
-    listen({ port, host = '127.0.0.1' }) {
-      const server = createServer((socket) => aedes.handle(socket));
+    metrics,
+    listen({ port, host = '127.0.0.1', tls, proxyProtocol = false }) {
+      const handler = onSocket(proxyProtocol);
+      const server: Server = tls ? createTlsServer(loadTls(tls), handler) : createServer(handler);
       servers.push(server);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -121,16 +249,18 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       });
     },
     handle(stream, request) {
-      aedes.handle(stream, request);
+      if (!accepting) return void stream.destroy();
+      if (request) Object.assign(request, { connDetails: forwardedFor(request, settings.trustedProxies) });
+      serve(stream, request);
     },
     principalOf(clientId) {
       const c = clients()[clientId];
-      return c ? (access.get(c)?.principal ?? null) : undefined;
+      return c ? (state.get(c)?.access.principal ?? null) : undefined;
     },
     disconnectWhere(match) {
       let n = 0;
       for (const c of Object.values(clients())) {
-        const p = access.get(c)?.principal;
+        const p = state.get(c)?.access.principal;
         if (p && match(p)) {
           log.info({ clientId: c.id, subject: p.subject }, 'disconnecting client');
           c.close();
@@ -139,9 +269,19 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       }
       return n;
     },
+    consentChanged(athleteId, viewerId, granted) {
+      consents.update(athleteId, viewerId, granted);
+    },
     async close() {
-      // Stop accepting first, then close the clients; server.close() resolves once its sockets are gone.
+      if (!accepting) return;
+      accepting = false;
+      if (sysTimer) clearInterval(sysTimer);
+      // Stop accepting first; server.close() resolves once its sockets are gone.
       const stopped = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      // Let publishes already received reach their subscribers and queued bytes leave.
+      const deadline = Date.now() + settings.shutdownGraceMs;
+      const busy = () => inFlight > 0 || Object.values(clients()).some((c) => ((c.conn as { writableLength?: number }).writableLength ?? 0) > 0);
+      while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await new Promise<void>((r) => aedes.close(() => r()));
       await Promise.all(stopped);
     },

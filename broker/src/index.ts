@@ -1,4 +1,10 @@
 export { createBroker, type PulseHubBroker, type ListenOptions } from './broker.js';
-export { type BrokerOptions, type BrokerSettings } from './options.js';
+export { type BrokerOptions, type BrokerSettings, type DeviceInfo } from './options.js';
 export { compileAccess, type ClientAccess } from './policy.js';
 export { CONNACK, SUBACK_FAILURE } from './return-codes.js';
+export { DEFAULT_RULES, TopicRule, validateRules, type ConsentView } from './rules.js';
+export { DEFAULT_RATE_LIMITS, type RateLimit } from './limits.js';
+export { type BrokerMetrics } from './metrics.js';
+export { createClusterBackends, type ClusterBackends, type ClusterOptions } from './cluster.js';
+export { createRevocationBus, type RevocationBus, type RevocationEvent } from './revocations.js';
+export { parseProxyHeader, type ConnDetails, type TlsFiles } from './transports.js';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
-import { PulseHubError } from '@pulsehub/contracts';
+import { PulseHubError, type Principal } from '@pulsehub/contracts';
+import { DEFAULT_RULES, TopicRule } from './rules.js';
+import { DEFAULT_RATE_LIMITS, RateLimit } from './limits.js';
 
 export const BrokerOptionsSchema = z
   .object({
@@ -11,22 +13,54 @@ export const BrokerOptionsSchema = z
     connectTimeoutMs: z.number().int().positive().default(30_000),
     /** A frozen subscriber gets this long to drain before it is dropped (aedes drainTimeout). */
     drainTimeoutMs: z.number().int().positive().default(10_000),
-    /** Messages queued per client while its socket is busy. */
+    /** Packets a client may send before its CONNECT is answered (aedes queueLimit). */
     queueLimit: z.number().int().positive().default(1000),
     maxTopicLevels: z.number().int().min(1).max(100).default(16),
+    /** Largest MQTT packet accepted, checked at the fixed header (Mosquitto max_packet_size). */
+    maxPacketSize: z.number().int().min(64).max(268_435_455).default(256 * 1024),
+    /** CONNECTs beyond this many connected clients get CONNACK 3 (server unavailable). */
+    maxConnections: z.number().int().positive().default(100_000),
+    /** Keepalive bounds in seconds; outside them CONNACK 2 like Mosquitto's max_keepalive (0 counts as outside when keepaliveMaxSec is set below 65535). */
+    keepaliveMaxSec: z.number().int().min(1).max(65_535).default(65_535),
+    /** Publish rate limits per device kind (registry) or subject kind; a kind not listed is not limited. `false` turns limiting off. */
+    rateLimits: z.union([z.record(z.string(), RateLimit), z.literal(false)]).default(DEFAULT_RATE_LIMITS),
+    /** Topic rules, first match decides (see rules.ts). */
+    rules: z.array(TopicRule).default([...DEFAULT_RULES]),
+    /** Addresses allowed to send PROXY protocol headers / X-Forwarded-For. */
+    trustedProxies: z.array(z.string()).default([]),
+    /** How often $SYS statistics are published; 0 turns them off. */
+    sysIntervalMs: z.number().int().min(0).default(10_000),
+    /** close(): time allowed for in-flight QoS 1/2 to flush before clients are cut. */
+    shutdownGraceMs: z.number().int().min(0).default(5_000),
   })
   .strict();
 
 export type BrokerSettings = z.infer<typeof BrokerOptionsSchema>;
 
+/** What the device registry knows about a connecting device (rate-limit class, revocation). */
+export interface DeviceInfo {
+  /** Registry kind: watch, scale, cuff, phone, gateway. */
+  kind: string;
+  revoked: boolean;
+}
+
 export interface BrokerOptions extends z.input<typeof BrokerOptionsSchema> {
   /** Verifies the CONNECT password (a PulseHub JWT). Required unless `allowAnonymous`. */
   tokens?: TokenService;
   logger?: Logger;
+  /** Looks a device up in the registry at CONNECT; undefined: not registered (token alone decides). */
+  deviceInfo?: (deviceId: string) => Promise<DeviceInfo | undefined>;
+  /** Athletes currently consenting to a viewer (coach MQTT subscriptions, `%a`). */
+  consentedAthletes?: (viewerId: string) => Promise<readonly string[]>;
+  /** Maps a verified TLS client certificate (its CN) to a principal; null refuses. */
+  certificatePrincipal?: (commonName: string, fingerprint: string) => Promise<Principal | null>;
+  /** Cluster backends (see cluster.ts); default in-memory. */
+  mq?: unknown;
+  persistence?: unknown;
 }
 
 export function validateBrokerOptions(options: BrokerOptions): BrokerSettings {
-  const { tokens, logger: _logger, ...rest } = options;
+  const { tokens, logger: _l, deviceInfo: _d, consentedAthletes: _c, certificatePrincipal: _p, mq: _m, persistence: _s, ...rest } = options;
   const parsed = BrokerOptionsSchema.safeParse(rest);
   if (!parsed.success) throw new PulseHubError('PH_CONFIG_INVALID', `broker options: ${z.prettifyError(parsed.error)}`);
   if (!tokens && !parsed.data.allowAnonymous) {

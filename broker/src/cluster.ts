@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+import persistenceRedis from 'aedes-persistence-redis';
+
+/**
+ * Shared broker state for several broker nodes: messages travel between nodes through
+ * mqemitter-redis, sessions, subscriptions, retained messages and offline queues live in
+ * aedes-persistence-redis. Connections are opened (and ready) before the libraries get them:
+ * handing them a connection string races their start-up (`Connection in subscriber mode`).
+ */
+export interface ClusterBackends {
+  readonly mq: unknown;
+  readonly persistence: unknown;
+  /** Closes the emitter and the persistence (aedes.close() closes neither). */
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  url: string;
+  /** Prefix for every key and channel, so several hubs (or test files) can share one Redis. */
+  keyPrefix?: string;
+  /** Messages kept per offline persistent session (aedes-persistence-redis maxSessionDelivery). */
+  maxSessionDelivery?: number;
+}
+
+async function ready(url: string, keyPrefix: string | undefined): Promise<Redis> {
+  const r = new Redis(url, { lazyConnect: true, disableClientInfo: true, maxRetriesPerRequest: null, ...(keyPrefix ? { keyPrefix } : {}) });
+  await r.connect();
+  return r;
+}
+
+export async function createClusterBackends(o: ClusterOptions): Promise<ClusterBackends> {
+  const [subConn, pubConn, conn] = await Promise.all([ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix)]);
+  const mq = mqemitterRedis({ subConn, pubConn });
+  const persistence = persistenceRedis({ conn, maxSessionDelivery: o.maxSessionDelivery ?? 1000 });
+  let closed = false;
+  return {
+    mq,
+    persistence,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((r) => mq.close(() => r()));
+      // The callback form of destroy never calls back.
+      await persistence.destroy();
+      for (const c of [subConn, pubConn, conn]) if (c.status !== 'end') c.disconnect();
+    },
+  };
+}
