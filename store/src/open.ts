@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PulseHubError } from '@pulsehub/contracts';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
+import { setupStorageLayout, type StorageLayout } from './timescale.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -16,6 +17,8 @@ export type StoreTarget =
 export interface OpenedDb {
   readonly kind: StoreTarget['kind'];
   readonly db: Db;
+  /** TimescaleDB hypertable or a plain table, detected at migrate time. */
+  readonly storage: StorageLayout;
   close(): Promise<void>;
 }
 
@@ -60,13 +63,15 @@ export async function openDb(target: StoreTarget): Promise<OpenedDb> {
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     const client = postgres(target.url, { max: target.maxConnections ?? 10, onnotice: () => {} });
     const db = drizzle(client, { schema });
+    let storage: StorageLayout;
     try {
       await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      storage = await setupStorageLayout(db as unknown as Db);
     } catch (cause) {
       await client.end({ timeout: 1 });
       throw new PulseHubError('PH_STORE_UNAVAILABLE', `cannot migrate ${redactUrl(target.url)}: ${(cause as Error).message}`, { cause });
     }
-    return { kind: 'postgres', db: db as unknown as Db, close: () => client.end({ timeout: 5 }) };
+    return { kind: 'postgres', db: db as unknown as Db, storage, close: () => client.end({ timeout: 5 }) };
   }
   mkdirSync(target.dataDir, { recursive: true });
   const unlock = lockDataDir(target.dataDir);
@@ -77,9 +82,11 @@ export async function openDb(target: StoreTarget): Promise<OpenedDb> {
     const client = await PGlite.create(join(target.dataDir, 'pglite'));
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    const storage = await setupStorageLayout(db as unknown as Db);
     return {
       kind: 'pglite',
       db: db as unknown as Db,
+      storage,
       close: async () => {
         await client.close();
         unlock();

@@ -1,17 +1,14 @@
-import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { CanonicalEvent, MetricId } from '@pulsehub/contracts';
 import { openDb, type Db, type StoreTarget } from './open.js';
 import { consents, deadLetters, devices, observations, tokens, users } from './schema.js';
+import { commitBatch, type DeadLetterInput, type IngestBatch } from './batch.js';
+import { createHistoryRepo, type HistoryRepo } from './history.js';
+import { createRollupRepo, type RollupRepo } from './rollups.js';
+import { toEvent } from './rows.js';
+import type { StorageLayout } from './timescale.js';
 
-export interface DeadLetterInput {
-  topic: string;
-  deviceId: string | null;
-  userId: string | null;
-  reason: string;
-  detail: string;
-  payload: Buffer;
-  receivedAt?: Date;
-}
+export type { DeadLetterInput, IngestBatch };
 
 export interface DeadLetter extends Required<DeadLetterInput> {
   id: number;
@@ -19,26 +16,34 @@ export interface DeadLetter extends Required<DeadLetterInput> {
 }
 
 export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null }
-export interface DeviceRow { id: string; userId: string | null; kind: string; model: string | null; adapter: string; revokedAt: Date | null; lastSeenAt: Date | null }
+export interface DeviceRow { id: string; userId: string | null; kind: string; model: string | null; adapter: string; allowedAdapters: string[] | null; revokedAt: Date | null; lastSeenAt: Date | null }
 
 export interface Store {
   readonly kind: StoreTarget['kind'];
   readonly db: Db;
+  /** TimescaleDB hypertable or plain table (detected when migrating). */
+  readonly storage: StorageLayout;
   /** Inserts events, ignoring ids already stored (idempotent). Returns how many were new. */
   insertObservations(events: readonly CanonicalEvent[]): Promise<number>;
+  /** One transaction: new users, events (idempotent, daily rollups updated from the new ones), dead letters. */
+  commitBatch(batch: IngestBatch): Promise<{ inserted: number }>;
+  readonly history: HistoryRepo;
+  readonly rollups: RollupRepo;
   /** The newest event of each metric for a user. */
   latestObservations(userId: string): Promise<CanonicalEvent[]>;
   /** Sum of step counts whose reading ends at or after `since`. */
   stepsSince(userId: string, since: Date): Promise<number>;
   countObservations(filter?: { userId?: string; metric?: MetricId }): Promise<number>;
   insertDeadLetters(rows: readonly DeadLetterInput[]): Promise<void>;
-  listDeadLetters(options?: { limit?: number; reason?: string }): Promise<DeadLetter[]>;
+  listDeadLetters(options?: { limit?: number; reason?: string; id?: number; pending?: boolean }): Promise<DeadLetter[]>;
+  /** Marks dead letters replayed (their payload was stored after an adapter fix). */
+  markDeadLettersReplayed(ids: readonly number[]): Promise<void>;
   upsertUser(user: { id: string; name: string; birthYear?: number | null; maxHr?: number | null }): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;
   /** Creates users that do not exist yet (named by their id): a valid device token vouches for them. */
   ensureUsers(ids: readonly string[]): Promise<void>;
   listUsers(): Promise<UserRow[]>;
-  upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string }): Promise<void>;
+  upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string; allowedAdapters?: readonly string[] | null }): Promise<void>;
   getDevice(id: string): Promise<DeviceRow | undefined>;
   recordToken(token: { jti: string; subject: string; kind: string; expiresAt?: Date | null }): Promise<void>;
   revokeToken(jti: string): Promise<boolean>;
@@ -50,47 +55,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
-function toEvent(row: typeof observations.$inferSelect): CanonicalEvent {
-  const start = row.timeStart.toISOString();
-  const end = row.timeEnd.toISOString();
-  const event: CanonicalEvent = {
-    id: row.id,
-    userId: row.userId,
-    deviceId: row.deviceId,
-    metric: row.metric as MetricId,
-    time: start === end ? { at: start } : { start, end },
-    values: row.values as CanonicalEvent['values'],
-    source: { adapter: row.adapter, receivedAt: row.receivedAt.toISOString() },
-  };
-  if (row.series) event.series = row.series as NonNullable<CanonicalEvent['series']>;
-  return event;
-}
-
-function toRow(e: CanonicalEvent): typeof observations.$inferInsert {
-  const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
-  return {
-    id: e.id,
-    userId: e.userId,
-    deviceId: e.deviceId,
-    metric: e.metric,
-    timeStart: new Date(start),
-    timeEnd: new Date(end),
-    values: e.values,
-    series: e.series ?? null,
-    adapter: e.source.adapter,
-    receivedAt: new Date(e.source.receivedAt),
-  };
-}
-
-export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Promise<void>): Store {
+export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Promise<void>, storage: StorageLayout = 'plain'): Store {
   return {
     kind,
     db,
+    storage,
+    history: createHistoryRepo(db),
+    rollups: createRollupRepo(db),
     async insertObservations(events) {
-      if (events.length === 0) return 0;
-      const inserted = await db.insert(observations).values(events.map(toRow)).onConflictDoNothing({ target: observations.id }).returning({ id: observations.id });
-      return inserted.length;
+      return (await commitBatch(db, { events })).inserted;
     },
+    commitBatch: (batch) => commitBatch(db, batch),
     async latestObservations(userId) {
       const rows = await db
         .selectDistinctOn([observations.metric])
@@ -121,10 +96,18 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       const rows = await db
         .select()
         .from(deadLetters)
-        .where(options.reason ? eq(deadLetters.reason, options.reason) : undefined)
+        .where(and(
+          options.reason ? eq(deadLetters.reason, options.reason) : undefined,
+          options.id !== undefined ? eq(deadLetters.id, options.id) : undefined,
+          options.pending ? isNull(deadLetters.replayedAt) : undefined,
+        ))
         .orderBy(desc(deadLetters.id))
         .limit(options.limit ?? 100);
       return rows;
+    },
+    async markDeadLettersReplayed(ids) {
+      if (ids.length === 0) return;
+      await db.update(deadLetters).set({ replayedAt: new Date() }).where(inArray(deadLetters.id, [...ids]));
     },
     async upsertUser(u) {
       const values = { id: u.id, name: u.name, birthYear: u.birthYear ?? null, maxHr: u.maxHr ?? null };
@@ -142,12 +125,12 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).orderBy(users.id);
     },
     async upsertDevice(d) {
-      const values = { id: d.id, userId: d.userId, kind: d.kind, model: d.model ?? null, adapter: d.adapter ?? 'pulsehub.v1' };
-      await db.insert(devices).values(values).onConflictDoUpdate({ target: devices.id, set: { userId: values.userId, kind: values.kind, model: values.model, adapter: values.adapter, revokedAt: null } });
+      const values = { id: d.id, userId: d.userId, kind: d.kind, model: d.model ?? null, adapter: d.adapter ?? 'pulsehub.v1', allowedAdapters: d.allowedAdapters ? [...d.allowedAdapters] : null };
+      await db.insert(devices).values(values).onConflictDoUpdate({ target: devices.id, set: { userId: values.userId, kind: values.kind, model: values.model, adapter: values.adapter, allowedAdapters: values.allowedAdapters, revokedAt: null } });
     },
     async getDevice(id) {
       const [row] = await db
-        .select({ id: devices.id, userId: devices.userId, kind: devices.kind, model: devices.model, adapter: devices.adapter, revokedAt: devices.revokedAt, lastSeenAt: devices.lastSeenAt })
+        .select({ id: devices.id, userId: devices.userId, kind: devices.kind, model: devices.model, adapter: devices.adapter, allowedAdapters: devices.allowedAdapters, revokedAt: devices.revokedAt, lastSeenAt: devices.lastSeenAt })
         .from(devices)
         .where(eq(devices.id, id));
       return row;
@@ -187,6 +170,6 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
 
 export async function openStore(target: StoreTarget): Promise<Store> {
   const opened = await openDb(target);
-  return createStore(opened.db, opened.kind, opened.close);
+  return createStore(opened.db, opened.kind, opened.close, opened.storage);
 }
 

@@ -1,0 +1,108 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { CanonicalEvent } from '@pulsehub/contracts';
+import type { Db } from './open.js';
+import { deadLetters, users } from './schema.js';
+
+export interface DeadLetterInput {
+  topic: string;
+  deviceId: string | null;
+  userId: string | null;
+  reason: string;
+  detail: string;
+  payload: Buffer;
+  receivedAt?: Date;
+}
+
+export interface IngestBatch {
+  events: readonly CanonicalEvent[];
+  deadLetters?: readonly DeadLetterInput[];
+  /** Users to create (named by their id) when they do not exist yet. */
+  users?: readonly string[];
+}
+
+/** postgres.js returns the rows array itself, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+  return rowsOf<T>(await db.execute(query));
+}
+
+function toRecord(e: CanonicalEvent) {
+  const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
+  return {
+    id: e.id, user_id: e.userId, device_id: e.deviceId, metric: e.metric, time_start: start, time_end: end,
+    values: e.values, series: e.series ?? null, adapter: e.source.adapter, received_at: e.source.receivedAt,
+  };
+}
+
+/**
+ * Stores events (ignoring ids already stored) and updates the daily rollups from exactly the
+ * rows that were new, in one statement: a redelivered reading can neither be stored twice nor
+ * counted twice. The whole batch travels as one JSON parameter (`json_to_recordset`): one round
+ * trip, no per-row parameters to build, and the same SQL on PGlite and Postgres.
+ *
+ * A reading belongs to the UTC day of its start. Steps add up; heart rate keeps n/sum/min/max
+ * and bumps `hr_version` so the refresher recomputes resting HR and time in zones.
+ */
+function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
+  const json = JSON.stringify(events.map(toRecord));
+  return sql`
+    with r as (
+      select * from json_to_recordset(${json}::json) as r(
+        id text, user_id text, device_id text, metric text, time_start timestamptz, time_end timestamptz,
+        "values" jsonb, series jsonb, adapter text, received_at timestamptz)
+    ), ins as (
+      insert into observations (id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at)
+      select id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at from r
+      on conflict do nothing
+      returning user_id, metric, time_start, "values"
+    ), v as (
+      select user_id, (time_start at time zone 'UTC')::date as day, metric,
+        case metric when 'steps' then ("values"->'count'->>'value')::float8 when 'heart_rate' then ("values"->'bpm'->>'value')::float8 end as x
+      from ins where metric in ('steps', 'heart_rate')
+    ), agg as (
+      select user_id, day,
+        coalesce(sum(x) filter (where metric = 'steps'), 0) as steps,
+        count(*) filter (where metric = 'heart_rate') as hr_n,
+        coalesce(sum(x) filter (where metric = 'heart_rate'), 0) as hr_sum,
+        min(x) filter (where metric = 'heart_rate') as hr_min,
+        max(x) filter (where metric = 'heart_rate') as hr_max
+      from v group by user_id, day
+    ), up as (
+      insert into daily_rollups as d (user_id, day, steps, hr_count, hr_sum, hr_min, hr_max, hr_version)
+      select user_id, day, steps, hr_n, hr_sum, hr_min, hr_max, case when hr_n > 0 then 1 else 0 end from agg
+      on conflict (user_id, day) do update set
+        steps = d.steps + excluded.steps,
+        hr_count = d.hr_count + excluded.hr_count,
+        hr_sum = d.hr_sum + excluded.hr_sum,
+        hr_min = least(d.hr_min, excluded.hr_min),
+        hr_max = greatest(d.hr_max, excluded.hr_max),
+        hr_version = d.hr_version + excluded.hr_version,
+        updated_at = now()
+      returning 1
+    )
+    select (select count(*) from ins)::int as inserted`;
+}
+
+/** One transaction: users, observations with their rollups, dead letters. Returns how many events were new. */
+export async function commitBatch(db: Db, batch: IngestBatch): Promise<{ inserted: number }> {
+  const dl = batch.deadLetters ?? [];
+  const newUsers = batch.users ?? [];
+  if (batch.events.length === 0 && dl.length === 0 && newUsers.length === 0) return { inserted: 0 };
+  const run = async (tx: Db) => {
+    if (newUsers.length > 0) await tx.insert(users).values(newUsers.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
+    let inserted = 0;
+    if (batch.events.length > 0) {
+      const [row] = await queryRows<{ inserted: number | string }>(tx, insertObservationsSql(batch.events));
+      inserted = Number(row?.inserted ?? 0);
+    }
+    if (dl.length > 0) await tx.insert(deadLetters).values(dl.map((r) => ({ ...r, receivedAt: r.receivedAt ?? new Date() })));
+    return { inserted };
+  };
+  // A lone statement is atomic by itself: skip BEGIN/COMMIT round trips on the hot path.
+  if (newUsers.length === 0 && dl.length === 0) return run(db);
+  return db.transaction((tx) => run(tx as unknown as Db));
+}
