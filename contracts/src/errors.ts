@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PH_INGEST_USER_MISMATCH: { status: 403, message: 'The payload names a user other than the topic' },
   PH_INGEST_UNKNOWN_UNIT: { status: 422, message: "A value's unit is unknown or cannot be converted to the metric's canonical unit" },
   PH_INGEST_UNKNOWN_COMPONENT: { status: 422, message: 'A value names a component its metric does not have' },
+  PH_INGEST_ADAPTER_FAILED: { status: 500, message: 'The adapter threw an unexpected error on this payload (kept for replay after a fix)' },
   // storage
   PH_STORE_UNAVAILABLE: { status: 503, message: 'The database is unavailable' },
   PH_STORE_LOCKED: { status: 500, message: 'The data directory is in use by another PulseHub process' },
