@@ -1,12 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.PULSEHUB_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * The pages are served from web/dist. `pnpm test` builds them first; a test file run on its
+ * own (`npx vitest run …`) builds them here when they are missing.
+ */
+export function ensurePagesBuilt(): void {
+  if (existsSync(new URL('../../web/dist/index.html', import.meta.url))) return;
+  execFileSync('pnpm', ['--filter', '@pulsehub/web', 'run', 'build'], { stdio: 'inherit' });
+}
+
 /** Debian's Chromium, headless, with a throw-away profile (never a downloaded browser). */
 export async function launchChromium(): Promise<BrowserContext & AsyncDisposable> {
+  ensurePagesBuilt();
   const profile = mkdtempSync(join(tmpdir(), 'pulsehub-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -65,9 +65,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   const heartbeatMs = o.heartbeatMs ?? 5000;
   installErrorHandler(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const legacy = fileURLToPath(new URL('../public', import.meta.url));
-  if (existsSync(PUBLIC_DIR) || existsSync(legacy)) {
-    await app.register(fastifyStatic, { root: existsSync(PUBLIC_DIR) ? PUBLIC_DIR : legacy, index: ['index.html'] });
+  if (existsSync(PUBLIC_DIR)) {
+    await app.register(fastifyStatic, { root: PUBLIC_DIR, index: ['index.html'] });
   } else {
     o.logger.warn({ dir: PUBLIC_DIR }, 'pages are not built: run `pnpm build:web` (pnpm start and pnpm test do it)');
     app.get('/', async (_req, reply) => reply.status(503).type('text/plain').send('PulseHub pages are not built: run `pnpm build:web` (pnpm start does it).\n'));
