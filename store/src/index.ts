@@ -7,3 +7,4 @@ export { openDb, redactUrl, MIGRATIONS_FOLDER, type Db, type StoreTarget, type O
 export { createTestDatabase, TEST_ADMIN_URL, type TestDatabase } from './testing.js';
 export * as schema from './schema.js';
 export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type ClassSessionRow, type ClassSummaryRow, type AuditEntry, type AuditRow } from './classes.js';
+export { createRegistry, type DeviceRegistry, type RegisteredDevice } from './registry.js';

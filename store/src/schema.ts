@@ -147,3 +147,10 @@ export const auditLog = pgTable('audit_log', {
   target: text('target').notNull(),
   details: jsonb('details'),
 }, (t) => [index('audit_log_at_idx').on(t.at.desc())]);
+
+/** Users a gateway publishes for (its token carries the same list; re-issue it after a change). */
+export const gatewayUsers = pgTable('gateway_users', {
+  gatewayId: text('gateway_id').notNull().references(() => devices.id),
+  userId: text('user_id').notNull().references(() => users.id),
+  boundAt: tz('bound_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.gatewayId, t.userId] })]);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# PulseHub's broker (JWT auth + topic rules) against Mosquitto, side by side, with mqtt-load's
+# compare.sh. mqtt-load is built from ../shared/mqtt-load into a temporary directory (never
+# committed); each connection gets its own device id, token and topic from a -F file.
+#
+#   bench/broker-compare.sh [scenario ...]        # default: b2 c e;  RUNS=3 by default
+#
+# Subscribers read `users/#`: on Mosquitto devices' messages arrive on users/<i>/events, on
+# PulseHub stamped with the publisher (users/<i>/events/dev-<i>).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SRC=${MQTT_LOAD_SRC:-$ROOT/../shared/mqtt-load}
+WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/pulsehub-bench.XXXXXX")}
+A_PORT=${A_PORT:-18830} B_PORT=${B_PORT:-18831}
+cp "$SRC"/mqtt-load.c "$SRC"/Makefile "$SRC"/compare.sh "$WORK"/
+make -s -C "$WORK"
+cat >"$WORK/mosquitto-bench.conf" <<CONF
+listener $A_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+connection_messages false
+CONF
+cd "$ROOT"
+node --conditions=source --import tsx bench/broker-creds.ts --dir "$WORK" 200:1 2000:1 10000:0
+# Give every scenario its credentials and the subscription both brokers can serve.
+sed -i \
+  -e "s|^\(  \[b2\]=\"[^\"]*\)\"|\1 -F $WORK/creds-200-1.txt -s users/#\"|" \
+  -e "s|^\(  \[c\]=\"[^\"]*\)\"|\1 -F $WORK/creds-2000-1.txt -s users/#\"|" \
+  -e "s|^\(  \[e\]=\"[^\"]*\)\"|\1 -F $WORK/creds-10000-0.txt\"|" \
+  "$WORK/compare.sh"
+grep -E '^\s+\[(b2|c|e)\]=' "$WORK/compare.sh" >&2
+export A_NAME=mosquitto A_PORT A_CMD="mosquitto -c $WORK/mosquitto-bench.conf"
+export B_NAME=pulsehub B_PORT B_CMD="node --conditions=source --import file://$ROOT/node_modules/tsx/dist/loader.mjs $ROOT/bench/broker-node.ts --port $B_PORT --keys $WORK/keys.json"
+export OUT=${OUT:-$ROOT/bench/results/broker-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+"$WORK/compare.sh" "${@:-b2 c e}"
+echo "results: $OUT (work dir $WORK)" >&2

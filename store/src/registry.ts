@@ -1,0 +1,57 @@
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { Db } from './open.js';
+import { devices, gatewayUsers, tokens } from './schema.js';
+
+export interface RegisteredDevice {
+  id: string;
+  userId: string | null;
+  kind: string;
+  model: string | null;
+  adapter: string;
+  revokedAt: Date | null;
+  lastSeenAt: Date | null;
+  /** Bound users (gateways); [userId] for a personal device. */
+  users: string[];
+}
+
+/** The device registry: devices, gateway bindings, and their tokens (for revocation). */
+export interface DeviceRegistry {
+  list(): Promise<RegisteredDevice[]>;
+  get(id: string): Promise<RegisteredDevice | undefined>;
+  /** Replaces a gateway's bound users. */
+  bindGateway(gatewayId: string, userIds: readonly string[]): Promise<void>;
+  /** Marks the device revoked and revokes every recorded token of it; returns those token ids. */
+  revoke(id: string): Promise<string[]>;
+}
+
+export function createRegistry(db: Db): DeviceRegistry {
+  const withUsers = async (rows: (typeof devices.$inferSelect)[]): Promise<RegisteredDevice[]> => {
+    const ids = rows.map((r) => r.id);
+    const bindings = ids.length ? await db.select().from(gatewayUsers).where(inArray(gatewayUsers.gatewayId, ids)).orderBy(asc(gatewayUsers.userId)) : [];
+    return rows.map((r) => ({
+      id: r.id, userId: r.userId, kind: r.kind, model: r.model, adapter: r.adapter, revokedAt: r.revokedAt, lastSeenAt: r.lastSeenAt,
+      users: r.kind === 'gateway' ? bindings.filter((b) => b.gatewayId === r.id).map((b) => b.userId) : r.userId ? [r.userId] : [],
+    }));
+  };
+  return {
+    async list() {
+      return withUsers(await db.select().from(devices).orderBy(asc(devices.id)));
+    },
+    async get(id) {
+      const [row] = await withUsers(await db.select().from(devices).where(eq(devices.id, id)));
+      return row;
+    },
+    async bindGateway(gatewayId, userIds) {
+      await db.transaction(async (tx) => {
+        await tx.delete(gatewayUsers).where(eq(gatewayUsers.gatewayId, gatewayId));
+        if (userIds.length) await tx.insert(gatewayUsers).values(userIds.map((userId) => ({ gatewayId, userId })));
+      });
+    },
+    async revoke(id) {
+      const now = new Date();
+      await db.update(devices).set({ revokedAt: now }).where(eq(devices.id, id));
+      const rows = await db.update(tokens).set({ revokedAt: now }).where(and(eq(tokens.subject, id), isNull(tokens.revokedAt))).returning({ jti: tokens.jti });
+      return rows.map((r) => r.jti);
+    },
+  };
+}
