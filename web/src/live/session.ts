@@ -75,9 +75,18 @@ export class LiveSession implements LiveViewer, SessionViewer {
     this.send({ type: 'revoked', athlete: athleteId });
   }
 
+  /** The close code this side chose, once it closed. */
+  closedWith: number | null = null;
+
   close(code: number, reason: string): void {
     this.dispose();
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.closedWith = code;
+      this.ws.close(code, reason);
+      // A client that stopped reading never reads the close frame either (it sits behind its
+      // backlog): give it a moment, then drop the connection instead of waiting 30 s for it.
+      if (code === WS_CLOSE.tooSlow) setTimeout(() => this.ws.terminate(), 2000).unref();
+    }
   }
 
   private error(code: string, message: string): void {
