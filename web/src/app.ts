@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
 import { installErrorHandler } from './errors.js';
 import { registerApi } from './routes/api.js';
+import { registerDevices } from './routes/devices.js';
 import { LiveHub } from './live/hub.js';
 import { LiveSession } from './live/session.js';
 import { ClassSessions } from './live/classes.js';
@@ -78,6 +79,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     for (const s of sessions) if (s.jti === jti) s.close(4401, 'token revoked');
   };
   registerApi(app, { store: o.store, tokens: o.tokens, hub, revokeToken });
+  registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken });
   registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
   registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
   const heartbeat = setInterval(() => {

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { DeviceId, PulseHubError, UserId } from '@pulsehub/contracts';
+import type { TokenService } from '@pulsehub/auth';
+import { createRegistry, type Store } from '@pulsehub/store';
+import { requirePrincipal } from './auth.js';
+
+/**
+ * The device registry for admins: list and inspect devices, register gateways with the users
+ * they serve, issue a new token, revoke a device (all its recorded tokens are revoked, so a
+ * connected device is cut at once and refused from then on).
+ */
+export interface DeviceRouteDeps {
+  store: Store;
+  tokens: TokenService;
+  /** Marks a token revoked everywhere (broker nodes disconnect its client). */
+  revokeToken(jti: string): Promise<void>;
+}
+
+const GatewayBody = z.object({ id: DeviceId, users: z.array(UserId).min(1).max(1000), model: z.string().max(200).optional(), adapter: z.string().max(64).optional() }).strict();
+
+export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void {
+  const registry = createRegistry(d.store.db);
+  const admin = ['admin'] as const;
+  const issue = async (id: string, kind: 'device' | 'gateway', users: string[]) => {
+    const minted = await d.tokens.mint({ subject: id, kind, users });
+    await d.store.recordToken({ jti: minted.jti, subject: id, kind });
+    return minted;
+  };
+
+  app.get('/api/devices', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    return { devices: await registry.list() };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/devices/:id', async (req) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const device = await registry.get(req.params.id);
+    if (!device) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
+    return { device };
+  });
+
+  /** A gateway publishes for its bound users, and only those (their ids travel in its token). */
+  app.post('/api/gateways', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const r = GatewayBody.safeParse(req.body);
+    if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
+    const body = r.data;
+    await d.store.ensureUsers(body.users);
+    await d.store.upsertDevice({ id: body.id, userId: null, kind: 'gateway', model: body.model ?? null, adapter: body.adapter ?? 'ble.v1' });
+    await registry.bindGateway(body.id, body.users);
+    const minted = await issue(body.id, 'gateway', body.users);
+    return reply.status(201).send({ device: await registry.get(body.id), mqtt: { username: body.id, password: minted.token, topics: body.users.map((u) => `users/${u}/events`) }, jti: minted.jti });
+  });
+
+  /** A new token for a registered device (e.g. after a key rotation); older tokens stay valid until revoked. */
+  app.post<{ Params: { id: string } }>('/api/devices/:id/tokens', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    const device = await registry.get(req.params.id);
+    if (!device) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
+    if (device.revokedAt) throw new PulseHubError('PH_AUTH_FORBIDDEN', `device ${device.id} is revoked; register it again to restore it`);
+    const minted = await issue(device.id, device.kind === 'gateway' ? 'gateway' : 'device', device.users);
+    return reply.status(201).send({ mqtt: { username: device.id, password: minted.token }, jti: minted.jti });
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/devices/:id', async (req, reply) => {
+    await requirePrincipal(req, d.tokens, admin);
+    if (!(await registry.get(req.params.id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
+    const jtis = await registry.revoke(req.params.id);
+    for (const jti of jtis) await d.revokeToken(jti);
+    return reply.status(200).send({ revoked: req.params.id, tokens: jtis.length });
+  });
+}
