@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   PULSEHUB_JWT_PREVIOUS: z.string().optional(),
   PULSEHUB_SILENCE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(10_000),
   PULSEHUB_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+  /** redis://… : several broker nodes share sessions, messages and revocations. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -33,6 +35,7 @@ export interface HubConfig {
   readonly silenceMs: number;
   readonly allowAnonymous: boolean;
   readonly logLevel: string;
+  readonly redisUrl: string | undefined;
 }
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -70,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     silenceMs: e.PULSEHUB_SILENCE_MS,
     allowAnonymous: e.PULSEHUB_ALLOW_ANONYMOUS === 'true',
     logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
   });
 }

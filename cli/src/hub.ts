@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { createTokenService, type Keyring, type MintOptions, type TokenService } from '@pulsehub/auth';
-import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
+import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker } from '@pulsehub/broker';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
@@ -62,8 +62,41 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const revoked = new Set(await store.revokedTokenIds());
     const tokens = createTokenService(o.keyring, { isRevoked: (jti) => revoked.has(jti) });
 
-    const broker = await createBroker({ tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous });
+    // Revocations and consent changes reach every broker node (Redis channel) or this one.
+    const bus = await createRevocationBus(config.redisUrl ? { redisUrl: config.redisUrl, onError: (err) => log.warn({ err }, 'revocation bus error') } : {});
+    closers.push(() => bus.close());
+    const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl }) : undefined;
+    if (cluster) closers.push(() => cluster.close());
+    const broker = await createBroker({
+      tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous,
+      deviceInfo: async (id) => {
+        const d = await store.getDevice(id);
+        return d && { kind: d.kind, revoked: d.revokedAt !== null };
+      },
+      consentedAthletes: (viewer) => store.consentedAthletes(viewer),
+      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
+    });
     closers.push(() => broker.close());
+    bus.subscribe((e) => {
+      if (e.type === 'token') {
+        revoked.add(e.jti);
+        broker.disconnectWhere((p) => p.jti === e.jti);
+      } else if (e.type === 'device') broker.disconnectWhere((p) => p.subject === e.deviceId && (p.kind === 'device' || p.kind === 'gateway'));
+      else broker.consentChanged(e.athleteId, e.viewerId, e.granted);
+    });
+    // The web API changes consents through this store: tell the broker (coach MQTT subscriptions).
+    const webStore: Store = {
+      ...store,
+      async grantConsent(athleteId, viewerId) {
+        await store.grantConsent(athleteId, viewerId);
+        await bus.publish({ type: 'consent', athleteId, viewerId, granted: true });
+      },
+      async revokeConsent(athleteId, viewerId) {
+        const changed = await store.revokeConsent(athleteId, viewerId);
+        await bus.publish({ type: 'consent', athleteId, viewerId, granted: false });
+        return changed;
+      },
+    };
     const mqttPort = await listenWithFallback((p) => broker.listen({ port: p, host: config.mqtt.host }), config.mqtt.port, config.mqtt.portExplicit, log, 'MQTT');
     const brokerAddr = { host: config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host, port: mqttPort };
 
@@ -72,15 +105,20 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     closers.push(() => ingest.close());
 
     const web = await createWebApp({
-      store, tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs,
+      store: webStore, tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs,
       mqttHandler: (stream, req) => broker.handle(stream, req),
-      revokeToken: async (jti) => {
-        revoked.add(jti);
-        broker.disconnectWhere((p) => p.jti === jti);
-      },
+      revokeToken: (jti) => bus.publish({ type: 'token', jti }),
       health: () => ({ broker: { clients: broker.aedes.connectedClients }, ingest: ingest.stats }),
     });
     closers.push(() => web.close());
+    // Prometheus scrape: loopback, or a bearer token of an admin or a service.
+    web.app.get('/metrics', async (req, reply) => {
+      const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const p = bearer ? await tokens.verify(bearer).catch(() => null) : null;
+      if (!loopback && !(p && (p.kind === 'admin' || p.kind === 'service'))) return reply.status(401).send({ code: 'PH_AUTH_TOKEN_MISSING' });
+      return reply.type('text/plain; version=0.0.4').send(await broker.metrics.render());
+    });
     const webToken = (await tokens.mint({ subject: 'pulsehub-web', kind: 'service' })).token;
     await web.hub.connect({ ...brokerAddr, username: 'pulsehub-web', token: webToken });
     const httpPort = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
