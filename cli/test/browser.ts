@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -11,8 +12,18 @@ export const CHROMIUM = process.env.PULSEHUB_CHROMIUM ?? '/usr/bin/chromium';
  * own (`npx vitest run …`) builds them here when they are missing.
  */
 export function ensurePagesBuilt(): void {
-  if (existsSync(new URL('../../web/dist/index.html', import.meta.url))) return;
+  const built = new URL('../../web/dist/index.html', import.meta.url);
+  if (existsSync(built) && newestMtime(fileURLToPath(new URL('../../web/src/pages', import.meta.url))) <= statSync(built).mtimeMs) return;
   execFileSync('pnpm', ['--filter', '@pulsehub/web', 'run', 'build'], { stdio: 'inherit' });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 /** Debian's Chromium, headless, with a throw-away profile (never a downloaded browser). */
