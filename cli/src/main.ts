@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createTokenService } from '@pulsehub/auth';
+import { createTokenService, rotateKeyring } from '@pulsehub/auth';
 import { isPulseHubError, SubjectKind } from '@pulsehub/contracts';
 import { loadConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
+import { writeFileSync } from 'node:fs';
 import { startHub } from './hub.js';
 import { startDemo } from './demo.js';
 import { startSimulator } from './simulate.js';
@@ -14,6 +15,7 @@ Usage:
   pulsehub start [--demo]                    broker + ingest + web in one process (embedded defaults)
   pulsehub token <kind> <subject> [--user ID]... [--ttl SECONDS]
                                              mint a token (kinds: ${SubjectKind.options.join(', ')})
+  pulsehub keys rotate                       new signing key in ./data/secrets.json; the previous one still verifies
   pulsehub simulate [--devices N] [--rate HZ] [--mqtt mqtt://host:port] [--prefix sim]
                                              simulated watches publishing heart rate and steps
 Configuration is read from the environment (see README: Configuration).`;
@@ -25,6 +27,8 @@ async function main(argv: string[]): Promise<void> {
       return start(rest);
     case 'token':
       return token(rest);
+    case 'keys':
+      return keys(rest);
     case 'simulate':
       return simulate(rest);
     case undefined:
@@ -105,6 +109,22 @@ async function token(args: string[]): Promise<void> {
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new Error('--ttl must be a positive number of seconds');
   const minted = await tokens.mint(ttl === undefined ? { subject, kind: kind.data, users: values.user } : { subject, kind: kind.data, users: values.user, ttlSeconds: ttl });
   console.log(minted.token);
+}
+
+/** Development key rotation: production sets PULSEHUB_JWT_SECRET / PULSEHUB_JWT_PREVIOUS instead (README: Broker). */
+async function keys(args: string[]): Promise<void> {
+  if (args[0] !== 'rotate') {
+    console.error('usage: pulsehub keys rotate');
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig();
+  if (config.jwt) throw new Error('keys come from PULSEHUB_JWT_SECRET: rotate by moving it to PULSEHUB_JWT_PREVIOUS and setting a new one (README: Broker)');
+  const { keyring, path } = loadKeyring(config);
+  if (!path) throw new Error('no development key file');
+  const next = rotateKeyring(keyring);
+  writeFileSync(path, JSON.stringify({ keyring: next }, null, 2), { mode: 0o600 });
+  console.log(`new signing key ${next.current.kid}; ${keyring.current.kid} still verifies until the next rotation. Restart the hub and re-issue device tokens.`);
 }
 
 async function simulate(args: string[]): Promise<void> {
