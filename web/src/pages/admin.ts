@@ -66,7 +66,7 @@ const get = <T>(path: string) => api<T>(token!, 'GET', path);
 async function refreshAll(): Promise<void> {
   const results = await Promise.allSettled([
     get<{ users: Row[] }>('/api/admin/users').then(({ users }) => fill('users', users, (u) => [String(u.id), String(u.name), String(u.birthYear ?? '—'), String(u.maxHr ?? '—'), link(`athlete.html?athlete=${encodeURIComponent(String(u.id))}`, 'view')])),
-    get<{ devices: Row[] }>('/api/admin/devices').then(({ devices }) => fill('devices', devices, (d) => [String(d.id), String(d.userId ?? '—'), String(d.kind), String(d.model ?? '—'), when(d.lastSeenAt), d.battery === undefined || d.battery === null ? '—' : `${String(d.battery)}%`, badge(!d.revokedAt, 'active', 'revoked'), d.revokedAt ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/devices/${encodeURIComponent(String(d.id))}`), `Revoke device ${String(d.id)}? It is disconnected and can no longer publish.`)])),
+    get<{ devices: Row[] }>('/api/devices').then(({ devices }) => fill('devices', devices, (d) => [String(d.id), Array.isArray(d.users) && d.users.length ? d.users.join(', ') : String(d.userId ?? '—'), String(d.kind), String(d.model ?? '—'), when(d.lastSeenAt), d.battery === undefined || d.battery === null ? '—' : `${String(d.battery)}%`, badge(!d.revokedAt, 'active', 'revoked'), d.revokedAt ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/devices/${encodeURIComponent(String(d.id))}`), `Revoke device ${String(d.id)}? It is disconnected and can no longer publish.`)])),
     get<{ tokens: Row[] }>('/api/admin/tokens').then(({ tokens }) => fill('tokens', tokens, (t) => {
       const expired = t.expiresAt && Date.parse(String(t.expiresAt)) < Date.now();
       const mono = document.createElement('span');

@@ -31,7 +31,7 @@ function makeLiveChart(): uPlot {
   const el = $('#live-chart');
   return new uPlot({
     width: chartWidth(el), height: 240,
-    scales: { x: { time: true }, y: { range: (_u, lo, hi) => [Math.min(50, Math.floor(lo - 5)), Math.max(120, Math.ceil(hi + 5))] } },
+    scales: { x: { time: true, range: () => [Date.now() / 1000 - LIVE_WINDOW_S, Date.now() / 1000] }, y: { range: (_u, lo, hi) => [Math.min(50, Math.floor(lo - 5)), Math.max(120, Math.ceil(hi + 5))] } },
     axes: [axisStyle, { ...axisStyle, label: 'bpm' }],
     series: [{}, { label: 'Heart rate', stroke: '#f4525a', width: 2, points: { show: false } }],
     legend: { live: false },

@@ -14,10 +14,6 @@ export function registerAdminRoutes(app: FastifyInstance, d: { store: Store; tok
     await requirePrincipal(req, d.tokens, admin);
     return { users: await d.store.listUsers() };
   });
-  app.get('/api/admin/devices', async (req) => {
-    await requirePrincipal(req, d.tokens, admin);
-    return { devices: await d.admin.listDevices() };
-  });
   app.get('/api/admin/tokens', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
     const q = parseBody(Limit, req.query);

@@ -40,7 +40,10 @@ export class Sparkline {
     const pad = Math.max(5, (hi - lo) * 0.15);
     lo -= pad;
     hi += pad;
-    const x = (t: number) => ((t - (now - this.windowMs)) / this.windowMs) * w;
+    // Until the window has filled, what there is spans the width (a line, not a speck at the edge).
+    const from = Math.max(now - this.windowMs, pts[0]!.t);
+    const span = Math.max(1, now - from);
+    const x = (t: number) => ((t - from) / span) * w;
     const y = (v: number) => h - ((v - lo) / (hi - lo)) * h;
     g.lineWidth = 2;
     g.lineJoin = 'round';
