@@ -12,6 +12,8 @@ import { enforceMaxPacketSize, hasReplacementChar, TokenBucket } from './limits.
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateName, type ConnDetails, type TlsFiles } from './transports.js';
 import { ConsentViews } from './consents.js';
+import { capToSubscriptionQos, connectViolation, publishViolation } from './conformance.js'; // [issue 4]
+import { attachSharedSubscriptions, isSharedFilter, parseSharedFilter, type SharedSubscriptions } from './shared-subscriptions.js'; // [issue 4]
 
 export interface ListenOptions {
   port: number;
@@ -54,6 +56,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   const log: Logger = options.logger ?? pino({ level: 'silent' });
   const tokens = options.tokens;
   const state = new WeakMap<Client, ClientState>();
+  const rejectedIds = new WeakSet<Client>(); // [issue 4]
   const keepalives = new WeakMap<Client, number>();
   const consents = new ConsentViews(options.consentedAthletes);
   let inFlight = 0;
@@ -83,6 +86,10 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
 
     preConnect(client, packet, done) {
       keepalives.set(client, packet.keepalive ?? 0);
+      // [issue 4] checks Aedes skips; a zero-length id with clean 0 gets CONNACK 2 in authenticate.
+      const violation = connectViolation(packet);
+      if (violation === 'client-id-rejected') rejectedIds.add(client);
+      else if (violation !== null) return done(new Error(`malformed CONNECT: ${violation}`), false);
       done(null, accepting);
     },
 
@@ -92,6 +99,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
         log.warn({ clientId: client.id, username, ip: addressOf(client), reason, ...extra }, 'connect refused');
         done(connackError(code, reason), false);
       };
+      if (rejectedIds.has(client)) return refuse(2, 'client id rejected: zero-length id needs clean session [MQTT-3.1.3-8]'); // [issue 4]
       const accept = (principal: Principal | null) =>
         admit(client, principal).then(
           () => {
@@ -142,7 +150,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       if (client === null) return callback(null);
       const s = state.get(client);
       // A topic that is not well-formed UTF-8 closes the connection [MQTT-1.5.3-1].
-      if (s?.access.canPublish(packet.topic) !== true || hasReplacementChar(packet.topic)) {
+      if (s?.access.canPublish(packet.topic) !== true || hasReplacementChar(packet.topic) || publishViolation(packet) !== null) {
         metrics.dropped('acl');
         log.warn({ clientId: client.id, subject: s?.access.principal?.subject, device: s?.deviceKind, topic: packet.topic }, 'publish refused: not authorized');
         // MQTT 3.1.1 has no negative PUBACK: the refused client is disconnected.
@@ -172,7 +180,14 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     authorizeSubscribe(client, sub, callback) {
       const s = state.get(client);
       if (hasReplacementChar(sub.topic)) return callback(new Error('topic filter is not valid UTF-8'), null);
-      if (s?.access.canSubscribe(sub.topic)) return callback(null, sub);
+      // [issue 4] $share/<group>/<filter>: the policy judges the inner filter; shared-subscriptions.ts routes it.
+      if (isSharedFilter(sub.topic)) {
+        const sharedFilter = parseSharedFilter(sub.topic);
+        if (sharedFilter && s?.access.canSubscribe(sharedFilter.filter)) {
+          shared.join(client, sharedFilter, sub.qos);
+          return callback(null, sub);
+        }
+      } else if (s?.access.canSubscribe(sub.topic)) return callback(null, sub);
       log.warn({ clientId: client.id, subject: s?.access.principal?.subject, device: s?.deviceKind, filter: sub.topic }, 'subscribe refused: not authorized');
       // A null subscription makes aedes answer SUBACK 0x80 for it [MQTT-3.9.3-2]; the connection stays up.
       callback(null, null);
@@ -181,6 +196,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     authorizeForward(client, packet) {
       const a = state.get(client)?.access;
       if (a && (a.canReceive ? a.canReceive(packet.topic) : a.canSubscribe(packet.topic))) {
+        capToSubscriptionQos(client, packet); // [issue 4] [MQTT-3.8.4-6]
         metrics.messageOut(packet.qos);
         return packet;
       }
@@ -193,6 +209,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   if (options.persistence !== undefined) aedesOptions.persistence = options.persistence;
 
   const aedes = await Aedes.createBroker(aedesOptions);
+  const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log); // [issue 4]
   const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
   const metrics = createBrokerMetrics(aedes, clients);
   aedes.on('clientError', (client, err) => {
@@ -282,6 +299,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       const deadline = Date.now() + settings.shutdownGraceMs;
       const busy = () => inFlight > 0 || Object.values(clients()).some((c) => ((c.conn as { writableLength?: number }).writableLength ?? 0) > 0);
       while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      shared.close(); // [issue 4]
       await new Promise<void>((r) => aedes.close(() => r()));
       await Promise.all(stopped);
     },

@@ -8,3 +8,5 @@ export { type BrokerMetrics } from './metrics.js';
 export { createClusterBackends, type ClusterBackends, type ClusterOptions } from './cluster.js';
 export { createRevocationBus, type RevocationBus, type RevocationEvent } from './revocations.js';
 export { parseProxyHeader, type ConnDetails, type TlsFiles } from './transports.js';
+export { loadPolicyFile, parseBrokerPolicy, policyOptions, BrokerPolicy } from './policy-file.js';
+export { parseSharedFilter, type SharedFilter, type SharedSubscriptions } from './shared-subscriptions.js';
