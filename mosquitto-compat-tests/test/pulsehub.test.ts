@@ -1,0 +1,4 @@
+import { describeTarget } from '../src/suite.js';
+import { startPulseHub } from '../src/targets.js';
+
+describeTarget('pulsehub', startPulseHub);
