@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   PULSEHUB_JWT_PREVIOUS: z.string().optional(),
   PULSEHUB_SILENCE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(10_000),
   PULSEHUB_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
+  /** Where the `ingest` and `web` roles reach a broker (default: this config's MQTT port on loopback). */
+  PULSEHUB_BROKER_URL: z.string().regex(/^mqtt:\/\/[^/]+:\d+\/?$/, { error: 'must be mqtt://host:port' }).optional(),
   /** redis://… : several broker nodes share sessions, messages and revocations. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,10 +38,18 @@ export interface HubConfig {
   readonly allowAnonymous: boolean;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
+  /** For the single `ingest` and `web` roles. */
+  readonly brokerAddress: { readonly host: string; readonly port: number };
 }
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_HTTP_PORT = 8080;
+
+function brokerAddress(url: string | undefined, port: number): { host: string; port: number } {
+  if (!url) return { host: '127.0.0.1', port };
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+}
 
 /** Reads and validates the environment once; reports every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -74,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     allowAnonymous: e.PULSEHUB_ALLOW_ANONYMOUS === 'true',
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
   });
 }

@@ -8,11 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { startHub } from './hub.js';
 import { startDemo } from './demo.js';
 import { startSimulator } from './simulate.js';
+import { roleCommand } from './role-commands.js';
 
 const USAGE = `pulsehub — real-time MQTT hub for health wearables
 
 Usage:
   pulsehub start [--demo]                    broker + ingest + web in one process (embedded defaults)
+  pulsehub broker | ingest | web             one role per process, for scale-out (DATABASE_URL, REDIS_URL,
+                                             PULSEHUB_BROKER_URL; see deploy/README.md)
   pulsehub token <kind> <subject> [--user ID]... [--ttl SECONDS]
                                              mint a token (kinds: ${SubjectKind.options.join(', ')})
   pulsehub keys rotate                       new signing key in ./data/secrets.json; the previous one still verifies
@@ -31,6 +34,10 @@ async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case 'simulate':
       return simulate(rest);
+    case 'broker':
+    case 'ingest':
+    case 'web':
+      return roleCommand(command);
     case undefined:
     case 'help':
     case '--help':

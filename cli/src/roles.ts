@@ -1,0 +1,164 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { createTokenService, type Keyring, type TokenService } from '@pulsehub/auth';
+import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
+import { startIngest, type IngestService } from '@pulsehub/ingest';
+import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
+import { createWebApp, type WebApp } from '@pulsehub/web';
+import type { HubConfig } from './config.js';
+
+/**
+ * The building blocks of a hub process. `pulsehub start` runs all three roles in one process;
+ * `pulsehub broker|ingest|web` run one each, talking through MQTT, Postgres and Redis.
+ */
+export type Closer = () => Promise<void>;
+
+export function storeTargetFor(config: HubConfig): StoreTarget {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: join(config.dataDir, 'db') };
+}
+
+export async function openHubStore(config: HubConfig, override?: StoreTarget): Promise<Store> {
+  return openStore(override ?? storeTargetFor(config));
+}
+
+/** Token verification with a revocation set kept current by the revocation bus. */
+export interface AccessControl {
+  readonly tokens: TokenService;
+  readonly bus: RevocationBus;
+  /** A store whose consent changes are announced on the bus (brokers cut coach subscriptions). */
+  announcing(store: Store): Store;
+  close: Closer;
+}
+
+export async function createAccessControl(config: HubConfig, keyring: Keyring, store: Store, log: Logger): Promise<AccessControl> {
+  const revoked = new Set(await store.revokedTokenIds());
+  const tokens = createTokenService(keyring, { isRevoked: (jti) => revoked.has(jti) });
+  // Revocations and consent changes reach every node (Redis channel) or this process only.
+  const bus = await createRevocationBus(config.redisUrl ? { redisUrl: config.redisUrl, onError: (err) => log.warn({ err }, 'revocation bus error') } : {});
+  bus.subscribe((e) => {
+    if (e.type === 'token') revoked.add(e.jti);
+  });
+  return {
+    tokens,
+    bus,
+    announcing: (s) => ({
+      ...s,
+      async grantConsent(athleteId, viewerId) {
+        await s.grantConsent(athleteId, viewerId);
+        await bus.publish({ type: 'consent', athleteId, viewerId, granted: true });
+      },
+      async revokeConsent(athleteId, viewerId) {
+        const changed = await s.revokeConsent(athleteId, viewerId);
+        await bus.publish({ type: 'consent', athleteId, viewerId, granted: false });
+        return changed;
+      },
+    }),
+    close: () => bus.close(),
+  };
+}
+
+/** Tries the configured port; when it was a default and is taken, the next few ports. */
+export async function listenWithFallback(listen: (port: number) => Promise<{ port: number }>, port: number, explicit: boolean, log: Logger, what: 'MQTT' | 'HTTP'): Promise<number> {
+  const tries = explicit || port === 0 ? 1 : 10;
+  const envVar = what === 'MQTT' ? 'PULSEHUB_MQTT_PORT' : 'PULSEHUB_HTTP_PORT';
+  for (let i = 0; ; i++) {
+    try {
+      return (await listen(port + i)).port;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (i === tries - 1) {
+        throw new Error(`${what} port ${port + i} is in use${explicit ? '' : ` (tried ${port}..${port + i})`}; set ${envVar} to a free port`, { cause: err });
+      }
+      log.warn(`${what} port ${port + i} is in use (another ${what === 'MQTT' ? 'broker' : 'server'}?); trying ${port + i + 1}`);
+    }
+  }
+}
+
+export interface BrokerNode {
+  readonly broker: PulseHubBroker;
+  /** Where local clients (ingest, web) reach it. */
+  readonly address: { host: string; port: number };
+  close: Closer;
+}
+
+export async function startBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: Partial<Parameters<typeof createBroker>[0]> = {}): Promise<BrokerNode> {
+  const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl }) : undefined;
+  let broker: PulseHubBroker;
+  try {
+    broker = await createBroker({
+      tokens: access.tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous,
+      deviceInfo: async (id) => {
+        const d = await store.getDevice(id);
+        return d && { kind: d.kind, revoked: d.revokedAt !== null };
+      },
+      consentedAthletes: (viewer) => store.consentedAthletes(viewer),
+      ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
+      ...extra,
+    });
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
+  access.bus.subscribe((e) => {
+    if (e.type === 'token') broker.disconnectWhere((p) => p.jti === e.jti);
+    else if (e.type === 'device') broker.disconnectWhere((p) => p.subject === e.deviceId && (p.kind === 'device' || p.kind === 'gateway'));
+    else broker.consentChanged(e.athleteId, e.viewerId, e.granted);
+  });
+  const close = async () => {
+    await broker.close();
+    await cluster?.close();
+  };
+  try {
+    const port = await listenWithFallback((p) => broker.listen({ port: p, host: config.mqtt.host }), config.mqtt.port, config.mqtt.portExplicit, log, 'MQTT');
+    return { broker, address: { host: config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host, port }, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
+  const name = 'pulsehub-ingest';
+  const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
+  return startIngest({ broker, token, username: name, clientId: name, store, logger: log.child({ role: 'ingest' }) });
+}
+
+export interface WebRoleOptions {
+  broker: { host: string; port: number };
+  /** The in-process broker: serves MQTT over WebSocket on /mqtt and Prometheus metrics. */
+  local?: PulseHubBroker;
+  health?: () => Record<string, unknown>;
+}
+
+export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
+  const local = o.local;
+  const web = await createWebApp({
+    store: access.announcing(store), tokens: access.tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs,
+    ...(local ? { mqttHandler: (stream, req) => local.handle(stream, req) } : {}),
+    revokeToken: (jti) => access.bus.publish({ type: 'token', jti }),
+    health: () => ({ ...(local ? { broker: { clients: local.aedes.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+  });
+  try {
+    if (local) installMetricsRoute(web.app, access.tokens, local);
+    const name = 'pulsehub-web';
+    const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
+    await web.hub.connect({ ...o.broker, username: name, token });
+    const port = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
+    return { web, port };
+  } catch (err) {
+    await web.close();
+    throw err;
+  }
+}
+
+/** Prometheus scrape: from loopback, or with a bearer token of an admin or a service. */
+function installMetricsRoute(app: FastifyInstance, tokens: TokenService, broker: PulseHubBroker): void {
+  app.get('/metrics', async (req, reply) => {
+    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const p = bearer ? await tokens.verify(bearer).catch(() => null) : null;
+    if (!loopback && !(p && (p.kind === 'admin' || p.kind === 'service'))) return reply.status(401).send({ error: { code: 'PH_AUTH_TOKEN_MISSING', message: 'send an admin or service bearer token' } });
+    return reply.type('text/plain; version=0.0.4').send(await broker.metrics.render());
+  });
+}
