@@ -9,6 +9,7 @@ import { startHub } from './hub.js';
 import { startDemo } from './demo.js';
 import { startSimulator } from './simulate.js';
 import { roleCommand } from './role-commands.js';
+import { brokerCommand, BROKER_USAGE } from './broker-command.js';
 
 const USAGE = `pulsehub — real-time MQTT hub for health wearables
 
@@ -21,10 +22,13 @@ Usage:
   pulsehub keys rotate                       new signing key in ./data/secrets.json; the previous one still verifies
   pulsehub simulate [--devices N] [--rate HZ] [--mqtt mqtt://host:port] [--prefix sim]
                                              simulated watches publishing heart rate and steps
+${BROKER_USAGE}
 Configuration is read from the environment (see README: Configuration).`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // [issue 4] `pulsehub broker --policy FILE`: the broker alone under a policy file, no database (broker-command.ts).
+  if (command === 'broker' && rest.length > 0) return brokerCommand(rest);
   switch (command) {
     case 'start':
       return start(rest);
