@@ -10,7 +10,8 @@ import type { ProfileName } from './runtime/profiles.js';
  *     "model": "BLE <profile> <address>", "adapter": "ble.v1" }
  *   → 201 { device, mqtt: { username, password, topic }, jti }
  *
- * Errors come back as `{ code, message }` (PulseHub error catalog); they surface as
+ * A gateway token may pair sensors for its bound users; an admin token for anyone.
+ * Errors come back as `{ error: { code, message } }` (PulseHub error catalog); they surface as
  * PH_GW_PAIR_FAILED carrying the HTTP status and the hub's code.
  */
 export interface RegisterDevice {
@@ -60,9 +61,11 @@ export async function registerDevice(apiUrl: string, token: string, d: RegisterD
     // not JSON: keep the text
   }
   if (!res.ok) {
-    const hubCode = typeof body === 'object' && body !== null && 'code' in body ? String((body as { code: unknown }).code) : undefined;
-    const hubMessage = typeof body === 'object' && body !== null && 'message' in body ? String((body as { message: unknown }).message) : text.slice(0, 200);
-    const hint = res.status === 401 || res.status === 403 ? ' (this hub lets only admin tokens register devices: pass --token <admin token>)' : '';
+    // The hub answers errors as { error: { code, message } }.
+    const error = typeof body === 'object' && body !== null && 'error' in body ? (body as { error: { code?: unknown; message?: unknown } }).error : undefined;
+    const hubCode = error?.code === undefined ? undefined : String(error.code);
+    const hubMessage = error?.message === undefined ? text.slice(0, 200) : String(error.message);
+    const hint = res.status === 403 ? ' (a gateway may pair sensors only for users bound to it; an admin token may pair any)' : '';
     throw new BleGatewayError('PH_GW_PAIR_FAILED', `the hub refused the registration: HTTP ${res.status} ${hubCode ?? ''} ${hubMessage}${hint}`.replace(/\s+/g, ' ').trim(), {
       details: { status: res.status, code: hubCode, body },
     });

@@ -91,19 +91,20 @@ describe('gateway → hub, end to end', () => {
     expect(await hub.store.countObservations({ userId: 'bob', metric: 'heart_rate' })).toBe(0);
   }, 40_000);
 
-  it('pair: the real POST /api/devices refuses a gateway token, accepts an admin token, and the binding is written', async () => {
+  it('pair: the real POST /api/devices lets a gateway pair sensors for its bound users only, and the binding is written', async () => {
     const gatewayToken = await hub.mint({ subject: 'pi-e2e', kind: 'gateway', users: ['ana'] });
     const configPath = await writeGatewayConfig('pair', gatewayToken, []);
     const out: string[] = [];
     const base = { configPath, userId: 'ana', profile: 'heart_rate', address: 'C0:FF:EE:00:00:07', scan: false, scanSeconds: 1, write: true, env: {}, out: (l: string) => out.push(l) };
 
-    const refused = await pair(base).catch((e: unknown) => e);
+    await hub.store.upsertUser({ id: 'carl', name: 'Carl' });
+    const refused = await pair({ ...base, userId: 'carl', address: 'C0:FF:EE:00:00:08' }).catch((e: unknown) => e);
     expect(isBleGatewayError(refused, 'PH_GW_PAIR_FAILED')).toBe(true);
-    expect((refused as Error).message).toMatch(/HTTP 403/);
+    expect((refused as Error).message).toMatch(/HTTP 403 PH_AUTH_FORBIDDEN/);
     expect(JSON.parse(await readFile(configPath, 'utf8')).devices).toEqual([]);
+    expect(await hub.store.getDevice('ble-c0ffee000008')).toBeUndefined();
 
-    const admin = await hub.mint({ subject: 'admin-e2e', kind: 'admin' });
-    const binding = await pair({ ...base, token: admin });
+    const binding = await pair(base);
     expect(binding).toMatchObject({ address: 'c0:ff:ee:00:00:07', deviceId: 'ble-c0ffee000007', userId: 'ana', profile: 'heart_rate' });
     expect(await hub.store.getDevice('ble-c0ffee000007')).toMatchObject({ userId: 'ana', adapter: 'ble.v1' });
     expect(JSON.parse(await readFile(configPath, 'utf8')).devices).toEqual([{ address: 'c0:ff:ee:00:00:07', profile: 'heart_rate', userId: 'ana', deviceId: 'ble-c0ffee000007' }]);

@@ -13,7 +13,7 @@ export interface PairOptions {
   readonly address?: string;
   readonly name?: string;
   readonly deviceId?: string;
-  /** An admin token when the hub does not let gateways register devices. */
+  /** An admin token, to pair a sensor for a user not bound to this gateway. */
   readonly token?: string;
   readonly scan: boolean;
   readonly scanSeconds: number;

@@ -79,10 +79,19 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
 
   /** Registers a device for a user and returns its MQTT credentials. */
   app.post('/api/devices', async (req, reply) => {
-    const p = await requirePrincipal(req, d.tokens, admin);
+    // A gateway may pair sensors for the users bound to it; they publish through the gateway.
+    const p = await requirePrincipal(req, d.tokens, ['admin', 'gateway']);
     const body = parse(DeviceBody, req.body);
+    if (p.kind === 'gateway' && !p.users.includes(body.userId)) {
+      req.log.warn({ gateway: p.subject, userId: body.userId }, 'pairing refused: user not bound to this gateway');
+      throw new PulseHubError('PH_AUTH_FORBIDDEN', `gateway ${p.subject} is not bound to user ${body.userId}`);
+    }
     if (!(await d.store.getUser(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
     await d.store.upsertDevice(body);
+    if (p.kind === 'gateway') {
+      await recordAudit(d.store, p, 'device.pair', body.id, body, req.log);
+      return reply.status(201).send({ device: body, via: p.subject });
+    }
     const minted = await d.tokens.mint({ subject: body.id, kind: 'device', users: [body.userId] });
     await d.store.recordToken({ jti: minted.jti, subject: body.id, kind: 'device' });
     await recordAudit(d.store, p, 'device.register', body.id, { ...body, jti: minted.jti }, req.log);
