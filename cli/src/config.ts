@@ -23,6 +23,12 @@ const EnvSchema = z.object({
   PULSEHUB_BROKER_URL: z.string().regex(/^mqtt:\/\/[^/]+:\d+\/?$/, { error: 'must be mqtt://host:port' }).optional(),
   /** redis://… : several broker nodes share sessions, messages and revocations. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
+  /** Several ingest workers share the stream: `$share/<group>/users/+/events/+`. */
+  PULSEHUB_INGEST_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - (no / + #)' }).optional(),
+  /** The ingest worker's MQTT client id; stable per worker so its persistent session survives restarts. */
+  PULSEHUB_INGEST_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('pulsehub-ingest'),
+  /** Raw high-rate readings (heart rate, cycling, running samples) older than this many days are deleted; daily rollups stay. */
+  PULSEHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,6 +46,7 @@ export interface HubConfig {
   readonly redisUrl: string | undefined;
   /** For the single `ingest` and `web` roles. */
   readonly brokerAddress: { readonly host: string; readonly port: number };
+  readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined };
 }
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -85,5 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
+    ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
   });
 }

@@ -121,7 +121,11 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
 export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
   const name = 'pulsehub-ingest';
   const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-  return startIngest({ broker, token, username: name, clientId: name, store, logger: log.child({ role: 'ingest' }) });
+  const { clientId, shareGroup, retentionDays } = config.ingest;
+  return startIngest({
+    broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
+    ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
+  });
 }
 
 export interface WebRoleOptions {

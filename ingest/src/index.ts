@@ -1,4 +1,9 @@
-export { startIngest, type IngestOptions, type IngestService } from './pipeline/service.js';
+export { startIngest, ingestSubscription, type IngestOptions, type IngestService, type IngestStats } from './pipeline/service.js';
+export { replayDeadLetters, type ReplayFilter, type ReplayReport } from './pipeline/replay.js';
+export { chooseAdapter, allowedAdapters, KIND_ADAPTERS, type DeviceAdapters } from './pipeline/adapter-policy.js';
+export { DeviceDirectory } from './pipeline/devices.js';
+export { startRollupRefresher, maxHrFor, type RollupRefresher } from './rollups/refresher.js';
+export { startRetention, HIGH_RATE_METRICS, type Retention } from './rollups/retention.js';
 export { processMessage, MAX_PAYLOAD_BYTES, type ProcessResult, type Rejection } from './pipeline/process.js';
 export { BatchWriter, type WriterStats } from './pipeline/writer.js';
 export { createMqttConsumer, type MqttConsumer, type ConsumedMessage, type ConsumerOptions } from './consumer/mqtt-consumer.js';

@@ -61,9 +61,20 @@ export function createMqttConsumer(o: ConsumerOptions): MqttConsumer {
   let readyWaiters: (() => void)[] = [];
   let nextMessageId = 1;
 
+  let corked: Socket | null = null;
   const write = (packet: Packet): boolean => {
-    if (!socket || socket.destroyed) return false;
-    socket.write(mqttPacket.generate(packet));
+    const s = socket;
+    if (!s || s.destroyed) return false;
+    // PUBACKs of a committed batch and live republishes come in bursts: one syscall per tick, not per packet.
+    if (corked !== s) {
+      corked = s;
+      s.cork();
+      process.nextTick(() => {
+        corked = null;
+        s.uncork();
+      });
+    }
+    s.write(mqttPacket.generate(packet));
     return true;
   };
 

@@ -9,6 +9,7 @@ import {
 } from '@pulsehub/contracts';
 import { z } from 'zod';
 import type { AdapterRegistry } from '../adapters/registry.js';
+import { chooseAdapter, type DeviceAdapters } from './adapter-policy.js';
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
@@ -32,15 +33,15 @@ const reject = (userId: string | null, deviceId: string | null, reason: ErrorCod
 });
 
 /**
- * One message through validation and its adapter. Pure apart from the adapter lookup:
- * `registeredAdapter` is the device's adapter id from the registry, when known.
+ * One message through validation and its adapter. Pure: `device` is what the registry says
+ * about the publishing device (undefined when it is not registered); see `chooseAdapter`.
  */
 export function processMessage(
   topic: string,
   payload: Buffer,
   receivedAt: string,
   registry: AdapterRegistry,
-  registeredAdapter: string | undefined,
+  device: DeviceAdapters | undefined,
 ): ProcessResult {
   const ids = parseStampedEventsTopic(topic);
   if (!ids) return reject(null, null, 'PH_INGEST_BAD_TOPIC', `unexpected topic ${JSON.stringify(topic)}`);
@@ -59,13 +60,15 @@ export function processMessage(
     : undefined;
   let events: Event[];
   try {
-    const adapter = registry.resolve(named, registeredAdapter);
+    // An adapter that does not exist is reported as such, before asking whether it is allowed.
+    const adapter = registry.resolve(named !== undefined && !registry.get(named) ? named : chooseAdapter(named, device), undefined);
     const parsed = adapter.schema.safeParse(json);
     if (!parsed.success) return reject(userId, deviceId, 'PH_INGEST_SCHEMA_INVALID', `${adapter.id}: ${z.prettifyError(parsed.error)}`);
     events = adapter.normalize(parsed.data, { userId, deviceId, receivedAt });
   } catch (err) {
     if (isPulseHubError(err)) return reject(userId, deviceId, err.code, err.message);
-    throw err;
+    // An adapter bug must not stop ingest: keep the payload so it can be replayed after the fix.
+    return reject(userId, deviceId, 'PH_INGEST_ADAPTER_FAILED', `${(err as Error).stack ?? String(err)}`.slice(0, 2000));
   }
 
   const accepted: Event[] = [];

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 export interface WriterOptions {
   store: Store;
   logger: Logger;
-  /** Flush when this many messages wait. */
+  /** Flush when this many messages wait (a batch grows beyond it while a commit is in flight). */
   maxBatch: number;
   /** …or when the oldest waiting message is this old. */
   maxDelayMs: number;
@@ -76,9 +76,9 @@ export class BatchWriter {
     for (;;) {
       try {
         const newUsers = [...new Set(batch.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u));
-        if (newUsers.length > 0) await this.o.store.ensureUsers(newUsers);
-        const inserted = await this.o.store.insertObservations(batch.events);
-        await this.o.store.insertDeadLetters(batch.deadLetters);
+        // One transaction (one statement when there is nothing but readings): users, readings and
+        // the daily rollups they change, dead letters.
+        const { inserted } = await this.o.store.commitBatch({ events: batch.events, deadLetters: batch.deadLetters, users: newUsers });
         this.stats.stored += inserted;
         this.stats.duplicates += batch.events.length - inserted;
         this.stats.deadLetters += batch.deadLetters.length;
