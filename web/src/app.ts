@@ -17,6 +17,8 @@ import { LiveSession } from './live/session.js';
 import { ClassSessions } from './live/classes.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerHistory } from './routes/history.js';
+import { registerDeadLetters } from './routes/deadletters.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -82,6 +84,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken });
   registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
   registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
+  registerHistory(app, { store: o.store, tokens: o.tokens });
+  registerDeadLetters(app, { store: o.store, tokens: o.tokens });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);
