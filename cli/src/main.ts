@@ -10,6 +10,7 @@ import { startDemo } from './demo.js';
 import { startSimulator } from './simulate.js';
 import { roleCommand } from './role-commands.js';
 import { brokerCommand, BROKER_USAGE } from './broker-command.js';
+import { deadlettersCommand, DEADLETTERS_USAGE } from './deadletters-command.js';
 
 const USAGE = `pulsehub — real-time MQTT hub for health wearables
 
@@ -23,6 +24,7 @@ Usage:
   pulsehub simulate [--devices N] [--rate HZ] [--mqtt mqtt://host:port] [--prefix sim]
                                              simulated watches publishing heart rate and steps
 ${BROKER_USAGE}
+${DEADLETTERS_USAGE}
 Configuration is read from the environment (see README: Configuration).`;
 
 async function main(argv: string[]): Promise<void> {
@@ -38,6 +40,9 @@ async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case 'simulate':
       return simulate(rest);
+    case 'deadletters':
+      process.exitCode = await deadlettersCommand(rest, loadConfig());
+      return;
     case 'broker':
     case 'ingest':
     case 'web':
