@@ -89,8 +89,7 @@ describe('SIGKILL of the ingest process in the middle of 50,000 QoS 1 events', (
 
     await publishedAll;
     const deadline = Date.now() + 40_000;
-    let stored = 0;
-    while ((stored = await store.countObservations()) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await store.countObservations()) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500)); // anything beyond TOTAL would show now
     expect(await store.countObservations()).toBe(TOTAL);
     for (const d of devices) expect(await store.countObservations({ userId: d.userId })).toBe(PER_DEVICE);
