@@ -1,0 +1,125 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { createTokenService, generateSigningKey } from '@pulsehub/auth';
+import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
+import { startIngest, type IngestService } from '@pulsehub/ingest';
+import { openStore, type Store } from '@pulsehub/store';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where initdb and pg_ctl live: PULSEHUB_PG_BIN, else what pg_config reports (Debian keeps them off PATH). */
+const PG_BIN = process.env.PULSEHUB_PG_BIN ?? execFileSync('pg_config', ['--bindir']).toString().trim();
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/**
+ * A Postgres of this test's own (initdb + pg_ctl on a free port in a temp dir): stopping the
+ * shared server would break every other test file running next to this one.
+ */
+class PrivatePostgres {
+  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-pg-'));
+  readonly data = join(this.dir, 'data');
+  port = 0;
+  private readonly asPostgres = process.getuid?.() === 0;
+
+  private run(bin: string, args: string[]): void {
+    const [cmd, argv] = this.asPostgres ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+    execFileSync(cmd, argv, { stdio: 'pipe' });
+  }
+
+  async init(): Promise<void> {
+    if (this.asPostgres) chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    this.run('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    this.port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  start(): void {
+    this.run('pg_ctl', ['-D', this.data, '-w', '-l', join(this.dir, 'log'), '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  }
+
+  stop(): void {
+    this.run('pg_ctl', ['-D', this.data, '-w', '-m', 'fast', 'stop']);
+  }
+
+  destroy(): void {
+    try {
+      this.stop();
+    } catch {
+      // not running
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const DEVICES = 10;
+const PER_DEVICE = 2500;
+const TOTAL = DEVICES * PER_DEVICE;
+
+describe('Postgres stops for 10 s in the middle of a stream', () => {
+  const pg = new PrivatePostgres();
+  let store: Store;
+  let broker: PulseHubBroker;
+  let ingest: IngestService;
+
+  beforeAll(async () => {
+    await pg.init();
+    pg.start();
+    store = await openStore({ kind: 'postgres', url: pg.url, maxConnections: 4 });
+  }, 60_000);
+  afterAll(async () => {
+    await ingest?.close();
+    await broker?.close();
+    await store?.close();
+    pg.destroy();
+  });
+
+  it('slows intake while the database is away and resumes without losing or doubling anything', async () => {
+    const tokens = createTokenService({ current: generateSigningKey(), previous: [] });
+    broker = await createBroker({ tokens, logger: log, rateLimits: false });
+    const { port } = await broker.listen({ port: 0, host: '127.0.0.1' });
+    ingest = startIngest({
+      broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
+      username: 'pulsehub-ingest', clientId: 'outage-ingest', store, logger: log, maxUnacked: 3000,
+    });
+    await ingest.ready();
+    const devices = [];
+    for (let i = 0; i < DEVICES; i++) devices.push({ deviceId: `ow${i}`, userId: `ou${i}`, token: (await tokens.mint({ subject: `ow${i}`, kind: 'device', users: [`ou${i}`] })).token });
+    const input = { host: '127.0.0.1', port, devices, perDevice: PER_DEVICE, window: 500, startMs: Date.parse('2026-11-20T00:00:00Z'), prefix: 'outage', rate: 150, withoutIds: true };
+    const publisher = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/ingest-publisher.ts'), JSON.stringify(input)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const publishedAll = new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited ${code}`)))));
+
+    while ((await store.countObservations()) < 3000) await new Promise((r) => setTimeout(r, 50));
+    pg.stop();
+    const before = ingest.stats;
+    await new Promise((r) => setTimeout(r, 10_000));
+    const during = ingest.stats;
+    // While the database is away nothing is acknowledged: intake stops at the unacked bound.
+    expect(during.stored).toBe(before.stored);
+    expect(during.failedCommits).toBeGreaterThan(before.failedCommits);
+    expect(during.unacked).toBeLessThanOrEqual(3000);
+    pg.start();
+
+    await publishedAll;
+    const deadline = Date.now() + 30_000;
+    while ((await store.countObservations().catch(() => 0)) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await store.countObservations()).toBe(TOTAL);
+    let counted = 0;
+    for (const d of devices) for (const day of await store.history.daily({ userId: d.userId, from: '2026-11-19', to: '2026-11-21' })) counted += day.hrCount;
+    expect(counted).toBe(TOTAL);
+    expect(await store.listDeadLetters()).toEqual([]);
+  }, 60_000);
+});
