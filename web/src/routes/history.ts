@@ -57,6 +57,8 @@ const ObservationsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   page: z.string().max(400).optional(),
 }).strict().superRefine((q, ctx) => {
+  // zod runs this even when a field failed: check only what parsed.
+  if (!(q.from instanceof Date) || !(q.to instanceof Date) || !(q.metric in METRICS)) return;
   if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
   else if (q.to.getTime() - q.from.getTime() > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: 'a range covers at most 400 days' });
   else if (q.bucket !== undefined && (q.to.getTime() - q.from.getTime()) / 1000 / q.bucket > MAX_BUCKETS) {
