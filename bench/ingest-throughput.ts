@@ -1,0 +1,139 @@
+/**
+ * Sustained ingest from MQTT into Postgres, against a raw COPY of the same rows into the same
+ * table, measured in the same run.
+ *
+ *   pnpm bench:ingest [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite]
+ *
+ * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
+ * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
+ * run in a child process (bench/ingest-publisher.ts) so they do not share this event loop.
+ * Rate = events / (first publish → last event committed).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { createTokenService, generateSigningKey } from '@pulsehub/auth';
+import { createBroker } from '@pulsehub/broker';
+import { startIngest } from '@pulsehub/ingest';
+import { createTestDatabase, openStore } from '@pulsehub/store';
+
+const { values } = parseArgs({ options: {
+  events: { type: 'string', default: '200000' },
+  devices: { type: 'string', default: '20' },
+  batch: { type: 'string', default: '2000' },
+  window: { type: 'string', default: '1000' },
+  /** Offered load in events/s over all devices; 0 = as fast as the broker takes them. */
+  rate: { type: 'string', default: '0' },
+  db: { type: 'string', default: 'postgres' },
+} });
+const DEVICES = Number(values.devices);
+const PER_DEVICE = Math.ceil(Number(values.events) / DEVICES);
+const N = PER_DEVICE * DEVICES;
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+
+const tdb = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
+const store = await openStore(tdb.target);
+const tokens = createTokenService({ current: generateSigningKey(), previous: [] });
+// Device rate limits off: 20 connections stand in for the thousands of devices (at 20–50 msg/s each) a real stream comes from.
+const broker = await createBroker({ tokens, logger: log, rateLimits: false });
+const { port } = await broker.listen({ port: 0, host: '127.0.0.1' });
+const ingest = startIngest({
+  broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
+  username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000,
+});
+await ingest.ready();
+
+const devices: { deviceId: string; userId: string; token: string }[] = [];
+for (let i = 0; i < DEVICES; i++) {
+  const userId = `bench-u${i}`;
+  devices.push({ deviceId: `bench-w${i}`, userId, token: (await tokens.mint({ subject: `bench-w${i}`, kind: 'device', users: [userId] })).token });
+}
+
+const runPublishers = (prefix: string, perDevice: number, rate = 0) => new Promise<{ sent: number; ms: number }>((resolve, reject) => {
+  const input = { host: '127.0.0.1', port, devices, perDevice, window: Number(values.window), startMs: Date.parse('2026-11-20T00:00:00Z'), prefix, rate: rate / DEVICES };
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingest-publisher.ts', import.meta.url)), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { sent: number; ms: number }) : reject(new Error(`publisher exited ${code}`))));
+});
+
+const waitStored = async (target: number) => {
+  while (ingest.stats.stored + ingest.stats.duplicates < target) await new Promise((r) => setTimeout(r, 5));
+};
+
+// Warm-up: JIT, connections, first batches (not measured).
+const warm = Math.min(Number(process.env.BENCH_WARM ?? 20_000), N);
+if (warm > 0) await runPublishers('warm', Math.ceil(warm / DEVICES));
+await waitStored(Math.ceil(warm / DEVICES) * DEVICES);
+const base = ingest.stats.stored;
+
+const progress = process.env.BENCH_PROGRESS ? setInterval(() => console.error(JSON.stringify(ingest.stats)), 1000) : null;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const pub = await runPublishers('run', PER_DEVICE, Number(values.rate));
+await waitStored(base + N + ingest.stats.duplicates);
+const ingestMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const stats = ingest.stats;
+if (process.env.BENCH_PROGRESS) {
+  let outgoing = 0;
+  const ids = new Map<unknown, number>();
+  let sample: unknown;
+  for await (const p of ((broker.aedes as unknown as { persistence: unknown }).persistence as { outgoingStream(c: { id: string }): AsyncIterable<{ messageId?: number; topic: string; brokerCounter: number }> }).outgoingStream({ id: 'bench-ingest' })) {
+    outgoing++;
+    ids.set(p.messageId, (ids.get(p.messageId) ?? 0) + 1);
+    sample ??= { messageId: p.messageId, topic: p.topic, brokerCounter: p.brokerCounter };
+  }
+  console.error('distinct messageIds among them:', ids.size, 'sample', sample);
+  console.error('broker outgoing queue for ingest after the run:', outgoing);
+}
+if (progress) clearInterval(progress);
+await ingest.close();
+await broker.close();
+
+// The same rows, COPY'd into the same table (emptied first), as text.
+const esc = (v: string | null) => (v === null ? '\\N' : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+const lines: string[] = [];
+for (const d of devices) {
+  const events = await store.history.range({ userId: d.userId, metric: 'heart_rate', from: new Date(0), to: new Date('2100-01-01'), limit: 10_000_000 });
+  for (const e of events) {
+    if (!e.id.startsWith('run-')) continue;
+    const at = 'at' in e.time ? e.time.at : e.time.end;
+    const start = 'at' in e.time ? e.time.at : e.time.start;
+    lines.push([e.id, e.userId, e.deviceId, e.metric, start, at, JSON.stringify(e.values), e.series ? JSON.stringify(e.series) : null, e.source.adapter, e.source.receivedAt].map(esc).join('\t') + '\n');
+  }
+}
+let copyMs = NaN;
+if (tdb.url) {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  await sql`truncate observations`;
+  const c0 = performance.now();
+  const stream = await sql`copy observations (id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at) from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    const CHUNK = 1000;
+    for (let i = 0; i < lines.length; i += CHUNK) stream.write(lines.slice(i, i + CHUNK).join(''));
+    stream.end();
+  });
+  copyMs = performance.now() - c0;
+  const [{ n }] = (await sql`select count(*)::int as n from observations`) as unknown as [{ n: number }];
+  if (n !== lines.length) throw new Error(`COPY stored ${n} of ${lines.length}`);
+  await sql.end();
+}
+await store.close();
+await tdb.drop();
+
+const rate = N / (ingestMs / 1000);
+const copyRate = lines.length / (copyMs / 1000);
+console.log(JSON.stringify({
+  events: N, devices: DEVICES, batch: Number(values.batch), db: values.db, offeredPerSec: Number(values.rate) || 'unlimited',
+  publishMs: Math.round(pub.ms), ingestMs: Math.round(ingestMs), eventsPerSec: Math.round(rate),
+  copyRows: lines.length, copyMs: Math.round(copyMs), copyRowsPerSec: Math.round(copyRate), ratioToCopy: Number((rate / copyRate).toFixed(3)),
+  hubCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ingestMs) * 100),
+  stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
+}, null, 2));
+process.exit(0);
