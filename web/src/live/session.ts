@@ -37,8 +37,11 @@ export class LiveSession implements LiveViewer, SessionViewer {
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
     this.authTimer = setTimeout(() => this.close(WS_CLOSE.authTimeout, 'authenticate within the time limit'), d.authTimeoutMs);
-    if (queryToken) void this.authenticate(queryToken);
+    // Frames sent right after `open` wait for a `?token=` check still in flight.
+    if (queryToken) this.authPending = this.authenticate(queryToken).finally(() => (this.authPending = null));
   }
+
+  private authPending: Promise<void> | null = null;
 
   get viewerId(): string {
     return this.principal?.subject ?? '';
@@ -123,6 +126,8 @@ export class LiveSession implements LiveViewer, SessionViewer {
   }
 
   private async onMessage(text: string, isBinary: boolean): Promise<void> {
+    if (this.authPending) await this.authPending;
+    if (this.closed) return;
     let msg: ClientMessage;
     try {
       if (isBinary) throw new Error('binary frames are not part of the protocol');
