@@ -10,6 +10,7 @@ import { validateBrokerOptions, type BrokerOptions, type BrokerSettings } from '
 import { CONNACK, connackError } from './return-codes.js';
 import { enforceMaxPacketSize, hasReplacementChar, TokenBucket } from './limits.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
+import { createMemoryPersistence } from './memory-persistence.js';
 import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateName, type ConnDetails, type TlsFiles } from './transports.js';
 import { ConsentViews } from './consents.js';
 import { capToSubscriptionQos, connectViolation, publishViolation } from './conformance.js'; // [issue 4]
@@ -76,6 +77,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     const access = compileAccess(principal, { allowAnonymous: settings.allowAnonymous, rules: settings.rules, clientId: client.id, ...(athletes ? { athletes } : {}) });
     const limit = settings.rateLimits === false ? undefined : (settings.rateLimits[deviceKind] ?? (principal ? settings.rateLimits[principal.kind] : undefined));
     state.set(client, { access, bucket: limit ? new TokenBucket(limit) : undefined, deviceKind });
+    if (principal?.kind === 'service') serviceClientIds.add(client.id);
   };
 
   const aedesOptions: AedesOptions = {
@@ -206,7 +208,12 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   };
   if (settings.id !== undefined) aedesOptions.id = settings.id;
   if (options.mq !== undefined) aedesOptions.mq = options.mq;
-  if (options.persistence !== undefined) aedesOptions.persistence = options.persistence;
+  // Sessions of service principals (ingest) are unbounded; others keep maxQueuedPerSession.
+  const serviceClientIds = new Set<string>();
+  aedesOptions.persistence = options.persistence ?? createMemoryPersistence({
+    maxQueued: (clientId) => (serviceClientIds.has(clientId) ? Infinity : settings.maxQueuedPerSession),
+    onDrop: () => metrics.dropped('queue_full'),
+  });
 
   const aedes = await Aedes.createBroker(aedesOptions);
   const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log); // [issue 4]

@@ -30,6 +30,13 @@ export const BrokerOptionsSchema = z
     trustedProxies: z.array(z.string()).default([]),
     /** How often $SYS statistics are published; 0 turns them off. */
     sysIntervalMs: z.number().int().min(0).default(10_000),
+    /**
+     * Messages kept per persistent session (queued while offline or awaiting PUBACK), like
+     * Mosquitto's max_queued_messages; the oldest is dropped past it. `service` sessions
+     * (ingest) are not bounded: they must not lose what they have not yet committed.
+     * Applies to the in-memory persistence; with Redis, aedes-persistence-redis' own bound.
+     */
+    maxQueuedPerSession: z.number().int().positive().default(1000),
     /** close(): time allowed for in-flight QoS 1/2 to flush before clients are cut. */
     shutdownGraceMs: z.number().int().min(0).default(5_000),
   })
