@@ -61,10 +61,15 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     return () => clearInterval(timer);
   }
 
+  const newPage = async (width: number, height: number) => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width, height });
+    return page;
+  };
   const tileText = (page: Page, id: string, sel: string) => page.locator(`[data-athlete="${id}"] ${sel}`).textContent();
 
   it('runs a class: tiles update from MQTT, a silent athlete goes lost, a revoked consent removes its tile, the summary is shown', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await newPage(1280, 800);
     const coach = await t.hub.mint({ subject: 'coach-k', kind: 'coach', ttlSeconds: 600 });
     await page.goto(`${t.hub.http.url}/?token=${coach}`);
     await page.locator('[data-athlete="farid"]').waitFor({ timeout: 10_000 });
@@ -128,7 +133,7 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     const { url, token } = (await res.json()) as { url: string; token: string };
     expect((await api('GET', '/api/deadletters', token)).status).toBe(403); // read-only, one athlete
 
-    const page = await browser.newPage({ viewport: { width: 520, height: 260 } });
+    const page = await newPage(520, 260);
     await page.goto(`${t.hub.http.url}${url}&spark=1&label=Heart%20rate&size=110`);
     const stop = keepPublishing(new Set());
     try {
@@ -162,7 +167,7 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
 
   it('shows the athlete view and the admin page (a change lands in the audit log)', async () => {
     const athlete = await t.hub.mint({ subject: 'ben', kind: 'athlete', users: ['ben'], ttlSeconds: 600 });
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+    const page = await newPage(1100, 1000);
     await page.goto(`${t.hub.http.url}/athlete.html?token=${athlete}`);
     await expect.poll(() => page.locator('#who').textContent()).toBe('Ben Okafor');
     const stop = keepPublishing(new Set());
@@ -174,7 +179,7 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     }
     await page.screenshot({ path: `${ARTIFACTS}/athlete.png`, fullPage: true });
 
-    const adminPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const adminPage = await newPage(1280, 900);
     await adminPage.goto(`${t.hub.http.url}/admin.html?token=${admin}`);
     await adminPage.locator('[data-list="users"] tr').nth(ATHLETES.length - 1).waitFor();
     const form = adminPage.locator('#consent-form');
