@@ -59,6 +59,8 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   const state = new WeakMap<Client, ClientState>();
   const rejectedIds = new WeakSet<Client>(); // [issue 4]
   const keepalives = new WeakMap<Client, number>();
+  /** Client id → the subject ('' when anonymous) whose session it is; kept while a persistent session may exist. */
+  const sessionOwners = new Map<string, string>();
   const consents = new ConsentViews(options.consentedAthletes);
   let inFlight = 0;
   let accepting = true;
@@ -102,7 +104,16 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
         done(connackError(code, reason), false);
       };
       if (rejectedIds.has(client)) return refuse(2, 'client id rejected: zero-length id needs clean session [MQTT-3.1.3-8]'); // [issue 4]
-      const accept = (principal: Principal | null) =>
+      const accept = (principal: Principal | null) => {
+        // A client id belongs to the subject that holds its session: another subject may not take
+        // it over (MQTT would hand it the session and its queued messages) [MQTT-3.1.4-2].
+        const who = principal?.subject ?? '';
+        const owner = sessionOwners.get(client.id);
+        if (owner !== undefined && owner !== who) return refuse(CONNACK.identifierRejected, 'PH_BROKER_CLIENT_ID_TAKEN', { subject: who });
+        sessionOwners.set(client.id, who);
+        return admitAndAnswer(principal);
+      };
+      const admitAndAnswer = (principal: Principal | null) =>
         admit(client, principal).then(
           () => {
             const s = state.get(client);
@@ -227,6 +238,9 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   aedes.on('clientDisconnect', (client) => {
     const p = state.get(client)?.access.principal;
     if (p?.kind === 'coach') consents.release(p.subject);
+    // A clean session ends with its connection; a persistent one keeps its owner.
+    const current = clients()[client.id];
+    if (client.clean && (current === undefined || current === client)) sessionOwners.delete(client.id);
   });
 
   const sysTimer = settings.sysIntervalMs > 0 ? setInterval(publishSys, settings.sysIntervalMs) : undefined;

@@ -47,3 +47,25 @@ describe('in-memory persistence: indexed outgoing queue, bounded per session', (
     expect(got).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
   });
 });
+
+describe('a client id belongs to the subject holding its session', () => {
+  it('refuses another subject that takes over a persistent session with CONNACK 2, and keeps the session for its owner', async () => {
+    const ingest = await connect('ingest-x', 'service', false); // client id "ingest-x-session"
+    await ingest.subscribeAsync('users/+/events/+', { qos: 1 });
+    await ingest.endAsync();
+    const { token } = await tokens.mint({ subject: 'w-evil', kind: 'device', users: ['mallory'] });
+    const code = await new Promise<number>((resolve) => {
+      const c = mqtt.connect({ port, host: '127.0.0.1', username: 'w-evil', password: token, clientId: 'ingest-x-session', clean: false, reconnectPeriod: 0 });
+      c.once('connect', () => (c.end(true), resolve(0)));
+      c.once('error', (err) => (c.end(true), resolve((err as { code?: number }).code ?? -1)));
+    });
+    expect(code).toBe(2);
+    const pub = await connect('adm-x', 'admin', true);
+    await pub.publishAsync('users/ana/events/w1', 'kept', { qos: 1 });
+    await pub.endAsync();
+    const back = await connect('ingest-x', 'service', false);
+    const got = await new Promise<string>((r) => back.once('message', (_t, p) => r(p.toString())));
+    expect(got).toBe('kept');
+    await back.endAsync();
+  });
+});
