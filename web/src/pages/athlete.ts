@@ -54,7 +54,8 @@ function makeHistChart(): uPlot {
     series: [
       {},
       { label: 'min', stroke: 'rgba(244,82,90,.35)', width: 1, points: { show: false } },
-      { label: 'avg', stroke: '#f4525a', width: 2, points: { show: false } },
+      // A few buckets (a new athlete, a deep zoom) show as dots; many as a line.
+      { label: 'avg', stroke: '#f4525a', width: 2, points: { show: (_u, _s, i0, i1) => i1 - i0 < 60, size: 6, fill: '#f4525a' } },
       { label: 'max', stroke: 'rgba(244,82,90,.35)', width: 1, points: { show: false } },
     ],
     bands: [{ series: [3, 1], fill: 'rgba(244,82,90,.15)' }],
