@@ -141,7 +141,16 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     store: access.announcing(store), tokens: access.tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs,
     ...(local ? { mqttHandler: (stream, req) => local.handle(stream, req) } : {}),
     revokeToken: (jti) => access.bus.publish({ type: 'token', jti }),
+    revokeDevice: (deviceId) => access.bus.publish({ type: 'device', deviceId }),
     health: () => ({ ...(local ? { broker: { clients: local.aedes.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+  });
+  // Revocations made on any node (another web process, the CLI) cut this node's streams too.
+  access.bus.subscribe((e) => {
+    if (e.type === 'token') {
+      for (const s of web.sessions) if (s.jti === e.jti) s.close(4401, 'token revoked');
+    } else if (e.type === 'consent' && !e.granted) {
+      web.hub.revokeViewer(e.athleteId, e.viewerId);
+    }
   });
   try {
     if (local) installMetricsRoute(web.app, access.tokens, local);

@@ -41,6 +41,8 @@ export interface WebOptions {
   liveMaxLagMs?: number;
   /** Marks a token revoked everywhere; the app closes that token's live sessions itself. */
   revokeToken?: (jti: string) => Promise<void>;
+  /** Tells every broker node a device was revoked. */
+  revokeDevice?: (deviceId: string) => Promise<void>;
   /** MQTT over WebSocket on `/mqtt`, when the broker is in this process. */
   mqttHandler?: (stream: Duplex, request: IncomingMessage) => void;
   /** Extra health facts for `/healthz` (broker, ingest). */
@@ -81,7 +83,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     for (const s of sessions) if (s.jti === jti) s.close(4401, 'token revoked');
   };
   registerApi(app, { store: o.store, tokens: o.tokens, hub, revokeToken });
-  registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken });
+  registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
   registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
   registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
   registerHistory(app, { store: o.store, tokens: o.tokens });

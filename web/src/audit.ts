@@ -12,6 +12,9 @@ export const AUDIT_ACTIONS = [
   'consent.revoke',
   'session.start',
   'session.end',
+  'device.pair',
+  'gateway.register',
+  'device.token',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

@@ -4,6 +4,7 @@ import { DeviceId, PulseHubError, UserId } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import { createRegistry, type Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
+import { recordAudit } from '../audit.js';
 
 /**
  * The device registry for admins: list and inspect devices, register gateways with the users
@@ -15,6 +16,8 @@ export interface DeviceRouteDeps {
   tokens: TokenService;
   /** Marks a token revoked everywhere (broker nodes disconnect its client). */
   revokeToken(jti: string): Promise<void>;
+  /** Tells every broker node the device is revoked (cuts it even with a token that was never recorded). */
+  revokeDevice?(deviceId: string): Promise<void>;
 }
 
 const GatewayBody = z.object({ id: DeviceId, users: z.array(UserId).min(1).max(1000), model: z.string().max(200).optional(), adapter: z.string().max(64).optional() }).strict();
@@ -42,7 +45,7 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
 
   /** A gateway publishes for its bound users, and only those (their ids travel in its token). */
   app.post('/api/gateways', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     const r = GatewayBody.safeParse(req.body);
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
     const body = r.data;
@@ -50,24 +53,28 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
     await d.store.upsertDevice({ id: body.id, userId: null, kind: 'gateway', model: body.model ?? null, adapter: body.adapter ?? 'ble.v1' });
     await registry.bindGateway(body.id, body.users);
     const minted = await issue(body.id, 'gateway', body.users);
+    await recordAudit(d.store, p, 'gateway.register', body.id, { users: body.users, jti: minted.jti }, req.log);
     return reply.status(201).send({ device: await registry.get(body.id), mqtt: { username: body.id, password: minted.token, topics: body.users.map((u) => `users/${u}/events`) }, jti: minted.jti });
   });
 
   /** A new token for a registered device (e.g. after a key rotation); older tokens stay valid until revoked. */
   app.post<{ Params: { id: string } }>('/api/devices/:id/tokens', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     const device = await registry.get(req.params.id);
     if (!device) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
     if (device.revokedAt) throw new PulseHubError('PH_AUTH_FORBIDDEN', `device ${device.id} is revoked; register it again to restore it`);
     const minted = await issue(device.id, device.kind === 'gateway' ? 'gateway' : 'device', device.users);
+    await recordAudit(d.store, p, 'device.token', device.id, { jti: minted.jti }, req.log);
     return reply.status(201).send({ mqtt: { username: device.id, password: minted.token }, jti: minted.jti });
   });
 
   app.delete<{ Params: { id: string } }>('/api/devices/:id', async (req, reply) => {
-    await requirePrincipal(req, d.tokens, admin);
+    const p = await requirePrincipal(req, d.tokens, admin);
     if (!(await registry.get(req.params.id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
     const jtis = await registry.revoke(req.params.id);
     for (const jti of jtis) await d.revokeToken(jti);
+    await d.revokeDevice?.(req.params.id);
+    await recordAudit(d.store, p, 'device.revoke', req.params.id, { tokens: jtis }, req.log);
     return reply.status(200).send({ revoked: req.params.id, tokens: jtis.length });
   });
 }
