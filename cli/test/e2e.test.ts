@@ -43,6 +43,20 @@ describe('end to end: watch → broker → ingest → database and coach browser
     live.close();
   });
 
+  it("shows a device's battery level to the coach as it is reported", async () => {
+    const { hub } = t;
+    const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));
+    await live.next('ready');
+    live.send({ type: 'subscribe', athletes: ['ana'] });
+    await live.next('snapshot');
+    const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
+    await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ metric: 'device_battery', values: { percent: 42 } }), { qos: 1 });
+    const battery = await live.next('battery');
+    expect(battery).toMatchObject({ athlete: 'ana', deviceId: 'watch-ana', percent: 42 });
+    await watch.endAsync();
+    live.close();
+  });
+
   it('gives a coach no data of an athlete who did not consent', async () => {
     const { hub } = t;
     await hub.store.upsertUser({ id: 'ben', name: 'Ben' });
@@ -72,8 +86,8 @@ describe('end to end: watch → broker → ingest → database and coach browser
     await live.next('revoked', (m) => m.athlete === 'ana');
     const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ana-after-revoke', metric: 'heart_rate', values: { bpm: 100 } }), { qos: 1 });
-    // Stored (ana had two readings), yet not streamed to the coach whose consent ended.
-    await waitFor(async () => (await hub.store.countObservations({ userId: 'ana' })) === 3, 5000, 'the reading to be stored');
+    // Stored (ana had two heart-rate readings), yet not streamed to the coach whose consent ended.
+    await waitFor(async () => (await hub.store.countObservations({ userId: 'ana', metric: 'heart_rate' })) === 3, 5000, 'the reading to be stored');
     expect(live.messages.some((m) => m.type === 'event' && m.event.id === 'ana-after-revoke')).toBe(false);
     await watch.endAsync();
     live.close();

@@ -160,6 +160,14 @@ export const METRICS = {
       rem: c('min', 0, 1440, false, '93829-0'),
     },
   },
+  /**
+   * The reporting device's battery level. Device status rather than an observation of the
+   * person, kept so boards and the admin page can warn before a strap dies mid-class.
+   */
+  device_battery: {
+    id: 'device_battery', label: 'Device battery', loincNote: 'device status, not an observation of the person: no LOINC term applies', time: 'instant', primary: 'percent',
+    components: { percent: c('%', 0, 100, true) },
+  },
   /** A workout session; `sport` is a WORKOUT_SPORTS code (the value of LOINC 73985-4 "Exercise activity"). */
   workout: {
     id: 'workout', label: 'Workout', loinc: '73985-4', time: 'interval', primary: 'duration',

@@ -107,8 +107,10 @@ describe('ble.v1 adapter', () => {
     expect(vals(events(bleV1, msg({ kind: 'cycling_power', powerW: -5, offsetCompensation: false, cadenceRpm: 0 }))[0])).toEqual({ power: 0, cadence: 0 });
   });
 
-  it('battery level is device status, not an event', () => {
-    expect(events(bleV1, msg({ kind: 'battery', percent: 80 }))).toEqual([]);
+  it('battery level becomes a device_battery event for the sensor', () => {
+    const [e, ...rest] = events(bleV1, msg({ kind: 'battery', percent: 80 }));
+    expect(rest).toEqual([]);
+    expect(e).toMatchObject({ metric: 'device_battery', values: { percent: { value: 80, unit: '%' } } });
   });
 
   it('rejects payloads that do not match the schema', () => {

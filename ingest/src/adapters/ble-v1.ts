@@ -9,8 +9,8 @@ import { buildEvent, toUtc, type ValueInput } from './util.js';
  * reading redelivered from the gateway's store-and-forward queue is stored once. The time is
  * the original measurement time the gateway recorded; the event's device is the sensor.
  *
+ * Battery level becomes a `device_battery` event (device status, shown on boards).
  * Not mapped (no metric in the catalog, or not a measurement of the person):
- *  - battery level: device status, not a vital sign;
  *  - body composition `softLeanMassKg`; RSC `totalDistanceM` (a sensor odometer since power-on,
  *    not a session distance); cycling raw revolution counters and pedal-force details;
  *  - heart rate readings without skin contact (`not_detected`) or 0 bpm: the strap is off.
@@ -120,7 +120,7 @@ function drafts(r: BleReading): Draft[] {
     case 'cycling_power':
       return cycling(r);
     case 'battery':
-      return [];
+      return [{ metric: 'device_battery', values: [['percent', r.percent, '%']] }];
   }
 }
 

@@ -94,6 +94,11 @@ export class LiveHub {
     this.heardAt.set(a, Date.now());
     if (this.states.get(a) !== 'live') this.setState(a, 'live');
     for (const l of this.listeners) l(event);
+    if (event.metric === 'device_battery') {
+      const percent = event.values.percent?.value;
+      if (percent !== undefined) this.reportBattery(a, event.deviceId, percent);
+      return;
+    }
     const set = this.viewers.get(a);
     if (!set || set.size === 0) return;
     const msg: ServerMessage = { type: 'event', event };
