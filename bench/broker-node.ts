@@ -1,25 +1,51 @@
 /**
  * Our broker as a benchmark target: JWT authentication and the default topic rules on,
  * in-memory state, logs off. `--keys FILE` is the keyring broker-creds.ts signed with.
+ * `--bare` starts a plain Aedes 1.2 instead (no hooks, anonymous): the reference the
+ * issue's targets are stated against, measured in the same run.
  *
  *   node --conditions=source --import tsx bench/broker-node.ts --port 18831 --keys keys.json
+ *   node --conditions=source --import tsx bench/broker-node.ts --port 18832 --bare
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
 import { createTokenService, type Keyring } from '@pulsehub/auth';
 import { createBroker } from '@pulsehub/broker';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '18831' }, keys: { type: 'string' }, 'rate-limits': { type: 'boolean', default: false } } });
-if (!values.keys) throw new Error('--keys FILE is required (written by bench/broker-creds.ts)');
-const keyring = JSON.parse(readFileSync(values.keys, 'utf8')) as Keyring;
-const broker = await createBroker({
-  tokens: createTokenService(keyring),
-  // The fan-in scenarios publish as fast as the window allows: per-device limits would
-  // measure the limiter, not the broker. `--rate-limits` turns the defaults back on.
-  ...(values['rate-limits'] ? {} : { rateLimits: false as const }),
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '18831' }, keys: { type: 'string' }, 'rate-limits': { type: 'boolean', default: false }, bare: { type: 'boolean', default: false } },
 });
-const { port } = await broker.listen({ port: Number(values.port), host: '127.0.0.1' });
-console.error(`pulsehub broker (auth + ACL) on 127.0.0.1:${port}`);
-const stop = () => void broker.close().then(() => process.exit(0));
+let stop: () => void;
+if (values.bare) {
+  // aedes is the broker package's dependency, not the workspace root's: resolve it from there.
+  const aedesPath = createRequire(new URL('../broker/package.json', import.meta.url)).resolve('aedes');
+  const { Aedes } = (await import(aedesPath)) as { Aedes: { createBroker(): Promise<{ handle(s: unknown): void; close(cb: () => void): void }> } };
+  const aedes = await Aedes.createBroker();
+  const server = createServer((socket) => aedes.handle(socket));
+  await new Promise<void>((r) => server.listen(Number(values.port), '127.0.0.1', r));
+  console.error(`bare aedes on 127.0.0.1:${values.port}`);
+  stop = () => aedes.close(() => process.exit(0));
+} else {
+  if (!values.keys) throw new Error('--keys FILE is required (written by bench/broker-creds.ts)');
+  const keyring = JSON.parse(readFileSync(values.keys, 'utf8')) as Keyring;
+  const broker = await createBroker({
+    tokens: createTokenService(keyring),
+    // The fan-in scenarios publish as fast as the window allows: per-device limits would
+    // measure the limiter, not the broker. `--rate-limits` turns the defaults back on.
+    ...(values['rate-limits'] ? {} : { rateLimits: false as const }),
+  });
+  const { port } = await broker.listen({ port: Number(values.port), host: '127.0.0.1' });
+  console.error(`pulsehub broker (auth + ACL) on 127.0.0.1:${port}`);
+  stop = () => void broker.close().then(() => process.exit(0));
+}
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// `kill -USR2 <pid>` prints memory figures (after a full GC when started with --expose-gc).
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+  console.error(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
+});

@@ -8,12 +8,12 @@ import { isPulseHubError, parseEventsTopic, stampedEventsTopic, type Principal }
 import { compileAccess, type ClientAccess } from './policy.js';
 import { validateBrokerOptions, type BrokerOptions, type BrokerSettings } from './options.js';
 import { CONNACK, connackError } from './return-codes.js';
-import { enforceMaxPacketSize, hasReplacementChar, TokenBucket } from './limits.js';
+import { enforceMaxPacketSize, hasReplacementChar, TokenBucket, type RateLimit } from './limits.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { createMemoryPersistence } from './memory-persistence.js';
 import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateName, type ConnDetails, type TlsFiles } from './transports.js';
 import { ConsentViews } from './consents.js';
-import { capToSubscriptionQos, connectViolation, publishViolation } from './conformance.js'; // [issue 4]
+import { answerBadProtocolLevel, capToSubscriptionQos, connectViolation, deliverAtHighestQos, markRedeliveries, publishViolation } from './conformance.js'; // [issue 4]
 import { attachSharedSubscriptions, isSharedFilter, parseSharedFilter, type SharedSubscriptions } from './shared-subscriptions.js'; // [issue 4]
 
 export interface ListenOptions {
@@ -45,11 +45,19 @@ export interface PulseHubBroker {
 
 type ClientMap = Record<string, Client>;
 
+/**
+ * Per-client state, kept small: 10,000 idle devices hold 10,000 of these. The rules inside
+ * `access` are shared per kind (rules.ts); the token bucket is made at the first PUBLISH.
+ */
 interface ClientState {
-  access: ClientAccess;
+  readonly access: ClientAccess;
+  readonly limit: RateLimit | undefined;
   bucket: TokenBucket | undefined;
   /** Registry kind (watch, scale…) or subject kind, for logs and rate limits. */
-  deviceKind: string;
+  readonly deviceKind: string;
+  /** The last events topic stamped with the publisher, and its stamped form (one device, one topic). */
+  stampFrom: string | undefined;
+  stampTo: string | undefined;
 }
 
 export async function createBroker(options: BrokerOptions): Promise<PulseHubBroker> {
@@ -76,9 +84,9 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       if (info) deviceKind = info.kind;
     }
     const athletes = principal?.kind === 'coach' ? await consents.acquire(principal.subject) : undefined;
-    const access = compileAccess(principal, { allowAnonymous: settings.allowAnonymous, rules: settings.rules, clientId: client.id, ...(athletes ? { athletes } : {}) });
+    const access = compileAccess(principal, { allowAnonymous: settings.allowAnonymous, rules: settings.rules, clientId: client.id, partialDeny: settings.partialDeny, ...(athletes ? { athletes } : {}) });
     const limit = settings.rateLimits === false ? undefined : (settings.rateLimits[deviceKind] ?? (principal ? settings.rateLimits[principal.kind] : undefined));
-    state.set(client, { access, bucket: limit ? new TokenBucket(limit) : undefined, deviceKind });
+    state.set(client, { access, limit, bucket: undefined, deviceKind, stampFrom: undefined, stampTo: undefined });
     if (principal?.kind === 'service') serviceClientIds.add(client.id);
   };
 
@@ -172,11 +180,18 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
       const principal = s.access.principal;
       if (principal !== null) {
         // Stamp the publisher so ingest knows which device spoke (see stampedEventsTopic).
-        const userId = parseEventsTopic(packet.topic);
-        if (userId !== null) packet.topic = stampedEventsTopic(userId, principal.subject);
+        if (packet.topic === s.stampFrom && s.stampTo !== undefined) packet.topic = s.stampTo;
+        else {
+          const userId = parseEventsTopic(packet.topic);
+          if (userId !== null) {
+            s.stampFrom = packet.topic;
+            packet.topic = s.stampTo = stampedEventsTopic(userId, principal.subject);
+          }
+        }
       }
       metrics.messageIn(packet.qos, packet.payload.length);
       inFlight++;
+      if (s.limit !== undefined) s.bucket ??= new TokenBucket(s.limit);
       const wait = s.bucket?.take() ?? 0;
       if (wait === 0) return callback(null);
       // Over its rate: hold this packet (and so this client's socket) instead of dropping
@@ -230,6 +245,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log); // [issue 4]
   const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
   const metrics = createBrokerMetrics(aedes, clients);
+  markRedeliveries((aedes as unknown as { persistence: Parameters<typeof markRedeliveries>[0] }).persistence); // [MQTT-3.3.1-1]
   aedes.on('clientError', (client, err) => {
     if (err.message === 'drain timeout') metrics.dropped('slow_subscriber');
     log.debug({ clientId: client.id, ip: addressOf(client), err: err.message }, 'client error');
@@ -254,6 +270,8 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   const serve = (conn: Duplex, req?: IncomingMessage): void => {
     const client = aedes.handle(conn, req);
     enforceMaxPacketSize(client, settings.maxPacketSize);
+    deliverAtHighestQos(client); // [MQTT-3.3.5-1]
+    answerBadProtocolLevel(client); // [MQTT-3.1.2-2]
   };
 
   const servers: Server[] = [];

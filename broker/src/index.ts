@@ -2,7 +2,7 @@ export { createBroker, type PulseHubBroker, type ListenOptions } from './broker.
 export { type BrokerOptions, type BrokerSettings, type DeviceInfo } from './options.js';
 export { compileAccess, type ClientAccess } from './policy.js';
 export { CONNACK, SUBACK_FAILURE } from './return-codes.js';
-export { DEFAULT_RULES, TopicRule, validateRules, type ConsentView } from './rules.js';
+export { DEFAULT_RULES, PartialDeny, TopicRule, validateRules, type ConsentView } from './rules.js';
 export { DEFAULT_RATE_LIMITS, type RateLimit } from './limits.js';
 export { type BrokerMetrics } from './metrics.js';
 export { createClusterBackends, type ClusterBackends, type ClusterOptions } from './cluster.js';

@@ -45,9 +45,14 @@ export class TokenBucket {
 
 interface ParserInternals {
   packet: { length: number };
+  client?: { broker?: object };
   _parseLength(): boolean;
   _emitError(err: Error): boolean;
 }
+
+/** Max packet size per aedes instance; parsers find theirs through `parser.client.broker`. */
+const maxSizes = new WeakMap<object, number>();
+const guardedPrototypes = new WeakSet<object>();
 
 /**
  * Enforces the maximum packet size inside the MQTT parser, right after the fixed header's
@@ -55,17 +60,29 @@ interface ParserInternals {
  * (like Mosquitto's `max_packet_size`). The connection gets a parser error and closes; nothing
  * else is disturbed. aedes has no option for this; it reaches the client's mqtt-packet parser,
  * and fails loudly at the first connection if either library changes shape.
+ *
+ * The guard is installed once on the parser prototype, not per connection: a per-instance
+ * closure cost every idle connection a closure, a context and a property backing store
+ * (~0.4 KB). Parsers that do not belong to a guarded broker (mqtt.js clients in the same
+ * process) find no limit and behave as before.
  */
 export function enforceMaxPacketSize(client: Client, maxBytes: number): void {
   const parser = (client as unknown as { _parser?: ParserInternals })._parser;
-  if (!parser || typeof parser._parseLength !== 'function' || typeof parser._emitError !== 'function') {
+  if (!parser || typeof parser._parseLength !== 'function' || typeof parser._emitError !== 'function' || parser.client !== (client as unknown)) {
     throw new Error('aedes client has no mqtt-packet parser to guard: check the aedes/mqtt-packet versions');
   }
-  const parseLength = parser._parseLength;
-  parser._parseLength = function guarded(this: ParserInternals): boolean {
+  const broker = (client as unknown as { broker: object }).broker;
+  maxSizes.set(broker, maxBytes);
+  const proto = Object.getPrototypeOf(parser) as ParserInternals;
+  if (guardedPrototypes.has(proto)) return;
+  guardedPrototypes.add(proto);
+  const parseLength = proto._parseLength;
+  proto._parseLength = function guarded(this: ParserInternals): boolean {
     if (!parseLength.call(this)) return false;
-    if (this.packet.length > maxBytes) {
-      this._emitError(Object.assign(new Error(`packet of ${this.packet.length} bytes exceeds max packet size ${maxBytes}`), { code: 'PH_BROKER_PACKET_TOO_LARGE' }));
+    const broker = this.client?.broker;
+    const max = broker === undefined ? undefined : maxSizes.get(broker);
+    if (max !== undefined && this.packet.length > max) {
+      this._emitError(Object.assign(new Error(`packet of ${this.packet.length} bytes exceeds max packet size ${max}`), { code: 'PH_BROKER_PACKET_TOO_LARGE' }));
       return false;
     }
     return true;

@@ -3,8 +3,9 @@ import type { Aedes, Client } from 'aedes';
 
 /**
  * Prometheus metrics of one broker. Each broker has its own registry (tests run several in
- * one process); per-message counters use pre-bound label children so the hot path is an
- * increment, not a label lookup.
+ * one process). Per-message counts are plain numbers handed to prom-client at scrape time
+ * (`collect`): a prom-client label child's inc() hashes its labels and allocates a result on
+ * every call, which the hot path (every PUBLISH in and out) should not pay.
  */
 export interface BrokerMetrics {
   readonly registry: Registry;
@@ -32,9 +33,25 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
     },
   });
   const refused = new Counter({ name: 'pulsehub_mqtt_connect_refused_total', help: 'CONNECTs refused, by reason code', labelNames: ['reason'], registers: [registry] });
-  const inMsgs = new Counter({ name: 'pulsehub_mqtt_messages_in_total', help: 'PUBLISH packets accepted from clients, by QoS', labelNames: ['qos'], registers: [registry] });
-  const outMsgs = new Counter({ name: 'pulsehub_mqtt_messages_out_total', help: 'PUBLISH packets forwarded to clients, by QoS', labelNames: ['qos'], registers: [registry] });
-  const inBytes = new Counter({ name: 'pulsehub_mqtt_payload_bytes_in_total', help: 'Payload bytes of accepted PUBLISH packets', registers: [registry] });
+  const inByQos = [0, 0, 0];
+  const outByQos = [0, 0, 0];
+  let inBytesN = 0;
+  const byQos = (counts: number[]) =>
+    function collect(this: Counter<'qos'>) {
+      this.reset();
+      counts.forEach((n, qos) => this.inc({ qos: String(qos) }, n));
+    };
+  new Counter({ name: 'pulsehub_mqtt_messages_in_total', help: 'PUBLISH packets accepted from clients, by QoS', labelNames: ['qos'], registers: [registry], collect: byQos(inByQos) });
+  new Counter({ name: 'pulsehub_mqtt_messages_out_total', help: 'PUBLISH packets forwarded to clients, by QoS', labelNames: ['qos'], registers: [registry], collect: byQos(outByQos) });
+  new Counter({
+    name: 'pulsehub_mqtt_payload_bytes_in_total',
+    help: 'Payload bytes of accepted PUBLISH packets',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(inBytesN);
+    },
+  });
   const droppedC = new Counter({ name: 'pulsehub_mqtt_messages_dropped_total', help: 'Messages not delivered: refused by ACL, queue full, slow subscriber dropped', labelNames: ['reason'], registers: [registry] });
   const limited = new Counter({ name: 'pulsehub_mqtt_rate_limited_total', help: 'PUBLISH packets delayed by the per-client rate limit', registers: [registry] });
   new Gauge({
@@ -58,8 +75,6 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
     },
   });
 
-  const inByQos = [inMsgs.labels('0'), inMsgs.labels('1'), inMsgs.labels('2')];
-  const outByQos = [outMsgs.labels('0'), outMsgs.labels('1'), outMsgs.labels('2')];
   let received = 0;
   let sent = 0;
   let drops = 0;
@@ -70,16 +85,16 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
     connectRefused: (reason) => refused.labels(reason).inc(),
     messageIn(qos, bytes) {
       received++;
-      inByQos[qos]?.inc();
-      inBytes.inc(bytes);
+      inByQos[qos] = (inByQos[qos] ?? 0) + 1;
+      inBytesN += bytes;
     },
     messageOut(qos) {
       sent++;
-      outByQos[qos]?.inc();
+      outByQos[qos] = (outByQos[qos] ?? 0) + 1;
     },
     dropped(reason) {
       drops++;
-      droppedC.labels(reason).inc();
+      droppedC.inc({ reason });
     },
     rateLimited() {
       limitedN++;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
 import { PulseHubError, type Principal } from '@pulsehub/contracts';
-import { DEFAULT_RULES, TopicRule } from './rules.js';
+import { DEFAULT_RULES, PartialDeny, TopicRule } from './rules.js';
 import { DEFAULT_RATE_LIMITS, RateLimit } from './limits.js';
 
 export const BrokerOptionsSchema = z
@@ -26,6 +26,8 @@ export const BrokerOptionsSchema = z
     rateLimits: z.union([z.record(z.string(), RateLimit), z.literal(false)]).default(DEFAULT_RATE_LIMITS),
     /** Topic rules, first match decides (see rules.ts). */
     rules: z.array(TopicRule).default([...DEFAULT_RULES]),
+    /** A SUBSCRIBE whose filter only partly overlaps a deny rule: `refuse` (SUBACK 0x80) or `filter` (granted, denied topics dropped at delivery, like Mosquitto). */
+    partialDeny: PartialDeny.default('refuse'),
     /** Addresses allowed to send PROXY protocol headers / X-Forwarded-For. */
     trustedProxies: z.array(z.string()).default([]),
     /** How often $SYS statistics are published; 0 turns them off. */

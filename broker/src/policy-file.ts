@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PulseHubError } from '@pulsehub/contracts';
-import { DEFAULT_RULES, TopicRule } from './rules.js';
+import { DEFAULT_RULES, PartialDeny, TopicRule } from './rules.js';
 
 /**
  * A broker policy file, for running the broker on its own (`pulsehub broker --policy <file>`),
@@ -15,12 +15,17 @@ import { DEFAULT_RULES, TopicRule } from './rules.js';
  *
  * `rules` are topic rules (rules.ts) checked in order before PulseHub's built-in rules; the
  * first that applies decides. `replaceDefaults: true` drops the built-in rules altogether.
+ * `partialDeny: "filter"` grants a subscription that only partly overlaps a deny rule (e.g. `#`)
+ * and drops the denied topics at delivery, as Mosquitto does; the denied filter itself is
+ * still refused with SUBACK 0x80.
  */
 export const BrokerPolicy = z
   .object({
     allowAnonymous: z.boolean().default(false),
     rules: z.array(TopicRule).default([]),
     replaceDefaults: z.boolean().default(false),
+    /** `filter`: a subscription partly overlapping a deny rule is granted and filtered per message (Mosquitto's behaviour); `refuse`: SUBACK 0x80. */
+    partialDeny: PartialDeny.default('refuse'),
   })
   .strict();
 export type BrokerPolicy = z.infer<typeof BrokerPolicy>;
@@ -49,6 +54,6 @@ export function loadPolicyFile(path: string): BrokerPolicy {
 }
 
 /** The broker options a policy stands for: `createBroker({ ...policyOptions(p), tokens })`. */
-export function policyOptions(policy: BrokerPolicy): { allowAnonymous: boolean; rules: TopicRule[] } {
-  return { allowAnonymous: policy.allowAnonymous, rules: policy.replaceDefaults ? [...policy.rules] : [...policy.rules, ...DEFAULT_RULES] };
+export function policyOptions(policy: BrokerPolicy): { allowAnonymous: boolean; rules: TopicRule[]; partialDeny: PartialDeny } {
+  return { allowAnonymous: policy.allowAnonymous, rules: policy.replaceDefaults ? [...policy.rules] : [...policy.rules, ...DEFAULT_RULES], partialDeny: policy.partialDeny };
 }

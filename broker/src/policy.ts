@@ -1,5 +1,5 @@
 import type { Principal } from '@pulsehub/contracts';
-import { CompiledRules, DEFAULT_RULES, type ConsentView, type TopicRule } from './rules.js';
+import { CompiledRules, DEFAULT_RULES, type ConsentView, type PartialDeny, type TopicRule } from './rules.js';
 
 /**
  * What one connected client may do, compiled once at CONNECT from the topic rules (rules.ts)
@@ -20,11 +20,17 @@ export interface AccessOptions {
   clientId?: string;
   /** Athletes consenting to this viewer (`%a`), read live. */
   athletes?: ConsentView;
+  /** A SUBSCRIBE partly overlapping a deny rule: refused (default) or granted and filtered per message. */
+  partialDeny?: PartialDeny;
 }
 
-const DENY_ALL: Omit<ClientAccess, 'principal'> = { canPublish: () => false, canSubscribe: () => false, canReceive: () => false };
+const DENY_ALL: Omit<ClientAccess, 'principal'> = Object.freeze({ canPublish: () => false, canSubscribe: () => false, canReceive: () => false });
 
 export function compileAccess(principal: Principal | null, options: AccessOptions): ClientAccess {
   if (principal === null && !options.allowAnonymous) return { principal, ...DENY_ALL };
-  return new CompiledRules(options.rules ?? DEFAULT_RULES, principal, options.clientId ?? principal?.subject ?? '', options.athletes);
+  return new CompiledRules(options.rules ?? DEFAULT_RULES, principal, {
+    clientId: options.clientId ?? principal?.subject ?? '',
+    ...(options.athletes ? { athletes: options.athletes } : {}),
+    ...(options.partialDeny ? { partialDeny: options.partialDeny } : {}),
+  });
 }

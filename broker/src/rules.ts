@@ -75,84 +75,173 @@ export interface ConsentView {
   has(athleteId: string): boolean;
 }
 
+
+/**
+ * What a SUBSCRIBE gets when its filter only partly overlaps a deny rule (e.g. `#` while
+ * `test/nosubscribe` is denied):
+ * - `refuse` (default): SUBACK 0x80 — a client is never granted a filter that reaches a denied topic.
+ * - `filter`: like Mosquitto, the subscription is granted and the denied topics are dropped at
+ *   delivery (authorizeForward, checked per message). A filter lying wholly inside a denied
+ *   filter is still refused with 0x80, as the Eclipse Paho interop tests expect.
+ */
+export const PartialDeny = z.enum(['refuse', 'filter']);
+export type PartialDeny = z.infer<typeof PartialDeny>;
+
 const NO_ATHLETES: ConsentView = { has: () => false };
-const ATHLETE = '%a';
+const NO_USERS: readonly string[] = Object.freeze([]);
+
+/** Placeholder levels, resolved per client at match time (rules are compiled once per kind). */
+const enum P {
+  Literal,
+  Plus,
+  Hash,
+  User,
+  Subject,
+  ClientId,
+  Athlete,
+}
 
 interface Compiled {
   readonly allow: boolean;
   readonly levels: readonly string[];
+  readonly kinds: readonly P[];
+  /** Has a `%a` level: the answer changes with consent, never cache it. */
   readonly dynamic: boolean;
+  readonly needsUser: boolean;
+  readonly needsSubject: boolean;
 }
 
-/** Matches a concrete topic [MQTT-4.7.1]: a leading wildcard never matches a `$` topic [MQTT-4.7.2-1]. */
-function matches(levels: readonly string[], topic: readonly string[], athletes: ConsentView): boolean {
-  const dollar = (topic[0] ?? '').startsWith('$');
-  for (let i = 0; i < levels.length; i++) {
-    const p = levels[i] as string;
-    if (p === '#') return !(i === 0 && dollar);
-    const t = topic[i];
-    if (t === undefined) return false;
-    if (p === '+') {
-      if (i === 0 && dollar) return false;
-    } else if (p === ATHLETE) {
-      if (!athletes.has(t)) return false;
-    } else if (p !== t) return false;
-  }
-  return levels.length === topic.length;
+const PLACEHOLDERS: Record<string, P> = { '+': P.Plus, '#': P.Hash, '%u': P.User, '%s': P.Subject, '%c': P.ClientId, '%a': P.Athlete };
+
+function compile(r: TopicRule): Compiled {
+  const levels = r.topic.split('/');
+  const kinds = levels.map((l) => PLACEHOLDERS[l] ?? P.Literal);
+  return { allow: r.effect === 'allow', levels, kinds, dynamic: kinds.includes(P.Athlete), needsUser: kinds.includes(P.User), needsSubject: kinds.includes(P.Subject) };
 }
 
-/** True when every topic the filter can match is matched by the pattern. */
-function covers(levels: readonly string[], filter: readonly string[], athletes: ConsentView): boolean {
-  for (let i = 0; i < levels.length; i++) {
-    const p = levels[i] as string;
-    const f = filter[i];
-    if (p === '#') return !(i === 0 && (filter[0] ?? '').startsWith('$'));
-    if (f === undefined || f === '#') return false;
-    if (p === '+') {
-      if (i === 0 && f.startsWith('$')) return false;
-    } else if (p === ATHLETE) {
-      if (f === '+' || !athletes.has(f)) return false;
-    } else if (p !== f) return false;
-  }
-  return levels.length === filter.length;
+/** One kind's rules, compiled once and shared by every client of that kind. */
+interface RuleSet {
+  readonly pub: readonly Compiled[];
+  readonly sub: readonly Compiled[];
 }
 
-/** True when some topic matches both the pattern and the filter. */
-function overlaps(levels: readonly string[], filter: readonly string[], athletes: ConsentView): boolean {
-  const n = Math.max(levels.length, filter.length);
-  for (let i = 0; i < n; i++) {
-    const p = levels[i];
-    const f = filter[i];
-    if (p === undefined || f === undefined) return p === '#' || f === '#';
-    const pWild = p === '+' || p === '#';
-    const fWild = f === '+' || f === '#';
-    // Wildcards in the first level do not reach `$` topics [MQTT-4.7.2-1].
-    if (i === 0 && ((pWild && f.startsWith('$')) || (fWild && p.startsWith('$')))) return false;
-    if (p === '#' || f === '#') return true;
-    if (pWild || fWild) {
-      if (p === ATHLETE && !fWild) return athletes.has(f) && overlaps(levels.slice(i + 1), filter.slice(i + 1), athletes);
-      continue;
+const ruleSets = new WeakMap<readonly TopicRule[], Map<RuleKind, RuleSet>>();
+
+function ruleSetFor(rules: readonly TopicRule[], kind: RuleKind): RuleSet {
+  let byKind = ruleSets.get(rules);
+  if (!byKind) ruleSets.set(rules, (byKind = new Map()));
+  let set = byKind.get(kind);
+  if (!set) {
+    const pub: Compiled[] = [];
+    const sub: Compiled[] = [];
+    for (const r of rules) {
+      if (r.kinds && !r.kinds.includes(kind)) continue;
+      const c = compile(r);
+      if (r.action !== 'subscribe') pub.push(c);
+      if (r.action !== 'publish') sub.push(c);
     }
-    if (p === ATHLETE) {
-      if (!athletes.has(f)) return false;
-    } else if (p !== f) return false;
+    byKind.set(kind, (set = { pub, sub }));
   }
-  return true;
+  return set;
 }
 
-function expand(topic: string, principal: Principal | null, clientId: string): string[] {
-  let out = [topic];
-  if (topic.includes('%s')) out = principal ? out.map((t) => replaceLevel(t, '%s', principal.subject)) : [];
-  if (topic.includes('%c')) out = out.map((t) => replaceLevel(t, '%c', clientId));
-  if (topic.includes('%u')) out = out.flatMap((t) => (principal?.users ?? []).map((u) => replaceLevel(t, '%u', u)));
-  return out;
-}
+/**
+ * One client's view of its kind's rules: the values placeholders stand for. `%u` levels of
+ * one rule must all name the same user (as if the rule were written once per user).
+ */
+class Subject {
+  constructor(
+    readonly users: readonly string[],
+    readonly subject: string | undefined,
+    readonly clientId: string,
+    readonly athletes: ConsentView,
+  ) {}
 
-function replaceLevel(topic: string, token: string, value: string): string {
-  return topic
-    .split('/')
-    .map((l) => (l === token ? value : l))
-    .join('/');
+  applies(r: Compiled): boolean {
+    return !(r.needsUser && this.users.length === 0) && !(r.needsSubject && this.subject === undefined);
+  }
+
+  /** Does the placeholder accept this concrete level? `bound` carries the `%u` chosen so far. */
+  value(kind: P, level: string, bound: { user: string | undefined }): boolean {
+    switch (kind) {
+      case P.User:
+        if (bound.user !== undefined) return level === bound.user;
+        if (!this.users.includes(level)) return false;
+        bound.user = level;
+        return true;
+      case P.Subject:
+        return level === this.subject;
+      case P.ClientId:
+        return level === this.clientId;
+      case P.Athlete:
+        return this.athletes.has(level);
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Matches a concrete topic [MQTT-4.7.1] without splitting it (this runs per PUBLISH and per
+   * forwarded message): a leading wildcard never matches a `$` topic [MQTT-4.7.2-1].
+   */
+  matches(r: Compiled, topic: string): boolean {
+    const dollar = topic.charCodeAt(0) === 36;
+    let pos = 0;
+    let bound: { user: string | undefined } | undefined;
+    const n = r.levels.length;
+    for (let i = 0; i < n; i++) {
+      const k = r.kinds[i] as P;
+      if (k === P.Hash) return !(i === 0 && dollar);
+      if (pos > topic.length) return false; // the topic has fewer levels
+      let end = topic.indexOf('/', pos);
+      if (end < 0) end = topic.length;
+      if (k === P.Plus) {
+        if (i === 0 && dollar) return false;
+      } else if (k === P.Literal) {
+        const p = r.levels[i] as string;
+        if (p.length !== end - pos || !topic.startsWith(p, pos)) return false;
+      } else if (!this.value(k, topic.slice(pos, end), (bound ??= { user: undefined }))) return false;
+      pos = end + 1;
+    }
+    return pos === topic.length + 1;
+  }
+
+  /** True when every topic the filter can match is matched by the rule. */
+  covers(r: Compiled, filter: readonly string[]): boolean {
+    const bound = { user: undefined };
+    for (let i = 0; i < r.levels.length; i++) {
+      const k = r.kinds[i] as P;
+      const f = filter[i];
+      if (k === P.Hash) return !(i === 0 && (filter[0] ?? '').startsWith('$'));
+      if (f === undefined || f === '#') return false;
+      if (k === P.Plus) {
+        if (i === 0 && f.startsWith('$')) return false;
+      } else if (k === P.Literal) {
+        if (r.levels[i] !== f) return false;
+      } else if (f === '+' || !this.value(k, f, bound)) return false;
+    }
+    return r.levels.length === filter.length;
+  }
+
+  /** True when some topic matches both the rule and the filter. */
+  overlaps(r: Compiled, filter: readonly string[]): boolean {
+    const bound = { user: undefined };
+    const n = Math.max(r.levels.length, filter.length);
+    for (let i = 0; i < n; i++) {
+      const p = r.levels[i];
+      const k = r.kinds[i];
+      const f = filter[i];
+      if (p === undefined || k === undefined || f === undefined) return k === P.Hash || f === '#';
+      const pWild = k === P.Plus || k === P.Hash;
+      const fWild = f === '+' || f === '#';
+      // Wildcards in the first level do not reach `$` topics [MQTT-4.7.2-1].
+      if (i === 0 && ((pWild && f.startsWith('$')) || (fWild && k === P.Literal && p.startsWith('$')))) return false;
+      if (k === P.Hash || f === '#') return true;
+      if (pWild || fWild) continue;
+      if (k === P.Literal ? p !== f : !this.value(k, f, bound)) return false;
+    }
+    return true;
+  }
 }
 
 /** `$share/<group>/<filter>` is authorized as `<filter>`. */
@@ -162,81 +251,60 @@ export function unshare(filter: string): string {
   return rest < 0 ? filter : filter.slice(rest + 1);
 }
 
-const CACHE_LIMIT = 256;
+export interface CompileOptions {
+  clientId: string;
+  athletes?: ConsentView;
+  partialDeny?: PartialDeny;
+}
 
 /**
- * One client's rules, compiled at CONNECT: placeholders substituted, rules for other kinds
- * dropped, split into levels. Decisions for concrete topics are cached, so the per-PUBLISH
- * check for a device (always the same topic) is one Map lookup.
+ * One client's access: its kind's shared compiled rules plus the few values placeholders
+ * stand for, so a connection costs a small object, not a private copy of the rules. Matching
+ * a concrete topic allocates nothing; the last publish decision is remembered (a device
+ * publishes to one topic), consent-dependent answers never are.
  */
 export class CompiledRules {
-  private readonly pub: Compiled[];
-  private readonly sub: Compiled[];
-  private pubCache: Map<string, boolean> | undefined;
-  private fwdCache: Map<string, boolean> | undefined;
+  private readonly set: RuleSet;
+  private readonly who: Subject;
+  private readonly partialDeny: PartialDeny;
+  private lastTopic: string | undefined;
+  private lastDecision = false;
 
-  constructor(rules: readonly TopicRule[], readonly principal: Principal | null, clientId: string, private readonly athletes: ConsentView = NO_ATHLETES) {
-    const kind: RuleKind = principal?.kind ?? 'anonymous';
-    this.pub = [];
-    this.sub = [];
-    for (const r of rules) {
-      if (r.kinds && !r.kinds.includes(kind)) continue;
-      for (const topic of expand(r.topic, principal, clientId)) {
-        const c: Compiled = { allow: r.effect === 'allow', levels: topic.split('/'), dynamic: topic.split('/').includes(ATHLETE) };
-        if (r.action !== 'subscribe') this.pub.push(c);
-        if (r.action !== 'publish') this.sub.push(c);
-      }
-    }
+  constructor(rules: readonly TopicRule[], readonly principal: Principal | null, options: CompileOptions) {
+    this.set = ruleSetFor(rules, principal?.kind ?? 'anonymous');
+    this.who = new Subject(principal?.users ?? NO_USERS, principal?.subject, options.clientId, options.athletes ?? NO_ATHLETES);
+    this.partialDeny = options.partialDeny ?? 'refuse';
   }
 
   canPublish(topic: string): boolean {
-    const hit = this.pubCache?.get(topic);
-    if (hit !== undefined) return hit;
-    const levels = topic.split('/');
-    let decision = false;
-    let dynamic = false;
-    for (const r of this.pub) {
-      if (matches(r.levels, levels, this.athletes)) {
-        decision = r.allow;
-        dynamic = r.dynamic;
-        break;
-      }
+    if (topic === this.lastTopic) return this.lastDecision;
+    const r = this.first(this.set.pub, topic);
+    const decision = r?.allow ?? false;
+    if (r?.dynamic !== true) {
+      this.lastTopic = topic;
+      this.lastDecision = decision;
     }
-    if (!dynamic) this.pubCache = remember(this.pubCache, topic, decision);
     return decision;
   }
 
   canSubscribe(filter: string): boolean {
     const levels = unshare(filter).split('/');
-    for (const r of this.sub) {
-      if (r.allow ? covers(r.levels, levels, this.athletes) : overlaps(r.levels, levels, this.athletes)) return r.allow;
+    for (const r of this.set.sub) {
+      if (!this.who.applies(r)) continue;
+      if (r.allow) {
+        if (this.who.covers(r, levels)) return true;
+      } else if (this.partialDeny === 'filter' ? this.who.covers(r, levels) : this.who.overlaps(r, levels)) return false;
     }
     return false;
   }
 
   /** May a message on this concrete topic be delivered to this client (authorizeForward)? */
   canReceive(topic: string): boolean {
-    const hit = this.fwdCache?.get(topic);
-    if (hit !== undefined) return hit;
-    const levels = topic.split('/');
-    let decision = false;
-    let dynamic = false;
-    for (const r of this.sub) {
-      if (matches(r.levels, levels, this.athletes)) {
-        decision = r.allow;
-        dynamic = r.dynamic;
-        break;
-      }
-    }
-    // Consent-dependent answers are never cached: a revocation must cut the next message.
-    if (!dynamic) this.fwdCache = remember(this.fwdCache, topic, decision);
-    return decision;
+    return this.first(this.set.sub, topic)?.allow ?? false;
   }
-}
 
-function remember(cache: Map<string, boolean> | undefined, topic: string, decision: boolean): Map<string, boolean> {
-  const m = cache ?? new Map<string, boolean>();
-  if (m.size >= CACHE_LIMIT) m.clear();
-  m.set(topic, decision);
-  return m;
+  private first(list: readonly Compiled[], topic: string): Compiled | undefined {
+    for (const r of list) if (this.who.applies(r) && this.who.matches(r, topic)) return r;
+    return undefined;
+  }
 }

@@ -8,10 +8,13 @@ import { DENIED_TOPIC, type Target } from './target.js';
 
 /**
  * The test policy both targets run with, kept equivalent on purpose: anonymous clients
- * allowed (lab mode), nothing persisted to disk, and one topic refused for subscription.
+ * allowed (lab mode), nothing persisted to disk, and one topic refused for subscription
+ * (a wider filter that overlaps it is granted and the topic filtered, as Mosquitto does).
  */
 export const TEST_POLICY = parseBrokerPolicy({
   allowAnonymous: true,
+  // Like Mosquitto: `#` is granted and the denied topic filtered at delivery; `test/nosubscribe` itself gets 0x80.
+  partialDeny: 'filter',
   rules: [
     { effect: 'deny', action: 'subscribe', topic: DENIED_TOPIC },
     // Lab topics under `$ct/` for the `$`-topic wildcard cases (Mosquitto's `#` ACL does not reach `$` topics either).
