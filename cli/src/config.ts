@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PulseHubError } from '@pulsehub/contracts';
@@ -21,6 +22,11 @@ const EnvSchema = z.object({
   PULSEHUB_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false'),
   /** Where the `ingest` and `web` roles reach a broker (default: this config's MQTT port on loopback). */
   PULSEHUB_BROKER_URL: z.string().regex(/^mqtt:\/\/[^/]+:\d+\/?$/, { error: 'must be mqtt://host:port' }).optional(),
+  /** MQTT over TLS: a port, a certificate and its key; a CA enables device client certificates. */
+  PULSEHUB_MQTTS_PORT: port.optional(),
+  PULSEHUB_TLS_CERT: z.string().optional(),
+  PULSEHUB_TLS_KEY: z.string().optional(),
+  PULSEHUB_TLS_CA: z.string().optional(),
   /** redis://… : several broker nodes share sessions, messages and revocations. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
   /** Several ingest workers share the stream: `$share/<group>/users/+/events/+`. */
@@ -44,6 +50,8 @@ export interface HubConfig {
   readonly allowAnonymous: boolean;
   readonly logLevel: string;
   readonly redisUrl: string | undefined;
+  /** The mqtts listener, when configured. */
+  readonly mqtts: { readonly port: number; readonly certFile: string; readonly keyFile: string; readonly caFile?: string } | undefined;
   /** For the single `ingest` and `web` roles. */
   readonly brokerAddress: { readonly host: string; readonly port: number };
   readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined };
@@ -72,6 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       return { kid, secret: s };
     });
   }
+  const tlsSet = [e.PULSEHUB_MQTTS_PORT, e.PULSEHUB_TLS_CERT, e.PULSEHUB_TLS_KEY].filter((v) => v !== undefined).length;
+  if (tlsSet > 0 && tlsSet < 3) problems.push('MQTT over TLS needs all of PULSEHUB_MQTTS_PORT, PULSEHUB_TLS_CERT and PULSEHUB_TLS_KEY');
+  for (const [name, file] of [['PULSEHUB_TLS_CERT', e.PULSEHUB_TLS_CERT], ['PULSEHUB_TLS_KEY', e.PULSEHUB_TLS_KEY], ['PULSEHUB_TLS_CA', e.PULSEHUB_TLS_CA]] as const) {
+    if (file !== undefined && !existsSync(file)) problems.push(`${name}: no file at ${file}`);
+  }
   if (e.PULSEHUB_MODE === 'production') {
     if (!e.PULSEHUB_JWT_SECRET) problems.push('PULSEHUB_JWT_SECRET is required in production (generated secrets are for development only)');
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (PGlite is the embedded development default)');
@@ -91,6 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     allowAnonymous: e.PULSEHUB_ALLOW_ANONYMOUS === 'true',
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    mqtts: e.PULSEHUB_MQTTS_PORT !== undefined && e.PULSEHUB_TLS_CERT && e.PULSEHUB_TLS_KEY
+      ? { port: e.PULSEHUB_MQTTS_PORT, certFile: e.PULSEHUB_TLS_CERT, keyFile: e.PULSEHUB_TLS_KEY, ...(e.PULSEHUB_TLS_CA ? { caFile: e.PULSEHUB_TLS_CA } : {}) }
+      : undefined,
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
     ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
   });

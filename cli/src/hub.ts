@@ -15,6 +15,8 @@ export interface Hub {
   readonly ingest: IngestService;
   readonly web: WebApp;
   readonly mqtt: { host: string; port: number; url: string };
+  /** The mqtts listener, when PULSEHUB_MQTTS_PORT is set. */
+  readonly mqtts?: { port: number; url: string };
   readonly http: { host: string; port: number; url: string };
   /** Mints a token and records its id (so it can be listed and revoked). */
   mint(options: MintOptions): Promise<string>;
@@ -54,6 +56,7 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     return {
       config, store, tokens: access.tokens, broker: node.broker, ingest, web,
       mqtt: { ...node.address, url: `mqtt://${shownHost(config.mqtt.host)}:${node.address.port}` },
+      ...(node.tlsPort === undefined ? {} : { mqtts: { port: node.tlsPort, url: `mqtts://${shownHost(config.mqtt.host)}:${node.tlsPort}` } }),
       http: { host: config.http.host, port: httpPort, url: `http://${shownHost(config.http.host)}:${httpPort}` },
       async mint(m) {
         const minted = await access.tokens.mint(m);

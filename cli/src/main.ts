@@ -70,6 +70,7 @@ async function start(args: string[]): Promise<void> {
     '',
     `PulseHub is running — ${config.mode}, database: ${hub.store.kind === 'pglite' ? `PGlite in ${config.dataDir}/db` : 'Postgres (DATABASE_URL)'}`,
     `  MQTT        ${hub.mqtt.url}   (MQTT over WebSocket: ${hub.http.url.replace('http', 'ws')}/mqtt)`,
+    ...(hub.mqtts ? [`  MQTT/TLS    ${hub.mqtts.url}${config.mqtts?.caFile ? '   (devices may authenticate with a client certificate)' : ''}`] : []),
     `  Web         ${hub.http.url}   (health: ${hub.http.url}/healthz)`,
   ];
   if (created) lines.push(`  Secrets     generated on first run and kept in ${path} (keep it private)`);

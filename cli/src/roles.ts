@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTokenService, type Keyring, type TokenService } from '@pulsehub/auth';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
-import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
+import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 
@@ -79,11 +79,14 @@ export interface BrokerNode {
   readonly broker: PulseHubBroker;
   /** Where local clients (ingest, web) reach it. */
   readonly address: { host: string; port: number };
+  /** The mqtts port, when PULSEHUB_MQTTS_PORT is set. */
+  readonly tlsPort?: number;
   close: Closer;
 }
 
 export async function startBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: Partial<Parameters<typeof createBroker>[0]> = {}): Promise<BrokerNode> {
   const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl }) : undefined;
+  const registry = createRegistry(store.db);
   let broker: PulseHubBroker;
   try {
     broker = await createBroker({
@@ -93,6 +96,12 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
         return d && { kind: d.kind, revoked: d.revokedAt !== null };
       },
       consentedAthletes: (viewer) => store.consentedAthletes(viewer),
+      // A client certificate signed by PULSEHUB_TLS_CA names a registered device (CN = device id).
+      certificatePrincipal: async (cn, fingerprint) => {
+        const d = await registry.get(cn);
+        if (!d || d.revokedAt) return null;
+        return { subject: d.id, kind: d.kind === 'gateway' ? 'gateway' : 'device', users: d.users, jti: `cert-${fingerprint.replace(/[^A-Za-z0-9]/g, '').slice(0, 48)}` };
+      },
       ...(cluster ? { mq: cluster.mq, persistence: cluster.persistence } : {}),
       ...extra,
     });
@@ -111,7 +120,9 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
   };
   try {
     const port = await listenWithFallback((p) => broker.listen({ port: p, host: config.mqtt.host }), config.mqtt.port, config.mqtt.portExplicit, log, 'MQTT');
-    return { broker, address: { host: config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host, port }, close };
+    const tls = config.mqtts;
+    const tlsPort = tls ? (await broker.listen({ port: tls.port, host: config.mqtt.host, tls })).port : undefined;
+    return { broker, address: { host: config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host, port }, ...(tlsPort === undefined ? {} : { tlsPort }), close };
   } catch (err) {
     await close();
     throw err;
