@@ -11,6 +11,7 @@ import { CONNACK, connackError } from './return-codes.js';
 import { enforceMaxPacketSize, hasReplacementChar, TokenBucket, type RateLimit } from './limits.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { createMemoryPersistence } from './memory-persistence.js';
+import { useConstantTimeQueues } from './emitter-queue.js';
 import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateName, type ConnDetails, type TlsFiles } from './transports.js';
 import { ConsentViews } from './consents.js';
 import { answerBadProtocolLevel, capToSubscriptionQos, connectViolation, deliverAtHighestQos, markRedeliveries, publishViolation } from './conformance.js'; // [issue 4]
@@ -242,6 +243,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   });
 
   const aedes = await Aedes.createBroker(aedesOptions);
+  useConstantTimeQueues((aedes as unknown as { mq: unknown }).mq);
   const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log); // [issue 4]
   const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
   const metrics = createBrokerMetrics(aedes, clients);
