@@ -1,0 +1,97 @@
+import { liveTopic } from '@pulsehub/contracts';
+import type { DeadLetterInput, Store } from '@pulsehub/store';
+import pino, { type Logger } from 'pino';
+import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
+import type { MaxHrFormula } from '../derived/zones.js';
+import { startRetention, type Retention } from '../rollups/retention.js';
+import { startRollupRefresher, type RollupRefresher } from '../rollups/refresher.js';
+import type { DeviceAdapters } from './adapter-policy.js';
+import { DeviceDirectory } from './devices.js';
+import { processMessage } from './process.js';
+import { BatchWriter, type WriterStats } from './writer.js';
+
+/**
+ * The ingest pipeline without its transport: a message (stamped topic + raw payload) goes
+ * through validation and its adapter, its events are published live at once, and `committed`
+ * is called once they (or its dead letter) are in the database. The MQTT consumer
+ * (`startIngest`) acknowledges from there; the embedded hub answers the device's PUBACK from
+ * there, so a reading a device was told is delivered is already stored.
+ */
+export interface IntakeOptions {
+  store: Store;
+  /** Publishes one live message (topic `live/users/<id>`); must not wait for anything slow. */
+  publishLive(topic: string, payload: string): void;
+  registry?: AdapterRegistry;
+  logger?: Logger;
+  maxBatch?: number;
+  maxDelayMs?: number;
+  /** Raw high-rate readings older than this many days are deleted (daily rollups are kept). */
+  retentionDays?: number;
+  /** How often resting HR and time in zones of changed days are recomputed. */
+  rollupRefreshMs?: number;
+  maxHrFormula?: MaxHrFormula;
+}
+
+export interface IntakeStats extends WriterStats {
+  accepted: number;
+  rejected: number;
+  deviceLookups: number;
+}
+
+export interface Intake {
+  readonly stats: IntakeStats;
+  readonly refresher: RollupRefresher;
+  /** Takes one message; `committed` runs after its events or dead letter are stored. */
+  accept(topic: string, payload: Buffer, committed: () => void): void;
+  close(): Promise<void>;
+}
+
+/** How long a device's registration is cached: a re-registration takes effect within this. */
+const DEVICE_CACHE_MS = 30_000;
+
+export function createIntake(o: IntakeOptions): Intake {
+  const log = o.logger ?? pino({ level: 'silent' });
+  const registry = o.registry ?? createAdapterRegistry();
+  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, retryMs: 100 });
+  const counts = { accepted: 0, rejected: 0 };
+  const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
+  let retention: Retention | undefined;
+  const refresher = startRollupRefresher({
+    store: o.store, logger: log, intervalMs: o.rollupRefreshMs ?? 5000,
+    ...(o.maxHrFormula ? { maxHrFormula: o.maxHrFormula } : {}),
+    retainedFrom: () => retention?.keptFrom(),
+  });
+  if (o.retentionDays !== undefined) retention = startRetention({ store: o.store, refresher, logger: log, days: o.retentionDays });
+
+  const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
+    const r = processMessage(topic, payload, receivedAt, registry, device);
+    // The live path never waits for the database.
+    for (const event of r.events) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    counts.accepted += r.events.length;
+    let deadLetter: DeadLetterInput | null = null;
+    if (r.rejection) {
+      counts.rejected++;
+      log.warn({ topic, deviceId: r.deviceId, reason: r.rejection.reason }, 'payload kept as dead letter');
+      deadLetter = { topic, deviceId: r.deviceId, userId: r.userId, reason: r.rejection.reason, detail: r.rejection.detail.slice(0, 4000), payload, receivedAt: new Date(receivedAt) };
+    }
+    writer.add(r.events, deadLetter, committed);
+  };
+
+  return {
+    get stats() {
+      return { ...writer.stats, ...counts, deviceLookups: devices.lookups };
+    },
+    refresher,
+    accept(topic, payload, committed) {
+      const receivedAt = new Date().toISOString();
+      // users/<u>/events/<device>: messages of one device keep their order through the lookup.
+      const deviceId = topic.slice(topic.lastIndexOf('/') + 1);
+      devices.dispatch(deviceId, (device) => handle(topic, payload, committed, device, receivedAt));
+    },
+    async close() {
+      await retention?.close();
+      await refresher.close();
+      await writer.close();
+    },
+  };
+}
