@@ -54,6 +54,11 @@ export interface DeviceInfo {
 }
 
 export interface BrokerOptions extends z.input<typeof BrokerOptionsSchema> {
+  /**
+   * In-process ingest: every authorized publish on `users/<u>/events` (after stamping) is handed
+   * over, and a QoS 1/2 publish is acknowledged to the device only after `committed` runs.
+   */
+  intake?: (topic: string, payload: Buffer, committed: () => void) => void;
   /** Verifies the CONNECT password (a PulseHub JWT). Required unless `allowAnonymous`. */
   tokens?: TokenService;
   logger?: Logger;
@@ -69,7 +74,7 @@ export interface BrokerOptions extends z.input<typeof BrokerOptionsSchema> {
 }
 
 export function validateBrokerOptions(options: BrokerOptions): BrokerSettings {
-  const { tokens, logger: _l, deviceInfo: _d, consentedAthletes: _c, certificatePrincipal: _p, mq: _m, persistence: _s, ...rest } = options;
+  const { tokens, logger: _l, intake: _in, deviceInfo: _d, consentedAthletes: _c, certificatePrincipal: _p, mq: _m, persistence: _s, ...rest } = options;
   const parsed = BrokerOptionsSchema.safeParse(rest);
   if (!parsed.success) throw new PulseHubError('PH_CONFIG_INVALID', `broker options: ${z.prettifyError(parsed.error)}`);
   if (!tokens && !parsed.data.allowAnonymous) {

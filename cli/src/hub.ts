@@ -5,7 +5,7 @@ import type { IngestService } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
-import { createAccessControl, openHubStore, startBrokerNode, startIngestRole, startWebRole, type Closer } from './roles.js';
+import { createAccessControl, createEmbeddedIntake, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
 
 export interface Hub {
   readonly config: HubConfig;
@@ -45,9 +45,13 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
   try {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
-    const node = await startBrokerNode(config, access, store, log);
+    // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
+    let broker: PulseHubBroker | undefined;
+    const { intake, service: ingest } = createEmbeddedIntake(config, store, log, () => broker!);
+    const node = await startBrokerNode(config, access, store, log, { intake: intake.accept });
+    broker = node.broker;
     closers.push(node.close);
-    const ingest = await startIngestRole(config, access, store, node.address, log);
+    // Closed before the broker, so pending batches commit and their PUBACKs still go out.
     closers.push(() => ingest.close());
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: ingest.stats }) });
     closers.push(() => web.close());

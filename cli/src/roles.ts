@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createTokenService, type Keyring, type TokenService } from '@pulsehub/auth';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { startIngest, type IngestService } from '@pulsehub/ingest';
+import { createIntake, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
 import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
@@ -137,6 +137,30 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
     broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
   });
+}
+
+/**
+ * The ingest pipeline inside the broker process (`pulsehub start`): a device's QoS 1 reading is
+ * stored before its PUBACK, and live events go straight onto the in-process bus. Roles apart
+ * (`pulsehub ingest`) use the MQTT consumer instead.
+ */
+export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, broker: () => PulseHubBroker): { intake: Intake; service: IngestService } {
+  const { retentionDays } = config.ingest;
+  const intake = createIntake({
+    // A device waits for its PUBACK until the batch commits: keep the batch window short.
+    store, logger: log.child({ role: 'ingest' }), maxDelayMs: 5,
+    ...(retentionDays !== undefined ? { retentionDays } : {}),
+    publishLive: (topic, payload) => broker().aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
+  });
+  const service: IngestService = {
+    get stats() {
+      return { ...intake.stats, unacked: 0 };
+    },
+    refresher: intake.refresher,
+    ready: async () => {},
+    close: () => intake.close(),
+  };
+  return { intake, service };
 }
 
 export interface WebRoleOptions {

@@ -43,6 +43,18 @@ describe('end to end: watch → broker → ingest → database and coach browser
     live.close();
   });
 
+  it('stores a QoS 1 reading before the device receives its PUBACK', async () => {
+    const { hub } = t;
+    const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
+    const before = await hub.store.countObservations({ userId: 'ana', metric: 'steps' });
+    for (let i = 0; i < 20; i++) {
+      await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: `acked-${i}`, metric: 'steps', start: `2026-11-22T08:${String(i).padStart(2, '0')}:00Z`, end: `2026-11-22T08:${String(i).padStart(2, '0')}:59Z`, values: { count: 10 } }), { qos: 1 });
+      // The PUBACK has arrived: the reading must already be in the database.
+      expect(await hub.store.countObservations({ userId: 'ana', metric: 'steps' })).toBe(before + i + 1);
+    }
+    await watch.endAsync();
+  });
+
   it("shows a device's battery level to the coach as it is reported", async () => {
     const { hub } = t;
     const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));

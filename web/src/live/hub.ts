@@ -60,6 +60,8 @@ export class LiveHub {
     const client = mqtt.connect({ host: o.host, port: o.port, username: o.username, password: o.token, clientId: `pulsehub-web-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, reconnectPeriod: 500, clean: true });
     this.client = client;
     client.on('message', (topic, payload) => this.onLiveMessage(topic, payload));
+    // Small frames, latency first (see the broker's listener): no Nagle on our side either.
+    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
     client.on('error', (err) => this.log.warn({ err: err.message }, 'live subscription error'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => {
