@@ -4,6 +4,7 @@
 # committed); each connection gets its own device id, token and topic from a -F file.
 #
 #   bench/broker-compare.sh [scenario ...]        # default: b2 c e;  RUNS=3 by default
+#   BASELINE=aedes bench/broker-compare.sh c e    # side A is a bare Aedes 1.2 (no hooks) instead of Mosquitto
 #
 # Subscribers read `users/#`: on Mosquitto devices' messages arrive on users/<i>/events, on
 # PulseHub stamped with the publisher (users/<i>/events/dev-<i>).
@@ -29,8 +30,13 @@ sed -i \
   -e "s|^\(  \[e\]=\"[^\"]*\)\"|\1 -F $WORK/creds-10000-0.txt\"|" \
   "$WORK/compare.sh"
 grep -E '^\s+\[(b2|c|e)\]=' "$WORK/compare.sh" >&2
-export A_NAME=mosquitto A_PORT A_CMD="mosquitto -c $WORK/mosquitto-bench.conf"
-export B_NAME=pulsehub B_PORT B_CMD="node --conditions=source --import file://$ROOT/node_modules/tsx/dist/loader.mjs $ROOT/bench/broker-node.ts --port $B_PORT --keys $WORK/keys.json"
+NODE_BROKER="node ${NODE_FLAGS:-} --conditions=source --import file://$ROOT/node_modules/tsx/dist/loader.mjs $ROOT/bench/broker-node.ts"
+if [ "${BASELINE:-mosquitto}" = aedes ]; then
+  export A_NAME=aedes A_PORT A_CMD="$NODE_BROKER --port $A_PORT --bare"
+else
+  export A_NAME=mosquitto A_PORT A_CMD="mosquitto -c $WORK/mosquitto-bench.conf"
+fi
+export B_NAME=pulsehub B_PORT B_CMD="$NODE_BROKER --port $B_PORT --keys $WORK/keys.json"
 export OUT=${OUT:-$ROOT/bench/results/broker-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 "$WORK/compare.sh" "${@:-b2 c e}"

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createRequire } from 'node:module';
 import { createTokenService, type Keyring } from '@pulsehub/auth';
 import { createBroker } from '@pulsehub/broker';
@@ -48,4 +49,5 @@ process.on('SIGUSR2', () => {
   const m = process.memoryUsage();
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
   console.error(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
+  for (const s of getHeapSpaceStatistics()) if (s.space_size > 0) console.error(`  ${s.space_name}: size ${mb(s.space_size)} used ${mb(s.space_used_size)}`);
 });

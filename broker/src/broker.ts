@@ -16,6 +16,7 @@ import { forwardedFor, isTrusted, loadTls, readProxyHeader, verifiedCertificateN
 import { ConsentViews } from './consents.js';
 import { answerBadProtocolLevel, capToSubscriptionQos, connectViolation, deliverAtHighestQos, markRedeliveries, publishViolation } from './conformance.js'; // [issue 4]
 import { attachSharedSubscriptions, isSharedFilter, parseSharedFilter, type SharedSubscriptions } from './shared-subscriptions.js'; // [issue 4]
+import { shareClaimOf } from './cluster.js';
 
 export interface ListenOptions {
   port: number;
@@ -59,6 +60,8 @@ interface ClientState {
   /** The last events topic stamped with the publisher, and its stamped form (one device, one topic). */
   stampFrom: string | undefined;
   stampTo: string | undefined;
+  /** deliverAtHighestQos is installed (at the first SUBSCRIBE). */
+  highestQos: boolean;
 }
 
 const noop = (): void => {};
@@ -90,7 +93,7 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
     const athletes = principal?.kind === 'coach' ? await consents.acquire(principal.subject) : undefined;
     const access = compileAccess(principal, { allowAnonymous: settings.allowAnonymous, rules: settings.rules, clientId: client.id, partialDeny: settings.partialDeny, ...(athletes ? { athletes } : {}) });
     const limit = settings.rateLimits === false ? undefined : (settings.rateLimits[deviceKind] ?? (principal ? settings.rateLimits[principal.kind] : undefined));
-    state.set(client, { access, limit, bucket: undefined, deviceKind, stampFrom: undefined, stampTo: undefined });
+    state.set(client, { access, limit, bucket: undefined, deviceKind, stampFrom: undefined, stampTo: undefined, highestQos: false });
     if (principal?.kind === 'service') serviceClientIds.add(client.id);
   };
 
@@ -222,6 +225,12 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
 
     authorizeSubscribe(client, sub, callback) {
       const s = state.get(client);
+      // [MQTT-3.3.5-1] Installed at the first SUBSCRIBE (before Aedes stores the subscription),
+      // so the many clients that never subscribe (devices) do not carry the wrapper.
+      if (s && !s.highestQos) {
+        deliverAtHighestQos(client);
+        s.highestQos = true;
+      }
       if (hasReplacementChar(sub.topic)) return callback(new Error('topic filter is not valid UTF-8'), null);
       // [issue 4] $share/<group>/<filter>: the policy judges the inner filter; shared-subscriptions.ts routes it.
       if (isSharedFilter(sub.topic)) {
@@ -258,7 +267,13 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
 
   const aedes = await Aedes.createBroker(aedesOptions);
   useConstantTimeQueues((aedes as unknown as { mq: unknown }).mq);
-  const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log); // [issue 4]
+  // Packets carry brokerId:brokerCounter, which clients use to drop duplicates and `$share`
+  // claims use as a message id. Aedes restarts the counter at 0, so a restarted node with a
+  // fixed id would repeat ids still remembered by clients on other nodes (their messages
+  // dropped as duplicates) and by claims; start it from the clock instead (room for 1,000
+  // messages per millisecond before it could run ahead of a later restart).
+  (aedes as unknown as { counter: number }).counter = Date.now() * 1000;
+  const shared: SharedSubscriptions = attachSharedSubscriptions(aedes, log, options.shareClaim ?? shareClaimOf(options.persistence)); // [issue 4]
   const clients = (): ClientMap => (aedes as unknown as { clients: ClientMap }).clients;
   const metrics = createBrokerMetrics(aedes, clients);
   markRedeliveries((aedes as unknown as { persistence: Parameters<typeof markRedeliveries>[0] }).persistence); // [MQTT-3.3.1-1]
@@ -286,7 +301,6 @@ export async function createBroker(options: BrokerOptions): Promise<PulseHubBrok
   const serve = (conn: Duplex, req?: IncomingMessage): void => {
     const client = aedes.handle(conn, req);
     enforceMaxPacketSize(client, settings.maxPacketSize);
-    deliverAtHighestQos(client); // [MQTT-3.3.5-1]
     answerBadProtocolLevel(client); // [MQTT-3.1.2-2]
   };
 

@@ -11,6 +11,8 @@ import persistenceRedis from 'aedes-persistence-redis';
 export interface ClusterBackends {
   readonly mq: unknown;
   readonly persistence: unknown;
+  /** Cluster-wide claim of one message for one `$share` group (createBroker picks it up from the persistence). */
+  readonly claim: (key: string) => Promise<boolean>;
   /** Closes the emitter and the persistence (aedes.close() closes neither). */
   close(): Promise<void>;
 }
@@ -23,6 +25,16 @@ export interface ClusterOptions {
   maxSessionDelivery?: number;
 }
 
+/** How long a `$share` claim is kept: far longer than any node takes to see a message. */
+const CLAIM_TTL_MS = 60_000;
+
+/** Where createBroker finds the claim of cluster backends' persistence (the CLI passes mq and persistence only). */
+export const SHARE_CLAIM = Symbol('pulsehub.shareClaim');
+
+export function shareClaimOf(persistence: unknown): ((key: string) => Promise<boolean>) | undefined {
+  return typeof persistence === 'object' && persistence !== null ? (persistence as { [SHARE_CLAIM]?: (key: string) => Promise<boolean> })[SHARE_CLAIM] : undefined;
+}
+
 async function ready(url: string, keyPrefix: string | undefined): Promise<Redis> {
   const r = new Redis(url, { lazyConnect: true, disableClientInfo: true, maxRetriesPerRequest: null, ...(keyPrefix ? { keyPrefix } : {}) });
   await r.connect();
@@ -33,10 +45,14 @@ export async function createClusterBackends(o: ClusterOptions): Promise<ClusterB
   const [subConn, pubConn, conn] = await Promise.all([ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix)]);
   const mq = mqemitterRedis({ subConn, pubConn });
   const persistence = persistenceRedis({ conn, maxSessionDelivery: o.maxSessionDelivery ?? 1000 });
+  // SET NX: the first node to claim a (group, message) routes it; the key expires on its own.
+  const claim = async (key: string): Promise<boolean> => (await conn.set(key, '1', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+  Object.defineProperty(persistence, SHARE_CLAIM, { value: claim });
   let closed = false;
   return {
     mq,
     persistence,
+    claim,
     async close() {
       if (closed) return;
       closed = true;

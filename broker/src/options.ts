@@ -71,10 +71,12 @@ export interface BrokerOptions extends z.input<typeof BrokerOptionsSchema> {
   /** Cluster backends (see cluster.ts); default in-memory. */
   mq?: unknown;
   persistence?: unknown;
+  /** Cluster-wide `$share` claim; defaults to the one createClusterBackends attaches to its persistence. */
+  shareClaim?: (key: string) => Promise<boolean>;
 }
 
 export function validateBrokerOptions(options: BrokerOptions): BrokerSettings {
-  const { tokens, logger: _l, intake: _in, deviceInfo: _d, consentedAthletes: _c, certificatePrincipal: _p, mq: _m, persistence: _s, ...rest } = options;
+  const { tokens, logger: _l, intake: _in, deviceInfo: _d, consentedAthletes: _c, certificatePrincipal: _p, mq: _m, persistence: _s, shareClaim: _sc, ...rest } = options;
   const parsed = BrokerOptionsSchema.safeParse(rest);
   if (!parsed.success) throw new PulseHubError('PH_CONFIG_INVALID', `broker options: ${z.prettifyError(parsed.error)}`);
   if (!tokens && !parsed.data.allowAnonymous) {

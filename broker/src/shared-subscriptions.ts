@@ -21,9 +21,12 @@ import type { Logger } from 'pino';
  *   drops is lost with it, as MQTT 5 requires [MQTT-4.8.2-5].
  * - Retained messages are not sent on a shared subscribe (MQTT 5 §4.8.2).
  *
- * Cluster note: with the Redis emitter every node sees every message and routes it among its
- * own members, so a group with members on N nodes gets each message once per node (see
- * broker/README.md).
+ * Cluster: with the Redis emitter every node sees every message. Given a `claim` (cluster.ts:
+ * `SET NX PX` on the group and the message's broker id and counter), a node routes a message
+ * only after winning its claim, so each message goes to one member cluster-wide. Nodes with an
+ * online member claim at once; a node holding only offline persistent members waits
+ * CLAIM_OFFLINE_DELAY_MS first, so an online member anywhere is preferred. Without a claim
+ * (in-memory, single node) each node routes among its own members.
  */
 
 export const SHARE_PREFIX = '$share/';
@@ -67,6 +70,11 @@ interface Group {
   readonly listener: (packet: AedesPublishPacket, cb: () => void) => void;
 }
 
+/** Wins (true) or loses (false) a message for a group, cluster-wide. */
+export type ShareClaim = (key: string) => Promise<boolean>;
+
+const CLAIM_OFFLINE_DELAY_MS = 50;
+
 export interface SharedSubscriptions {
   /** A client's SUBSCRIBE (or session restore) to a shared filter was authorized. */
   join(client: Client, shared: SharedFilter, qos: 0 | 1 | 2): void;
@@ -86,7 +94,7 @@ type Persistence = {
   outgoingEnqueueCombi(subs: { clientId: string; topic: string; qos: number }[], packet: unknown): Promise<void>;
 };
 
-export function attachSharedSubscriptions(aedes: Aedes, log: Logger): SharedSubscriptions {
+export function attachSharedSubscriptions(aedes: Aedes, log: Logger, claim?: ShareClaim): SharedSubscriptions {
   const groups = new Map<string, Group>();
   const persistence = (aedes as unknown as { persistence: Persistence }).persistence;
 
@@ -129,6 +137,25 @@ export function attachSharedSubscriptions(aedes: Aedes, log: Logger): SharedSubs
       });
   }
 
+  /** Routes the message here only if this node wins it (cluster mode). */
+  function claimed(group: Group, packet: AedesPublishPacket, done: () => void): void {
+    const members = [...group.members.values()];
+    const hasOnline = members.some(online);
+    if (!hasOnline && !(packet.qos > 0 && members.some((m) => m.persistent))) return done(); // nobody here to take it
+    const key = `share:${group.shared.group}:${group.shared.filter}:${messageKey(packet)}`;
+    const attempt = () =>
+      claim!(key).then(
+        (won) => (won ? deliver(group, packet, done) : done()),
+        (err: unknown) => {
+          // Fail open: a duplicate beats a lost message (ingest writes idempotently).
+          log.warn({ group: group.shared.group, err: (err as Error).message }, 'shared subscription: claim failed, delivering here');
+          deliver(group, packet, done);
+        },
+      );
+    if (hasOnline) return void attempt();
+    setTimeout(attempt, CLAIM_OFFLINE_DELAY_MS).unref();
+  }
+
   function groupFor(shared: SharedFilter): Group {
     const key = keyOf(shared);
     const existing = groups.get(key);
@@ -142,7 +169,8 @@ export function attachSharedSubscriptions(aedes: Aedes, log: Logger): SharedSubs
       listener: (packet, cb) => {
         // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match `$` topics.
         if (blockDollar && packet.topic.startsWith('$')) return cb();
-        deliver(g, packet, cb);
+        if (!claim) return deliver(g, packet, cb);
+        claimed(g, packet, cb);
       },
     };
     groups.set(key, g);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createBroker, createClusterBackends, createRevocationBus, type ClusterBackends, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
+import type { MqttClient } from 'mqtt';
 import { as, closed, collect, tokens } from './helpers.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -39,6 +40,44 @@ describe('two broker nodes on one Redis', () => {
     expect(await got).toEqual(['users/ana/events/w-a', 'users/ana/events/w-a', 'users/ana/events/w-a']);
     await w.endAsync();
     await sub.endAsync();
+  });
+
+  it('a $share group with members on both nodes gets each message once cluster-wide (Redis claim)', async () => {
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const filter = '$share/cluster-g/users/sh/events/+';
+    const got: string[] = [];
+    const members = [await as(a.port, 'service', 'sh-a1'), await as(a.port, 'service', 'sh-a2'), await as(b.port, 'service', 'sh-b1')];
+    const counts = members.map(() => 0);
+    members.forEach((m, i) =>
+      m.on('message', (_t, p) => {
+        got.push(p.toString());
+        counts[i]!++;
+      }),
+    );
+    for (const m of members) await m.subscribeAsync(filter, { qos: 1 });
+    // Publishers on both nodes: the node a message is published on sees it first and claims it.
+    const wa = await as(a.port, 'device', 'w-sh-a', ['sh']);
+    const wb = await as(b.port, 'device', 'w-sh-b', ['sh']);
+    for (let i = 0; i < 30; i++) await (i % 2 === 0 ? wa : wb).publishAsync('users/sh/events', String(i), { qos: 1 });
+    const deadline = Date.now() + 5000;
+    while (got.length < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // room for any duplicate to show up
+    expect(got.map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // Which node wins a message is a race (in practice the one Redis serves first), so the
+    // split between nodes is not asserted; that nothing is lost when the winner leaves is.
+    const [m0, m1, mB] = members as [MqttClient, MqttClient, MqttClient];
+    await mB.endAsync();
+    got.length = 0;
+    for (let i = 0; i < 10; i++) await (i % 2 === 0 ? wa : wb).publishAsync('users/sh/events', `late${i}`, { qos: 1 });
+    const deadline2 = Date.now() + 5000;
+    while (got.length < 10 && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `late${i}`).sort());
+    expect(counts[0]! + counts[1]! >= 10).toBe(true);
+    await m0.endAsync();
+    await m1.endAsync();
+    await wa.endAsync();
+    await wb.endAsync();
   });
 
   it('a revocation published on one node disconnects the client on the other', async () => {

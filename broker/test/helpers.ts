@@ -1,4 +1,6 @@
+import { connect as netConnect } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import type { SubjectKind } from '@pulsehub/contracts';
 
@@ -53,3 +55,31 @@ export function collect(client: MqttClient, n: number): Promise<string[]> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const closed = (client: MqttClient): Promise<void> => new Promise((r) => (client.connected ? client.once('close', () => r()) : r()));
+
+/** A raw MQTT 3.1.1 connection that records PUBLISHes and never acknowledges them. */
+export interface SilentClient {
+  readonly publishes: { topic: string; payload: string; messageId?: number; dup: boolean }[];
+  /** Drops the TCP connection without DISCONNECT. */
+  drop(): void;
+}
+
+/** Connects with a fresh token of `kind`, subscribes to `filter` at QoS 1, and never sends PUBACK. */
+export async function silentSubscriber(port: number, kind: SubjectKind, subject: string, filter: string, clean: boolean): Promise<SilentClient> {
+  const { token } = await tokens.mint({ subject, kind });
+  const socket = netConnect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const publishes: SilentClient['publishes'] = [];
+  let suback: () => void = () => undefined;
+  const subscribed = new Promise<void>((r) => (suback = r));
+  parser.on('packet', (p: mqttPacket.Packet) => {
+    if (p.cmd === 'suback') suback();
+    if (p.cmd === 'publish') publishes.push({ topic: p.topic, payload: p.payload.toString(), ...(p.messageId !== undefined ? { messageId: p.messageId } : {}), dup: p.dup });
+  });
+  socket.on('data', (d) => parser.parse(d));
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: subject, clean, keepalive: 0, username: subject, password: Buffer.from(token) }));
+  socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 1 }] }));
+  await subscribed;
+  return { publishes, drop: () => socket.destroy() };
+}
