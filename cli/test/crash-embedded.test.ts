@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { sql } from 'drizzle-orm';
+import { createTokenService, generateSigningKey } from '@pulsehub/auth';
+import { eventsTopic } from '@pulsehub/contracts';
+import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { waitFor } from './helpers.js';
+
+const MAIN = join(import.meta.dirname, '../src/main.ts');
+
+/** `pulsehub start` as a process of its own, so it can be killed outright. */
+function startHubProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, 'start'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('PulseHub is running')) resolve(proc);
+    });
+    proc.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${err}`)));
+  });
+}
+
+describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is lost, none is stored twice', () => {
+  let db: TestDatabase;
+  let store: Store;
+  const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-crash-'));
+  const secret = generateSigningKey().secret;
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  let env: Record<string, string>;
+  let hub: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    store = await openStore(db.target);
+    env = { DATABASE_URL: db.url!, PULSEHUB_JWT_SECRET: secret, PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: String(port), PULSEHUB_HTTP_PORT: '0' };
+  });
+  afterAll(async () => {
+    hub?.kill('SIGKILL');
+    await store?.close();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every reading the device saw acknowledged is stored when the hub dies; after a restart the rest arrive once', async () => {
+    const N = 3000;
+    hub = await startHubProcess(env);
+    const token = (await createTokenService({ current: { kid: 'k1', secret }, previous: [] }).mint({ subject: 'gw-crash', kind: 'gateway', users: ['ana'] })).token;
+    // A gateway replaying its store-and-forward queue: many readings in flight at once.
+    const device = mqtt.connect({ host: '127.0.0.1', port, username: 'gw-crash', password: token, clientId: 'gw-crash', clean: false, reconnectPeriod: 200 });
+    await new Promise((r, j) => (device.once('connect', r), device.once('error', j)));
+    const acked = new Set<string>();
+    const sendAll = Array.from({ length: N }, (_, i) => {
+      const id = `crash-${i}`;
+      return device.publishAsync(eventsTopic('ana'), JSON.stringify({ id, metric: 'heart_rate', at: new Date(Date.UTC(2026, 10, 22, 6, 0, 0, i * 10)).toISOString(), values: { bpm: 60 + (i % 90) } }), { qos: 1 }).then(() => void acked.add(id));
+    });
+    await waitFor(() => acked.size >= N / 5, 30_000, 'a fifth of the readings acknowledged');
+    hub.kill('SIGKILL');
+    await new Promise((r) => hub!.once('exit', r));
+    const ackedAtCrash = [...acked];
+
+    const stored = new Set(await listIds(store));
+    const lost = ackedAtCrash.filter((id) => !stored.has(id));
+    expect(lost).toEqual([]);
+    expect(ackedAtCrash.length).toBeLessThan(N); // it really died mid-stream
+
+    hub = await startHubProcess(env);
+    await Promise.all(sendAll);
+    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) >= N, 30_000, 'every reading after the restart');
+    expect(await store.countObservations({ userId: 'ana' })).toBe(N);
+    await device.endAsync();
+  }, 90_000);
+});
+
+async function listIds(store: Store): Promise<string[]> {
+  const r = (await store.db.execute(sql`select id from observations`)) as unknown as { id: string }[] | { rows: { id: string }[] };
+  return (Array.isArray(r) ? r : r.rows).map((x) => x.id);
+}
