@@ -46,10 +46,11 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    let broker: PulseHubBroker | undefined;
-    const { intake, service: ingest } = createEmbeddedIntake(config, store, log, () => broker!);
+    // The intake publishes live events on the broker it feeds: created first, bound after.
+    const bound: { broker?: PulseHubBroker } = {};
+    const { intake, service: ingest } = createEmbeddedIntake(config, store, log, () => bound.broker!);
     const node = await startBrokerNode(config, access, store, log, { intake: intake.accept });
-    broker = node.broker;
+    bound.broker = node.broker;
     closers.push(node.close);
     // Closed before the broker, so pending batches commit and their PUBACKs still go out.
     closers.push(() => ingest.close());
