@@ -5,6 +5,8 @@
 #
 #   bench/broker-compare.sh [scenario ...]        # default: b2 c e;  RUNS=3 by default
 #   BASELINE=aedes bench/broker-compare.sh c e    # side A is a bare Aedes 1.2 (no hooks) instead of Mosquitto
+#   BASELINE=aedes SWAP=1 bench/broker-compare.sh e   # PulseHub as side A (compare.sh measures A first after a
+#                                                   # fresh start, B after A's run: B's heap has shrunk while idle)
 #
 # Subscribers read `users/#`: on Mosquitto devices' messages arrive on users/<i>/events, on
 # PulseHub stamped with the publisher (users/<i>/events/dev-<i>).
@@ -37,6 +39,11 @@ else
   export A_NAME=mosquitto A_PORT A_CMD="mosquitto -c $WORK/mosquitto-bench.conf"
 fi
 export B_NAME=pulsehub B_PORT B_CMD="$NODE_BROKER --port $B_PORT --keys $WORK/keys.json"
+if [ "${SWAP:-0}" = 1 ]; then
+  [ "${BASELINE:-mosquitto}" = aedes ] || { echo "SWAP=1 needs BASELINE=aedes" >&2; exit 1; }
+  export A_NAME=pulsehub A_CMD="$NODE_BROKER --port $A_PORT --keys $WORK/keys.json"
+  export B_NAME=aedes B_CMD="$NODE_BROKER --port $B_PORT --bare"
+fi
 export OUT=${OUT:-$ROOT/bench/results/broker-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 "$WORK/compare.sh" "${@:-b2 c e}"

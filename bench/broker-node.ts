@@ -11,13 +11,21 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { createTokenService, type Keyring } from '@pulsehub/auth';
 import { createBroker } from '@pulsehub/broker';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '18831' }, keys: { type: 'string' }, 'rate-limits': { type: 'boolean', default: false }, bare: { type: 'boolean', default: false } },
+  options: {
+    port: { type: 'string', default: '18831' },
+    keys: { type: 'string' },
+    'rate-limits': { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
+    stats: { type: 'boolean', default: false },
+  },
 });
+if (values.stats) reportStalls();
 let stop: () => void;
 if (values.bare) {
   // aedes is the broker package's dependency, not the workspace root's: resolve it from there.
@@ -51,3 +59,27 @@ process.on('SIGUSR2', () => {
   console.error(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
   for (const s of getHeapSpaceStatistics()) if (s.space_size > 0) console.error(`  ${s.space_name}: size ${mb(s.space_size)} used ${mb(s.space_used_size)}`);
 });
+
+/**
+ * `--stats`: every 5 s, event-loop delay (p50/p99/max) and the GC pauses of that window, to
+ * tell a latency tail caused by the loop (our code, GC) from one caused by the OS scheduler.
+ */
+function reportStalls(): void {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const gcs: { kind: number; ms: number }[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0, ms: e.duration });
+  }).observe({ entryTypes: ['gc'] });
+  const ms = (ns: number) => (ns / 1e6).toFixed(1);
+  setInterval(() => {
+    const major = gcs.filter((g) => g.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    const minor = gcs.filter((g) => g.kind !== constants.NODE_PERFORMANCE_GC_MAJOR);
+    const worst = (l: { ms: number }[]) => Math.max(0, ...l.map((g) => g.ms)).toFixed(1);
+    console.error(
+      `loop delay p50 ${ms(loop.percentile(50))} p99 ${ms(loop.percentile(99))} max ${ms(loop.max)} ms; GC minor ${minor.length} (worst ${worst(minor)} ms) major ${major.length} (worst ${worst(major)} ms)`,
+    );
+    loop.reset();
+    gcs.length = 0;
+  }, 5000).unref();
+}

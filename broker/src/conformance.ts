@@ -130,7 +130,9 @@ export function markRedeliveries(persistence: OutgoingPersistence): void {
   async function* marked(client: { id: string }): AsyncGenerator<StoredPacket> {
     for await (const p of outgoingStream(client)) yield p.cmd === 'publish' && p.messageId ? { ...p, dup: true } : p;
   }
-  persistence.outgoingStream = (client) => Readable.from(marked(client));
+  // A clean session has nothing stored to re-deliver (Aedes empties it at CONNECT): keep the
+  // plain stream, so the many clean connections do not pay for a wrapper each.
+  persistence.outgoingStream = (client) => ((client as { clean?: boolean }).clean === true ? outgoingStream(client) : Readable.from(marked(client)));
 }
 
 interface ParserWithClient {
