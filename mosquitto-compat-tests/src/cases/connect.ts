@@ -119,7 +119,8 @@ export const connectCases = defineCases([
     title: 'a client silent for 1.5 × its keepalive (1 s) is disconnected [MQTT-3.1.2-24]',
     async run(t) {
       const r = await t.connected({ keepalive: 1 });
-      await expectClosed(r, 5000, 'disconnect after ~1.5 s of silence (Mosquitto checks keepalives every few seconds)');
+      // Mosquitto 2.0.11 checks keepalives in its main loop: seen closing after 4.4–6 s on a loaded machine.
+      await expectClosed(r, 12_000, 'disconnect after ~1.5 s of silence (Mosquitto checks keepalives every few seconds)');
     },
   },
   {
