@@ -36,6 +36,8 @@ class SessionQueue {
   readonly entries = new Map<number, StoredPacket>();
   private readonly byBroker = new Map<string, number>();
   private readonly byMessageId = new Map<number, number>();
+  /** Broker keys of recently dropped messages: sending one of them later is not an error. */
+  private readonly dropped = new Set<string>();
 
   private static key(p: StoredPacket): string {
     return `${p.brokerId}\u0000${p.brokerCounter}`;
@@ -59,6 +61,13 @@ class SessionQueue {
     const [s, p] = first.value;
     this.entries.delete(s);
     this.unindex(s, p);
+    this.dropped.add(SessionQueue.key(p));
+    if (this.dropped.size > 4096) this.dropped.delete(this.dropped.values().next().value!);
+  }
+
+  /** A message dropped past the bound that aedes still sends: delivered once, no longer kept. */
+  wasDropped(packet: StoredPacket): boolean {
+    return this.dropped.has(SessionQueue.key(packet));
   }
 
   /** Same rules as aedes-persistence: the same broker message gets its new packet id; else a packet with that id from another broker is replaced. */
@@ -131,7 +140,9 @@ export function createMemoryPersistence(o: MemoryPersistenceOptions = {}): unkno
       for (const sub of subs) enqueue(sub, packet);
     }, cb),
     outgoingUpdate: (client: { id: string }, packet: StoredPacket, cb?: Cb) => settle(() => {
-      if (!queueOf(client.id).update(packet)) throw new Error('no such packet');
+      const q = queueOf(client.id);
+      // Throwing here makes aedes drop the connection; a message the bound dropped is just not kept.
+      if (!q.update(packet) && !q.wasDropped(packet)) throw new Error('no such packet');
       return undefined;
     }, cb),
     outgoingClearMessageId: (client: { id: string }, packet: { messageId: number }, cb?: Cb) => settle(() => queues.get(client.id)?.clear(packet.messageId), cb),

@@ -69,3 +69,30 @@ describe('a client id belongs to the subject holding its session', () => {
     await back.endAsync();
   });
 });
+
+describe('bound on a connected, slow persistent subscriber', () => {
+  it('drops the oldest past the bound but keeps the client connected and delivers the rest', async () => {
+    const sub = await connect('slow', 'admin', false);
+    await sub.subscribeAsync('users/slow/q', { qos: 1 });
+    let closed = false;
+    sub.on('close', () => (closed = true));
+    const got: string[] = [];
+    // Hold every PUBACK back: mqtt.js acknowledges after handleMessage calls back.
+    const held: (() => void)[] = [];
+    sub.handleMessage = (packet, done) => {
+      got.push(String(packet.payload));
+      held.push(() => done());
+    };
+    const pub = await connect('slow-pub', 'admin', true);
+    // A burst: messages are queued for the subscriber faster than they are sent to it.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => pub.publishAsync('users/slow/q', String(i), { qos: 1 })));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const ack of held) ack();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(false);
+    expect(sub.connected).toBe(true);
+    expect(got.length).toBeGreaterThan(0);
+    await pub.endAsync();
+    await sub.endAsync();
+  });
+});
