@@ -1,6 +1,6 @@
 import type { BleReading } from '@pulsehub/contracts';
 import { ByteReader, inconsistent } from './reader.js';
-import { RevolutionRate } from './revolutions.js';
+import { DEFAULT_WHEEL_CIRCUMFERENCE_M, WheelCrankRates } from './revolutions.js';
 
 export type CscReading = Extract<BleReading, { kind: 'cycling_speed_cadence' }>;
 
@@ -29,32 +29,11 @@ export function decodeCsc(value: Uint8Array): CscReading {
   return reading;
 }
 
-/** 2.105 m: a 700×25C road tyre, the usual default; set `wheelCircumferenceM` per sensor. */
-export const DEFAULT_WHEEL_CIRCUMFERENCE_M = 2.105;
+export { DEFAULT_WHEEL_CIRCUMFERENCE_M };
 
 /** Stateful per sensor: adds speed (m/s) and cadence (rpm) to successive CSC readings. */
-export class CscRates {
-  // 40 rev/s × 2.1 m ≈ 300 km/h; 5 rev/s = 300 rpm: beyond either, the counter was reset
-  private readonly wheel = new RevolutionRate({ counterBits: 32, ticksPerSecond: 1024, maxRevPerSecond: 40 });
-  private readonly crank = new RevolutionRate({ counterBits: 16, ticksPerSecond: 1024, maxRevPerSecond: 5 });
-
-  constructor(private readonly wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {}
-
-  apply(reading: CscReading, receivedAt: number): CscReading {
-    const out: CscReading = { ...reading };
-    if (reading.wheel) {
-      const rps = this.wheel.update(reading.wheel, receivedAt);
-      if (rps !== undefined) out.speedMps = Math.round(rps * this.wheelCircumferenceM * 1000) / 1000;
-    }
-    if (reading.crank) {
-      const rps = this.crank.update(reading.crank, receivedAt);
-      if (rps !== undefined) out.cadenceRpm = Math.round(rps * 60 * 10) / 10;
-    }
-    return out;
-  }
-
-  reset(): void {
-    this.wheel.reset();
-    this.crank.reset();
+export class CscRates extends WheelCrankRates<CscReading> {
+  constructor(wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {
+    super(1024, wheelCircumferenceM);
   }
 }

@@ -1,7 +1,6 @@
 import type { BleReading } from '@pulsehub/contracts';
 import { ByteReader, scaled } from './reader.js';
-import { RevolutionRate } from './revolutions.js';
-import { DEFAULT_WHEEL_CIRCUMFERENCE_M } from './csc.js';
+import { DEFAULT_WHEEL_CIRCUMFERENCE_M, WheelCrankRates } from './revolutions.js';
 
 export type CyclingPowerReading = Extract<BleReading, { kind: 'cycling_power' }>;
 
@@ -63,27 +62,8 @@ export function decodeCyclingPower(value: Uint8Array): CyclingPowerReading {
 }
 
 /** Stateful per sensor: speed from wheel data (1/2048 s!) and cadence from crank data. */
-export class CyclingPowerRates {
-  private readonly wheel = new RevolutionRate({ counterBits: 32, ticksPerSecond: 2048, maxRevPerSecond: 40 });
-  private readonly crank = new RevolutionRate({ counterBits: 16, ticksPerSecond: 1024, maxRevPerSecond: 5 });
-
-  constructor(private readonly wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {}
-
-  apply(reading: CyclingPowerReading, receivedAt: number): CyclingPowerReading {
-    const out: CyclingPowerReading = { ...reading };
-    if (reading.wheel) {
-      const rps = this.wheel.update(reading.wheel, receivedAt);
-      if (rps !== undefined) out.speedMps = Math.round(rps * this.wheelCircumferenceM * 1000) / 1000;
-    }
-    if (reading.crank) {
-      const rps = this.crank.update(reading.crank, receivedAt);
-      if (rps !== undefined) out.cadenceRpm = Math.round(rps * 60 * 10) / 10;
-    }
-    return out;
-  }
-
-  reset(): void {
-    this.wheel.reset();
-    this.crank.reset();
+export class CyclingPowerRates extends WheelCrankRates<CyclingPowerReading> {
+  constructor(wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {
+    super(2048, wheelCircumferenceM);
   }
 }

@@ -65,3 +65,47 @@ export class RevolutionRate {
     this.prev = undefined;
   }
 }
+
+/** 2.105 m: a 700×25C road tyre, the usual default; set `wheelCircumferenceM` per sensor. */
+export const DEFAULT_WHEEL_CIRCUMFERENCE_M = 2.105;
+
+/** The wheel and crank fields that CSC and Cycling Power readings share. */
+export interface WheelCrankReading {
+  wheel?: RevolutionSample;
+  crank?: RevolutionSample;
+  speedMps?: number;
+  cadenceRpm?: number;
+}
+
+/**
+ * Stateful per sensor: adds speed (m/s, from wheel revolutions and the circumference) and
+ * cadence (rpm, from crank revolutions) to successive readings. Crank event times are in
+ * 1/1024 s in both profiles; wheel event times are 1/1024 s in CSC but 1/2048 s in Cycling Power.
+ */
+export class WheelCrankRates<R extends WheelCrankReading> {
+  // 40 rev/s × 2.1 m ≈ 300 km/h; 5 rev/s = 300 rpm: beyond either, the counter was reset
+  private readonly wheel: RevolutionRate;
+  private readonly crank = new RevolutionRate({ counterBits: 16, ticksPerSecond: 1024, maxRevPerSecond: 5 });
+
+  constructor(wheelTicksPerSecond: 1024 | 2048, private readonly wheelCircumferenceM = DEFAULT_WHEEL_CIRCUMFERENCE_M) {
+    this.wheel = new RevolutionRate({ counterBits: 32, ticksPerSecond: wheelTicksPerSecond, maxRevPerSecond: 40 });
+  }
+
+  apply(reading: R, receivedAt: number): R {
+    const out: R = { ...reading };
+    if (reading.wheel) {
+      const rps = this.wheel.update(reading.wheel, receivedAt);
+      if (rps !== undefined) out.speedMps = Math.round(rps * this.wheelCircumferenceM * 1000) / 1000;
+    }
+    if (reading.crank) {
+      const rps = this.crank.update(reading.crank, receivedAt);
+      if (rps !== undefined) out.cadenceRpm = Math.round(rps * 60 * 10) / 10;
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.wheel.reset();
+    this.crank.reset();
+  }
+}
