@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,24 +8,10 @@ import { sql } from 'drizzle-orm';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
 import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-import { waitFor } from './helpers.js';
-
-const MAIN = join(import.meta.dirname, '../src/main.ts');
+import { spawnPulsehub, waitFor } from './helpers.js';
 
 /** `pulsehub start` as a process of its own, so it can be killed outright. */
-function startHubProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, 'start'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('PulseHub is running')) resolve(proc);
-    });
-    proc.once('exit', (code) => reject(new Error(`hub exited with ${code}: ${err}`)));
-  });
-}
+const startHubProcess = async (env: Record<string, string>): Promise<ChildProcess> => (await spawnPulsehub('start', env)).proc;
 
 describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is lost, none is stored twice', () => {
   let db: TestDatabase;

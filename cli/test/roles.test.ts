@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,32 +6,12 @@ import mqtt from 'mqtt';
 import { generateSigningKey, createTokenService } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
 import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-import { LiveClient, waitFor } from './helpers.js';
+import { LiveClient, spawnPulsehub, waitFor, type PulsehubProcess } from './helpers.js';
 
 // Redis database 9 is this file's own: aedes-persistence-redis keys have no prefix option.
 const REDIS_URL = 'redis://127.0.0.1:6379/9';
-const MAIN = join(import.meta.dirname, '../src/main.ts');
-
-interface Node { proc: ChildProcess; line: string }
-
-/** Starts one role as its own process and resolves with its "PulseHub …" line. */
-function startRole(role: string, env: Record<string, string>): Promise<Node> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, role], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('PulseHub '));
-      if (line) resolve({ proc, line });
-    });
-    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code}: ${err}`)));
-  });
-}
+type Node = PulsehubProcess;
+const startRole = spawnPulsehub;
 
 const portIn = (line: string, scheme: string) => Number(new RegExp(`${scheme}://[^:]+:(\\d+)`).exec(line)![1]);
 
