@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
+import { connectDevice, startTestHub, waitFor, type TestHub } from './helpers.js';
 
 describe('revoking a device through the REST API', () => {
   let t: TestHub;
@@ -12,6 +12,22 @@ describe('revoking a device through the REST API', () => {
 
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${t.hub.http.url}${path}`, { ...init, headers: { authorization: `Bearer ${admin}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
+
+  it("records when a registered device was last heard from and its battery level, for the admin's device list", async () => {
+    await api('/api/users', { method: 'POST', body: JSON.stringify({ id: 'ben', name: 'Ben' }) });
+    const reg = (await (await api('/api/devices', { method: 'POST', body: JSON.stringify({ id: 'w-seen', userId: 'ben', kind: 'watch' }) })).json()) as { mqtt: { password: string } };
+    const before = (await (await api('/api/devices/w-seen')).json()) as { device: { lastSeenAt: string | null; battery: number | null } };
+    expect(before.device).toMatchObject({ lastSeenAt: null, battery: null });
+    const watch = await connectDevice(t.hub, 'w-seen', reg.mqtt.password);
+    await watch.publishAsync('users/ben/events', JSON.stringify({ metric: 'heart_rate', values: { bpm: 61 } }), { qos: 1 });
+    await watch.publishAsync('users/ben/events', JSON.stringify({ metric: 'device_battery', values: { percent: 37 } }), { qos: 1 });
+    await watch.endAsync();
+    const after = await waitFor(async () => {
+      const d = ((await (await api('/api/devices/w-seen')).json()) as { device: { lastSeenAt: string | null; battery: number | null } }).device;
+      return d.battery === 37 && d.lastSeenAt !== null ? d : undefined;
+    }, 5000, 'last seen and battery on the device');
+    expect(Date.now() - Date.parse(after.lastSeenAt!)).toBeLessThan(60_000);
+  });
 
   it('cuts a connected device within a second even when its token was never recorded, refuses it afterwards, and audits it', async () => {
     expect((await api('/api/users', { method: 'POST', body: JSON.stringify({ id: 'ana', name: 'Ana' }) })).status).toBe(201);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './open.js';
 import { devices, gatewayUsers, tokens } from './schema.js';
 
@@ -10,6 +10,9 @@ export interface RegisteredDevice {
   adapter: string;
   revokedAt: Date | null;
   lastSeenAt: Date | null;
+  /** Newest reported battery level (percent), when any reading reported one. */
+  battery: number | null;
+  batteryAt: Date | null;
   /** Bound users (gateways); [userId] for a personal device. */
   users: string[];
 }
@@ -22,6 +25,8 @@ export interface DeviceRegistry {
   bindGateway(gatewayId: string, userIds: readonly string[]): Promise<void>;
   /** Marks the device revoked and revokes every recorded token of it; returns those token ids. */
   revoke(id: string): Promise<string[]>;
+  /** Records that devices were heard from (and their battery, when a reading reported it). */
+  touch(seen: readonly { id: string; at: Date; battery?: number }[]): Promise<void>;
 }
 
 export function createRegistry(db: Db): DeviceRegistry {
@@ -29,11 +34,22 @@ export function createRegistry(db: Db): DeviceRegistry {
     const ids = rows.map((r) => r.id);
     const bindings = ids.length ? await db.select().from(gatewayUsers).where(inArray(gatewayUsers.gatewayId, ids)).orderBy(asc(gatewayUsers.userId)) : [];
     return rows.map((r) => ({
-      id: r.id, userId: r.userId, kind: r.kind, model: r.model, adapter: r.adapter, revokedAt: r.revokedAt, lastSeenAt: r.lastSeenAt,
+      id: r.id, userId: r.userId, kind: r.kind, model: r.model, adapter: r.adapter, revokedAt: r.revokedAt, lastSeenAt: r.lastSeenAt, battery: r.batteryPercent, batteryAt: r.batteryAt,
       users: r.kind === 'gateway' ? bindings.filter((b) => b.gatewayId === r.id).map((b) => b.userId) : r.userId ? [r.userId] : [],
     }));
   };
   return {
+    async touch(seen) {
+      if (seen.length === 0) return;
+      const json = JSON.stringify(seen.map((x) => ({ id: x.id, at: x.at.toISOString(), battery: x.battery ?? null })));
+      await db.execute(sql`
+        update devices d set
+          last_seen_at = greatest(d.last_seen_at, v.at),
+          battery_percent = coalesce(v.battery, d.battery_percent),
+          battery_at = case when v.battery is null then d.battery_at else v.at end
+        from json_to_recordset(${json}::json) as v(id text, at timestamptz, battery int)
+        where d.id = v.id`);
+    },
     async list() {
       return withUsers(await db.select().from(devices).orderBy(asc(devices.id)));
     },

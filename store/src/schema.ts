@@ -28,6 +28,9 @@ export const devices = pgTable('devices', {
   createdAt: tz('created_at').notNull().defaultNow(),
   revokedAt: tz('revoked_at'),
   lastSeenAt: tz('last_seen_at'),
+  /** Newest battery level a reading reported (device_battery), and when. */
+  batteryPercent: integer('battery_percent'),
+  batteryAt: tz('battery_at'),
 });
 
 export const tokens = pgTable('tokens', {

@@ -1,5 +1,5 @@
 import { liveTopic } from '@pulsehub/contracts';
-import type { DeadLetterInput, Store } from '@pulsehub/store';
+import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
 import type { MaxHrFormula } from '../derived/zones.js';
@@ -52,7 +52,8 @@ const DEVICE_CACHE_MS = 30_000;
 export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, retryMs: 100 });
+  const devicesRegistry = createRegistry(o.store.db);
+  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen) });
   const counts = { accepted: 0, rejected: 0 };
   const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
   let retention: Retention | undefined;

@@ -11,7 +11,12 @@ export interface WriterOptions {
   maxDelayMs: number;
   /** First retry delay after a failed commit; doubles up to 5 s. */
   retryMs: number;
+  /** Records devices as seen (last seen, battery) after a commit; off the acknowledgement path. */
+  touchDevices?: (seen: { id: string; at: Date; battery?: number }[]) => Promise<void>;
 }
+
+/** A device's "last seen" is written at most this often (battery levels always). */
+const TOUCH_EVERY_MS = 10_000;
 
 export interface WriterStats {
   stored: number;
@@ -40,6 +45,7 @@ export class BatchWriter {
   private closed = false;
   /** Users already known to exist, so the per-batch user upsert is skipped for them. */
   private readonly knownUsers = new Set<string>();
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(private readonly o: WriterOptions) {}
 
@@ -84,6 +90,7 @@ export class BatchWriter {
         this.stats.deadLetters += batch.deadLetters.length;
         for (const u of newUsers) this.knownUsers.add(u);
         for (const ack of batch.acks) ack();
+        this.touch(batch.events);
         return;
       } catch (err) {
         this.stats.failedCommits++;
@@ -93,6 +100,23 @@ export class BatchWriter {
         delay = Math.min(delay * 2, 5000);
       }
     }
+  }
+
+  private touch(events: readonly CanonicalEvent[]): void {
+    const touch = this.o.touchDevices;
+    if (!touch || events.length === 0) return;
+    const now = Date.now();
+    const seen = new Map<string, { id: string; at: Date; battery?: number }>();
+    for (const e of events) {
+      const battery = e.metric === 'device_battery' ? e.values.percent?.value : undefined;
+      if (battery === undefined && now - (this.touchedAt.get(e.deviceId) ?? 0) < TOUCH_EVERY_MS) continue;
+      const prev = seen.get(e.deviceId);
+      seen.set(e.deviceId, { id: e.deviceId, at: new Date(now), ...(battery !== undefined ? { battery: Math.round(battery) } : prev?.battery !== undefined ? { battery: prev.battery } : {}) });
+    }
+    if (seen.size === 0) return;
+    for (const id of seen.keys()) this.touchedAt.set(id, now);
+    if (this.touchedAt.size > 100_000) this.touchedAt.clear();
+    touch([...seen.values()]).catch((err: unknown) => this.o.logger.warn({ err: (err as Error).message }, 'could not record devices as seen'));
   }
 
   /** Commits what is waiting (one attempt if the database is down), then stops. */
