@@ -27,6 +27,8 @@ const { values } = parseArgs({ options: {
   /** Offered load in events/s over all devices; 0 = as fast as the broker takes them. */
   rate: { type: 'string', default: '0' },
   db: { type: 'string', default: 'postgres' },
+  /** Run the broker as a process of its own (as `pulsehub broker` + `pulsehub ingest` do), so broker and ingest use both cores. */
+  split: { type: 'boolean', default: false },
 } });
 const DEVICES = Number(values.devices);
 const PER_DEVICE = Math.ceil(Number(values.events) / DEVICES);
@@ -35,10 +37,37 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 const tdb = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const store = await openStore(tdb.target);
-const tokens = createTokenService({ current: generateSigningKey(), previous: [] });
+const keyring = { current: generateSigningKey(), previous: [] };
+const tokens = createTokenService(keyring);
 // Device rate limits off: 20 connections stand in for the thousands of devices (at 20–50 msg/s each) a real stream comes from.
-const broker = await createBroker({ tokens, logger: log, rateLimits: false });
-const { port } = await broker.listen({ port: 0, host: '127.0.0.1' });
+interface BenchBroker { port: number; cpuMs(): number; outgoing?: () => AsyncIterable<{ messageId?: number; topic: string; brokerCounter: number }>; close(): Promise<void> }
+async function inProcessBroker(): Promise<BenchBroker> {
+  const broker = await createBroker({ tokens, logger: log, rateLimits: false });
+  const { port } = await broker.listen({ port: 0, host: '127.0.0.1' });
+  const persistence = (broker.aedes as unknown as { persistence: { outgoingStream(c: { id: string }): AsyncIterable<{ messageId?: number; topic: string; brokerCounter: number }> } }).persistence;
+  return { port, cpuMs: () => 0, outgoing: () => persistence.outgoingStream({ id: 'bench-ingest' }), close: () => broker.close() };
+}
+/** bench/broker-node.ts as a child: the broker on a core of its own, like `pulsehub broker`. */
+async function childBroker(): Promise<BenchBroker> {
+  const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'pulsehub-ingest-bench-'));
+  writeFileSync(join(dir, 'keys.json'), JSON.stringify(keyring));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./broker-node.ts', import.meta.url)), '--port', String(port), '--keys', join(dir, 'keys.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => (d.toString().includes('on 127.0.0.1:') ? resolve() : undefined));
+    child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
+  });
+  const ticks = () => {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, 100 Hz clock ticks → ms
+  };
+  return { port, cpuMs: ticks, close: () => new Promise((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
+}
+const broker = values.split ? await childBroker() : await inProcessBroker();
+const { port } = broker;
 const ingest = startIngest({
   broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
   username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000,
@@ -71,17 +100,19 @@ const base = ingest.stats.stored;
 
 const progress = process.env.BENCH_PROGRESS ? setInterval(() => console.error(JSON.stringify(ingest.stats)), 1000) : null;
 const cpu0 = process.cpuUsage();
+const brokerCpu0 = broker.cpuMs();
 const t0 = performance.now();
 const pub = await runPublishers('run', PER_DEVICE, Number(values.rate));
 await waitStored(base + N + ingest.stats.duplicates);
 const ingestMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const brokerCpuMs = broker.cpuMs() - brokerCpu0;
 const stats = ingest.stats;
 if (process.env.BENCH_PROGRESS) {
   let outgoing = 0;
   const ids = new Map<unknown, number>();
   let sample: unknown;
-  for await (const p of ((broker.aedes as unknown as { persistence: unknown }).persistence as { outgoingStream(c: { id: string }): AsyncIterable<{ messageId?: number; topic: string; brokerCounter: number }> }).outgoingStream({ id: 'bench-ingest' })) {
+  for await (const p of broker.outgoing?.() ?? []) {
     outgoing++;
     ids.set(p.messageId, (ids.get(p.messageId) ?? 0) + 1);
     sample ??= { messageId: p.messageId, topic: p.topic, brokerCounter: p.brokerCounter };
@@ -134,6 +165,7 @@ console.log(JSON.stringify({
   publishMs: Math.round(pub.ms), ingestMs: Math.round(ingestMs), eventsPerSec: Math.round(rate),
   copyRows: lines.length, copyMs: Math.round(copyMs), copyRowsPerSec: Math.round(copyRate), ratioToCopy: Number((rate / copyRate).toFixed(3)),
   hubCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ingestMs) * 100),
+  ...(values.split ? { split: true, brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
 }, null, 2));
 process.exit(0);
