@@ -100,6 +100,8 @@ describe('Postgres stops for 10 s in the middle of a stream', () => {
     const input = { host: '127.0.0.1', port, devices, perDevice: PER_DEVICE, window: 500, startMs: Date.parse('2026-11-20T00:00:00Z'), prefix: 'outage', rate: 150, withoutIds: true };
     const publisher = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/ingest-publisher.ts'), JSON.stringify(input)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     const publishedAll = new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited ${code}`)))));
+    // Awaited below; if an assertion fails first, the publisher dies with the broker: not an unhandled rejection.
+    publishedAll.catch(() => {});
 
     while ((await store.countObservations()) < 3000) await new Promise((r) => setTimeout(r, 50));
     pg.stop();
@@ -109,7 +111,9 @@ describe('Postgres stops for 10 s in the middle of a stream', () => {
     // While the database is away nothing is acknowledged: intake stops at the unacked bound.
     expect(during.stored).toBe(before.stored);
     expect(during.failedCommits).toBeGreaterThan(before.failedCommits);
-    expect(during.unacked).toBeLessThanOrEqual(3000);
+    // The consumer pauses its socket at the bound; the chunk already read (≤ 64 KiB, a few
+    // hundred of these messages) is still parsed, so the bound holds to within one read.
+    expect(during.unacked).toBeLessThanOrEqual(3000 + 500);
     pg.start();
 
     await publishedAll;

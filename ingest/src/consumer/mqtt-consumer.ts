@@ -28,7 +28,10 @@ export interface ConsumerOptions {
   /** false keeps the session (subscriptions and unacknowledged messages) across reconnects. */
   clean?: boolean;
   keepaliveSec?: number;
-  /** Stop reading the socket while this many messages are unacknowledged (back-pressure). */
+  /**
+   * Stop reading the socket while this many messages are unacknowledged (back-pressure). The
+   * chunk already read when the bound is reached is still parsed, so it holds to within one read.
+   */
   maxUnacked?: number;
   reconnectMs?: number;
   onMessage(message: ConsumedMessage): void;
