@@ -35,6 +35,7 @@ describe('processMessage (pulsehub.v1)', () => {
     ['an instant metric given an interval', { metric: 'heart_rate', start: at, end: at, values: { bpm: 70 } }, undefined, 'PH_INGEST_SCHEMA_INVALID'],
     ['unknown fields', { metric: 'heart_rate', values: { bpm: 70 }, extra: 1 }, undefined, 'PH_INGEST_SCHEMA_INVALID'],
     ['an array payload', [1, 2], undefined, 'PH_INGEST_SCHEMA_INVALID'],
+    ['a reading attributed to another device than the publisher', { metric: 'heart_rate', deviceId: 'someone-else', values: { bpm: 70 } }, undefined, 'PH_INGEST_SCHEMA_INVALID'],
   ])('rejects %s', (_n, payload, topic, reason) => {
     const r = run(payload, topic);
     expect(r.events).toEqual([]);

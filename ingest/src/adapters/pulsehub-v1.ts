@@ -11,6 +11,10 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
   if (r.userId !== undefined && r.userId !== ctx.userId) {
     throw new PulseHubError('PH_INGEST_USER_MISMATCH', `payload names user ${r.userId} but was published to ${ctx.userId}'s topic`);
   }
+  // The broker stamped who published; a payload may not attribute the reading to another device.
+  if (r.deviceId !== undefined && r.deviceId !== ctx.deviceId) {
+    throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `payload names device ${r.deviceId} but was published by ${ctx.deviceId}`);
+  }
   if ((r.start === undefined) !== (r.end === undefined)) {
     throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', 'give both start and end, or neither');
   }
@@ -27,7 +31,7 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
     else if (unit !== undefined && v.unit !== unit) values[name] = { value: toCanonical(metric, name, v.value, v.unit), unit };
     else values[name] = v;
   }
-  const deviceId = r.deviceId ?? ctx.deviceId;
+  const deviceId = ctx.deviceId;
   const timeKey = 'at' in time ? time.at : `${time.start}/${time.end}`;
   const event: CanonicalEvent = {
     id: r.id ?? stableEventId(deviceId, metric, timeKey),
