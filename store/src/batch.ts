@@ -74,6 +74,8 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
     ), up as (
       insert into daily_rollups as d (user_id, day, steps, hr_count, hr_sum, hr_min, hr_max, hr_version)
       select user_id, day, steps, hr_n, hr_sum, hr_min, hr_max, case when hr_n > 0 then 1 else 0 end from agg
+      -- Rows locked in one order, so two batches committing at once queue instead of deadlocking.
+      order by user_id, day
       on conflict (user_id, day) do update set
         steps = d.steps + excluded.steps,
         hr_count = d.hr_count + excluded.hr_count,

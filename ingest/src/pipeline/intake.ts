@@ -25,6 +25,8 @@ export interface IntakeOptions {
   logger?: Logger;
   maxBatch?: number;
   maxDelayMs?: number;
+  /** Batches committing at once (default 2). */
+  maxInFlight?: number;
   /** Raw high-rate readings older than this many days are deleted (daily rollups are kept). */
   retentionDays?: number;
   /** How often resting HR and time in zones of changed days are recomputed. */
@@ -53,7 +55,7 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
   const devicesRegistry = createRegistry(o.store.db);
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen) });
+  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen) });
   const counts = { accepted: 0, rejected: 0 };
   const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
   let retention: Retention | undefined;

@@ -9,6 +9,8 @@ export interface WriterOptions {
   maxBatch: number;
   /** …or when the oldest waiting message is this old. */
   maxDelayMs: number;
+  /** Commits sent to the database at once (default 2); acknowledgements still go out in order. */
+  maxInFlight?: number;
   /** First retry delay after a failed commit; doubles up to 5 s. */
   retryMs: number;
   /** Records devices as seen (last seen, battery) after a commit; off the acknowledgement path. */
@@ -41,13 +43,19 @@ export class BatchWriter {
   readonly stats: WriterStats = { stored: 0, duplicates: 0, deadLetters: 0, failedCommits: 0 };
   private pending: Pending = { events: [], deadLetters: [], acks: [] };
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  /** Commits under way (at most `maxInFlight`), so the database works on one batch while the next is sent. */
+  private readonly flushing = new Set<Promise<void>>();
+  /** The acknowledgements of the newest batch: each batch acknowledges after the one before it, so PUBACKs keep the order of the PUBLISHes. */
+  private acked: Promise<void> = Promise.resolve();
   private closed = false;
   /** Users already known to exist, so the per-batch user upsert is skipped for them. */
   private readonly knownUsers = new Set<string>();
   private readonly touchedAt = new Map<string, number>();
+  private readonly maxInFlight: number;
 
-  constructor(private readonly o: WriterOptions) {}
+  constructor(private readonly o: WriterOptions) {
+    this.maxInFlight = Math.max(1, o.maxInFlight ?? 2);
+  }
 
   add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void): void {
     const p = this.pending;
@@ -67,21 +75,32 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.flushing || this.pending.acks.length === 0) return;
+    if (this.flushing.size >= this.maxInFlight || this.pending.acks.length === 0) return;
     const batch = this.pending;
     this.pending = { events: [], deadLetters: [], acks: [] };
-    this.flushing = this.commit(batch).finally(() => {
-      this.flushing = null;
-      if (this.pending.acks.length >= this.o.maxBatch || (this.closed && this.pending.acks.length > 0)) this.kick();
-      else if (this.pending.acks.length > 0) this.timer ??= setTimeout(() => this.kick(), this.o.maxDelayMs);
+    const stored = this.commit(batch);
+    const before = this.acked;
+    this.acked = (async () => {
+      const ok = await stored;
+      await before;
+      if (!ok) return;
+      for (const ack of batch.acks) ack();
+      this.touch(batch.events);
+    })();
+    const flush: Promise<void> = stored.then(() => {
+      this.flushing.delete(flush);
+      // What arrived during the commit is the next batch: send it at once.
+      if (this.pending.acks.length > 0) this.kick();
     });
+    this.flushing.add(flush);
   }
 
-  private async commit(batch: Pending): Promise<void> {
+  /** Stores a batch, retrying until it is stored; false when the writer closed first (nothing is acknowledged then). */
+  private async commit(batch: Pending): Promise<boolean> {
     let delay = this.o.retryMs;
     for (;;) {
       try {
-        const newUsers = [...new Set(batch.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u));
+        const newUsers = [...new Set(batch.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
         // One transaction (one statement when there is nothing but readings): users, readings and
         // the daily rollups they change, dead letters.
         const { inserted } = await this.o.store.commitBatch({ events: batch.events, deadLetters: batch.deadLetters, users: newUsers });
@@ -89,13 +108,11 @@ export class BatchWriter {
         this.stats.duplicates += batch.events.length - inserted;
         this.stats.deadLetters += batch.deadLetters.length;
         for (const u of newUsers) this.knownUsers.add(u);
-        for (const ack of batch.acks) ack();
-        this.touch(batch.events);
-        return;
+        return true;
       } catch (err) {
         this.stats.failedCommits++;
         this.o.logger.error({ err: (err as Error).message, events: batch.events.length, retryInMs: delay }, 'commit failed; will retry (messages stay unacknowledged)');
-        if (this.closed) return; // the broker redelivers what was not acknowledged
+        if (this.closed) return false; // the broker redelivers what was not acknowledged
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);
       }
@@ -123,6 +140,10 @@ export class BatchWriter {
   async close(): Promise<void> {
     this.closed = true;
     this.kick();
-    while (this.flushing) await this.flushing;
+    while (this.flushing.size > 0 || this.pending.acks.length > 0) {
+      if (this.flushing.size === 0) this.kick();
+      await Promise.all(this.flushing);
+    }
+    await this.acked;
   }
 }
