@@ -3,6 +3,8 @@ import type { CanonicalEvent, MetricId } from '@pulsehub/contracts';
 import { openDb, type Db, type StoreTarget } from './open.js';
 import { consents, deadLetters, devices, observations, tokens, users } from './schema.js';
 import { commitBatch, type DeadLetterInput, type IngestBatch } from './batch.js';
+import { createBatchCommitter } from './batch-copy.js';
+import type { Sql } from 'postgres';
 import { createHistoryRepo, type HistoryRepo } from './history.js';
 import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { toEvent } from './rows.js';
@@ -27,6 +29,8 @@ export interface Store {
   insertObservations(events: readonly CanonicalEvent[]): Promise<number>;
   /** One transaction: new users, events (idempotent, daily rollups updated from the new ones), dead letters. */
   commitBatch(batch: IngestBatch): Promise<{ inserted: number }>;
+  /** Batches `commitBatch` stored with COPY (Postgres), and those that held a stored reading and took the idempotent path. */
+  readonly commitStats: { readonly copied: number; readonly fellBack: number };
   readonly history: HistoryRepo;
   readonly rollups: RollupRepo;
   /** The newest event of each metric for a user. */
@@ -55,7 +59,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Promise<void>, storage: StorageLayout = 'plain'): Store {
+export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Promise<void>, storage: StorageLayout = 'plain', client?: Sql): Store {
+  const committer = createBatchCommitter(db, client);
   return {
     kind,
     db,
@@ -65,7 +70,8 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     async insertObservations(events) {
       return (await commitBatch(db, { events })).inserted;
     },
-    commitBatch: (batch) => commitBatch(db, batch),
+    commitBatch: (batch) => committer.commit(batch),
+    commitStats: committer.stats,
     async latestObservations(userId) {
       const rows = await db
         .selectDistinctOn([observations.metric])
@@ -170,6 +176,6 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
 
 export async function openStore(target: StoreTarget): Promise<Store> {
   const opened = await openDb(target);
-  return createStore(opened.db, opened.kind, opened.close, opened.storage);
+  return createStore(opened.db, opened.kind, opened.close, opened.storage, opened.client);
 }
 
