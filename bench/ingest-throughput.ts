@@ -2,7 +2,7 @@
  * Sustained ingest from MQTT into Postgres, against a raw COPY of the same rows into the same
  * table, measured in the same run.
  *
- *   pnpm bench:ingest [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite]
+ *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path]
  *
  * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
  * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
@@ -16,27 +16,38 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { createBroker } from '@pulsehub/broker';
-import { startIngest } from '@pulsehub/ingest';
+import { createIntake, startIngest, type IngestStats } from '@pulsehub/ingest';
 import { createTestDatabase, openStore } from '@pulsehub/store';
 
-const { values } = parseArgs({ options: {
-  events: { type: 'string', default: '200000' },
+const { values } = parseArgs({ allowNegative: true, options: {
+  events: { type: 'string', default: '400000' },
   devices: { type: 'string', default: '20' },
   batch: { type: 'string', default: '2000' },
   window: { type: 'string', default: '1000' },
   /** Offered load in events/s over all devices; 0 = as fast as the broker takes them. */
   rate: { type: 'string', default: '0' },
   db: { type: 'string', default: 'postgres' },
-  /** Run the broker as a process of its own (as `pulsehub broker` + `pulsehub ingest` do), so broker and ingest use both cores. */
-  split: { type: 'boolean', default: false },
+  /**
+   * embedded: the intake inside the broker, as `pulsehub start` runs it (no MQTT hop to a
+   *   consumer; a device's PUBACK is written once its batch is committed);
+   * consumer: broker and the MQTT ingest consumer (`pulsehub ingest`'s pipeline) in one process;
+   * split: the broker as a process of its own (`pulsehub broker` + `pulsehub ingest`).
+   */
+  mode: { type: 'string', default: 'embedded' },
+  /** Postgres: large batches stored with COPY (the default); --no-copy-path for the one-statement INSERT … ON CONFLICT. */
+  'copy-path': { type: 'boolean', default: true },
+  /** Embedded mode: batches committing at once (the hub's default is 2). */
+  inflight: { type: 'string', default: '2' },
 } });
+const MODE = values.mode;
+if (MODE !== 'embedded' && MODE !== 'consumer' && MODE !== 'split') throw new Error(`--mode embedded|consumer|split, not ${MODE}`);
 const DEVICES = Number(values.devices);
 const PER_DEVICE = Math.ceil(Number(values.events) / DEVICES);
 const N = PER_DEVICE * DEVICES;
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 const tdb = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
-const store = await openStore(tdb.target);
+const store = await openStore(tdb.target.kind === 'postgres' ? { ...tdb.target, copyBatches: values['copy-path'] } : tdb.target);
 const keyring = { current: generateSigningKey(), previous: [] };
 const tokens = createTokenService(keyring);
 // Device rate limits off: 20 connections stand in for the thousands of devices (at 20–50 msg/s each) a real stream comes from.
@@ -66,13 +77,31 @@ async function childBroker(): Promise<BenchBroker> {
   };
   return { port, cpuMs: ticks, close: () => new Promise((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
 }
-const broker = values.split ? await childBroker() : await inProcessBroker();
+interface BenchIngest { readonly stats: Pick<IngestStats, 'stored' | 'duplicates' | 'failedCommits'>; close(): Promise<void> }
+let broker: BenchBroker;
+let ingest: BenchIngest;
+if (MODE === 'embedded') {
+  // The intake publishes live on the broker it feeds: created first, bound after.
+  const bound: { aedes?: Awaited<ReturnType<typeof createBroker>>['aedes'] } = {};
+  const intake = createIntake({
+    store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000,
+    publishLive: (topic, payload) => bound.aedes!.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
+  });
+  const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.accept });
+  bound.aedes = b.aedes;
+  const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
+  broker = { port: p, cpuMs: () => 0, close: () => b.close() };
+  ingest = intake;
+} else {
+  broker = MODE === 'split' ? await childBroker() : await inProcessBroker();
+  const service = startIngest({
+    broker: { host: '127.0.0.1', port: broker.port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
+    username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000,
+  });
+  await service.ready();
+  ingest = service;
+}
 const { port } = broker;
-const ingest = startIngest({
-  broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
-  username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000,
-});
-await ingest.ready();
 
 const devices: { deviceId: string; userId: string; token: string }[] = [];
 for (let i = 0; i < DEVICES; i++) {
@@ -99,6 +128,27 @@ await waitStored(Math.ceil(warm / DEVICES) * DEVICES);
 const base = ingest.stats.stored;
 
 const progress = process.env.BENCH_PROGRESS ? setInterval(() => console.error(JSON.stringify(ingest.stats)), 1000) : null;
+/** Whole-machine CPU from /proc/stat: how much of both cores the run kept busy (hub, publishers, Postgres). */
+const machineTicks = async () => {
+  const { readFileSync } = await import('node:fs');
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3]! + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+};
+// The run starts, as each reference COPY does, right after a checkpoint.
+if (tdb.url) {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(tdb.url, { max: 1, onnotice: () => {} });
+  await sql`checkpoint`;
+  await sql.end();
+}
+// BENCH_PROFILE=<file>: a CPU profile (.cpuprofile, for Chrome DevTools) of the hub over the measured run only.
+const profiler = process.env.BENCH_PROFILE ? new (await import('node:inspector/promises')).Session() : null;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+const machine0 = await machineTicks();
 const cpu0 = process.cpuUsage();
 const brokerCpu0 = broker.cpuMs();
 const t0 = performance.now();
@@ -106,6 +156,13 @@ const pub = await runPublishers('run', PER_DEVICE, Number(values.rate));
 await waitStored(base + N + ingest.stats.duplicates);
 const ingestMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const machine1 = await machineTicks();
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  (await import('node:fs')).writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+  profiler.disconnect();
+}
+const machineBusy = 1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total);
 const brokerCpuMs = broker.cpuMs() - brokerCpu0;
 const stats = ingest.stats;
 if (process.env.BENCH_PROGRESS) {
@@ -136,23 +193,30 @@ for (const d of devices) {
     lines.push([e.id, e.userId, e.deviceId, e.metric, start, at, JSON.stringify(e.values), e.series ? JSON.stringify(e.series) : null, e.source.adapter, e.source.receivedAt].map(esc).join('\t') + '\n');
   }
 }
+// Three COPYs, each into the emptied table after a checkpoint (as the hub's run started after
+// one): the median is the reference, so one slow COPY (autovacuum, a checkpoint) does not set it.
 let copyMs = NaN;
+const copyRuns: number[] = [];
 if (tdb.url) {
   const { default: postgres } = await import('postgres');
   const sql = postgres(tdb.url, { max: 1, onnotice: () => {} });
-  await sql`truncate observations`;
-  const c0 = performance.now();
-  const stream = await sql`copy observations (id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at) from stdin`.writable();
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', () => resolve());
-    const CHUNK = 1000;
-    for (let i = 0; i < lines.length; i += CHUNK) stream.write(lines.slice(i, i + CHUNK).join(''));
-    stream.end();
-  });
-  copyMs = performance.now() - c0;
-  const [{ n }] = (await sql`select count(*)::int as n from observations`) as unknown as [{ n: number }];
-  if (n !== lines.length) throw new Error(`COPY stored ${n} of ${lines.length}`);
+  for (let run = 0; run < 3; run++) {
+    await sql`truncate observations`;
+    await sql`checkpoint`;
+    const c0 = performance.now();
+    const stream = await sql`copy observations (id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at) from stdin`.writable();
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', () => resolve());
+      const CHUNK = 1000;
+      for (let i = 0; i < lines.length; i += CHUNK) stream.write(lines.slice(i, i + CHUNK).join(''));
+      stream.end();
+    });
+    copyRuns.push(performance.now() - c0);
+    const [{ n }] = (await sql`select count(*)::int as n from observations`) as unknown as [{ n: number }];
+    if (n !== lines.length) throw new Error(`COPY stored ${n} of ${lines.length}`);
+  }
+  copyMs = [...copyRuns].sort((a, b) => a - b)[1]!;
   await sql.end();
 }
 await store.close();
@@ -161,11 +225,14 @@ await tdb.drop();
 const rate = N / (ingestMs / 1000);
 const copyRate = lines.length / (copyMs / 1000);
 console.log(JSON.stringify({
-  events: N, devices: DEVICES, batch: Number(values.batch), db: values.db, offeredPerSec: Number(values.rate) || 'unlimited',
+  mode: MODE, events: N, devices: DEVICES, batch: Number(values.batch), db: values.db, offeredPerSec: Number(values.rate) || 'unlimited',
   publishMs: Math.round(pub.ms), ingestMs: Math.round(ingestMs), eventsPerSec: Math.round(rate),
-  copyRows: lines.length, copyMs: Math.round(copyMs), copyRowsPerSec: Math.round(copyRate), ratioToCopy: Number((rate / copyRate).toFixed(3)),
+  copyRows: lines.length, copyMs: Math.round(copyMs), copyRowsPerSecRuns: copyRuns.map((ms) => Math.round(lines.length / (ms / 1000))), copyRowsPerSec: Math.round(copyRate), ratioToCopy: Number((rate / copyRate).toFixed(3)),
   hubCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ingestMs) * 100),
-  ...(values.split ? { split: true, brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
+  hubCpuUsPerEvent: Number(((cpu.user + cpu.system) / N).toFixed(1)),
+  machineBusyPercent: Math.round(machineBusy * 100),
+  ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
+  commits: store.commitStats,
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
 }, null, 2));
 process.exit(0);

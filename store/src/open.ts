@@ -13,13 +13,14 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export type StoreTarget =
-  | { kind: 'postgres'; url: string; maxConnections?: number }
+  /** `copyBatches: false` stores every ingest batch with the one-statement path (for comparison; COPY is the default). */
+  | { kind: 'postgres'; url: string; maxConnections?: number; copyBatches?: boolean }
   | { kind: 'pglite'; dataDir: string };
 
 export interface OpenedDb {
   readonly kind: StoreTarget['kind'];
   readonly db: Db;
-  /** The postgres.js client behind `db` (Postgres only): the ingest writer's COPY path uses it. */
+  /** The postgres.js client behind `db` (Postgres, unless `copyBatches` is false): the ingest writer's COPY path uses it. */
   readonly client?: Sql;
   /** TimescaleDB hypertable or a plain table, detected at migrate time. */
   readonly storage: StorageLayout;
@@ -93,7 +94,7 @@ export async function openDb(target: StoreTarget): Promise<OpenedDb> {
       await client.end({ timeout: 1 });
       throw new PulseHubError('PH_STORE_UNAVAILABLE', `cannot migrate ${redactUrl(target.url)}: ${(cause as Error).message}`, { cause });
     }
-    return { kind: 'postgres', db: db as unknown as Db, client, storage, close: () => client.end({ timeout: 5 }) };
+    return { kind: 'postgres', db: db as unknown as Db, ...(target.copyBatches === false ? {} : { client }), storage, close: () => client.end({ timeout: 5 }) };
   }
   mkdirSync(target.dataDir, { recursive: true });
   const unlock = lockDataDir(target.dataDir);
