@@ -50,6 +50,17 @@ describe('BatchWriter on Postgres', () => {
     expect(await store.countObservations({ userId: 'ana' })).toBe(20);
   });
 
+  it('commits what waits when it closes, and leaves a message that arrives after unacknowledged (its sender sends it again)', async () => {
+    const writer = new BatchWriter({ store, logger: pino({ level: 'silent' }), maxBatch: 100, maxDelayMs: 60_000, retryMs: 50 });
+    const acked: number[] = [];
+    for (let i = 200; i < 205; i++) writer.add([hr(i)], null, () => acked.push(i));
+    const closing = writer.close();
+    writer.add([hr(205)], null, () => acked.push(205));
+    await closing;
+    expect(acked).toEqual([200, 201, 202, 203, 204]);
+    expect(writer.stats.stored).toBe(5);
+  });
+
   it('with one commit at a time, the second batch waits for the first', async () => {
     const inFlight: number[] = [];
     let now = 0;

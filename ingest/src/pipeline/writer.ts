@@ -58,6 +58,8 @@ export class BatchWriter {
   }
 
   add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void): void {
+    // Closing: a message that arrives now is not acknowledged, so its sender sends it again.
+    if (this.closed) return;
     const p = this.pending;
     for (const e of events) p.events.push(e);
     if (deadLetter) p.deadLetters.push(deadLetter);
