@@ -34,13 +34,26 @@ function field(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }
 
-export function copyText(events: readonly CanonicalEvent[]): string {
-  let out = '';
+/**
+ * The rows as COPY text, written straight into a Buffer: one flat string per row, no
+ * batch-sized string on the JS heap (a 600 KB string per batch lands in V8's large-object
+ * space and brings full garbage collections forward while readings wait for their commit).
+ */
+export function copyRows(events: readonly CanonicalEvent[]): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(4096, events.length * 256));
+  let at = 0;
   for (const e of events) {
     const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
-    out += `${field(e.id)}\t${field(e.userId)}\t${field(e.deviceId)}\t${field(e.metric)}\t${field(start)}\t${field(end)}\t${field(JSON.stringify(e.values))}\t${field(e.series ? JSON.stringify(e.series) : null)}\t${field(e.source.adapter)}\t${field(e.source.receivedAt)}\n`;
+    const row = `${field(e.id)}\t${field(e.userId)}\t${field(e.deviceId)}\t${field(e.metric)}\t${field(start)}\t${field(end)}\t${field(JSON.stringify(e.values))}\t${field(e.series ? JSON.stringify(e.series) : null)}\t${field(e.source.adapter)}\t${field(e.source.receivedAt)}\n`;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (at + row.length * 3 > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + row.length * 3));
+      buf.copy(bigger, 0, 0, at);
+      buf = bigger;
+    }
+    at += buf.write(row, at);
   }
-  return out;
+  return buf.subarray(0, at);
 }
 
 /** The UTC date of an ISO 8601 instant; read off the string when it is already in UTC (the common case). */
@@ -110,22 +123,34 @@ export function createBatchCommitter(db: Db, client?: Sql): BatchCommitter {
       const fast = client !== undefined && batch.events.length >= COPY_MIN_EVENTS
         && (batch.deadLetters?.length ?? 0) === 0 && (batch.users?.length ?? 0) === 0 && Date.now() >= restUntil;
       if (!fast) return commitBatch(db, batch);
-      const text = copyText(batch.events);
+      const rows = copyRows(batch.events);
       const rollups = dayRollups(batch.events);
       try {
-        await client.begin(async (tx) => {
-          const stream = await tx.unsafe(`copy observations (${COLUMNS}) from stdin`).writable();
+        // BEGIN and COPY go out together, then the rollups and COMMIT together: two round trips
+        // (client.begin would take five, each waiting behind a busy event loop).
+        const conn = await client.reserve();
+        try {
+          const begun = conn.unsafe('begin');
+          begun.catch(() => {});
+          const stream = await conn.unsafe(`copy observations (${COLUMNS}) from stdin`).writable();
           // A COPY that fails while its rows are being sent destroys the stream…
           const failed = new Promise<never>((_, reject) => stream.once('error', reject));
           failed.catch(() => {});
-          await new Promise<void>((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
+          await new Promise<void>((resolve, reject) => stream.write(rows, (err) => (err ? reject(err) : resolve())));
           stream.end();
           // …one that fails at its end (a unique violation found by the last rows) is not reported
           // on the stream by postgres.js: the statement after it fails instead (25P02, transaction
-          // aborted). postgres.js takes that statement once the stream has sent its CopyDone.
+          // aborted), and COMMIT then rolls back. postgres.js takes the next statement once the
+          // stream has sent its CopyDone.
           await new Promise((resolve) => setImmediate(resolve));
-          await Promise.race([failed, tx.unsafe(UPSERT_ROLLUPS, [JSON.stringify(rollups)])]);
-        });
+          const upsert = Promise.race([failed, conn.unsafe(UPSERT_ROLLUPS, [JSON.stringify(rollups)])]);
+          const commit = conn.unsafe('commit');
+          const [u, c] = await Promise.allSettled([upsert, commit, begun]);
+          if (u.status === 'rejected') throw u.reason;
+          if (c.status === 'rejected') throw c.reason;
+        } finally {
+          conn.release();
+        }
         stats.copied++;
         return { inserted: batch.events.length };
       } catch (err) {

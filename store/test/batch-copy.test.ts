@@ -28,7 +28,7 @@ function readings(from: number, to: number): CanonicalEvent[] {
     if (i % 3 === 0) out.push(steps(i, user, iso, new Date(at.getTime() + 1000).toISOString(), 10 + (i % 13)));
     else out.push(hr(i, user, iso, 55 + (i % 90) + (i % 4) / 4));
   }
-  out.push({ ...hr(to, 'ana', new Date(t0).toISOString(), 60), id: `odd\tid\\with\nbreaks-${from}` });
+  out.push({ ...hr(to, 'ana', new Date(t0).toISOString(), 60), id: `odd\tid\\with\nbreaks-é心-${from}` });
   return out;
 }
 
@@ -63,7 +63,7 @@ describe('Postgres COPY path for ingest batches', () => {
     expect(reference.commitStats.copied).toBe(0);
     const [a, b] = await Promise.all([snapshot(fast), snapshot(reference)]);
     expect(a.obs).toHaveLength(601);
-    expect(a.obs.find((r) => String(r.id).startsWith('odd'))?.id).toBe('odd\tid\\with\nbreaks-0');
+    expect(a.obs.find((r) => String(r.id).startsWith('odd'))?.id).toBe('odd\tid\\with\nbreaks-é心-0');
     expect(a.days.length).toBeGreaterThanOrEqual(4); // two users × two UTC days
     expect(a).toEqual(b);
   });
