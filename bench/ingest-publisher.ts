@@ -3,7 +3,8 @@
  * over mqtt-packet, QoS 1, a window of unacknowledged publishes per connection, so the
  * publisher is not what limits the measurement. Input (JSON in argv[2]):
  *   { host, port, devices: [{ deviceId, userId, token }], perDevice, window, startMs, prefix }
- * Prints one JSON line when every PUBACK arrived: { sent, ms }.
+ * Prints `{ ready: true }` once every packet is built and every device connected (then it
+ * publishes), and `{ sent, ms, cpuMs }` when every PUBACK arrived.
  */
 import { connect } from 'node:net';
 import mqttPacket from 'mqtt-packet';
@@ -23,12 +24,31 @@ interface Input {
   rate?: number;
   /** Every second reading without an id (ingest then derives a stable one). */
   withoutIds?: boolean;
+  /** After `{ ready: true }`, wait for a line on stdin before publishing (the parent starts its clock then). */
+  waitForGo?: boolean;
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as Input;
 
-function publishAll(d: Input['devices'][number]): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Every packet is built before the first is sent, so the generator spends its CPU on sending. */
+function packetsOf(d: Input['devices'][number]): Buffer[] {
+  const out: Buffer[] = new Array(input.perDevice);
+  for (let i = 0; i < input.perDevice; i++) {
+    const payload = Buffer.from(JSON.stringify({
+      ...(input.withoutIds && i % 2 === 1 ? {} : { id: `${input.prefix}-${d.deviceId}-${i}` }),
+      metric: 'heart_rate',
+      at: new Date(input.startMs + i * 1000).toISOString(),
+      values: { bpm: 60 + (i % 100) },
+    }));
+    out[i] = mqttPacket.generate({ cmd: 'publish', topic: `users/${d.userId}/events`, payload, qos: 1, messageId: (i % 65000) + 1, retain: false, dup: false });
+  }
+  return out;
+}
+
+/** Connects and authenticates a device; resolves with a function that publishes its stream. */
+function prepare(d: Input['devices'][number]): Promise<() => Promise<number>> {
+  const packets = packetsOf(d);
+  return new Promise((ready, reject) => {
     const s = connect({ host: input.host, port: input.port });
     s.setNoDelay(true);
     const parser = mqttPacket.parser({ protocolVersion: 4 });
@@ -36,13 +56,9 @@ function publishAll(d: Input['devices'][number]): Promise<number> {
     let acked = 0;
     let inflight = 0;
     let paused = false;
-    const payload = (i: number) => Buffer.from(JSON.stringify({
-      ...(input.withoutIds && i % 2 === 1 ? {} : { id: `${input.prefix}-${d.deviceId}-${i}` }),
-      metric: 'heart_rate',
-      at: new Date(input.startMs + i * 1000).toISOString(),
-      values: { bpm: 60 + (i % 100) },
-    }));
-    const t0 = performance.now();
+    let resolve: (n: number) => void = () => {};
+    let fail: (err: Error) => void = reject;
+    let t0 = 0;
     let timer: NodeJS.Timeout | null = null;
     const pump = () => {
       if (paused) return;
@@ -56,7 +72,7 @@ function publishAll(d: Input['devices'][number]): Promise<number> {
       while (inflight < input.window && next < due) {
         const i = next++;
         inflight++;
-        s.write(mqttPacket.generate({ cmd: 'publish', topic: `users/${d.userId}/events`, payload: payload(i), qos: 1, messageId: (i % 65000) + 1, retain: false, dup: false }));
+        s.write(packets[i]!);
         if (input.pauseMs && next % 1000 === 0) {
           paused = true;
           setTimeout(() => { paused = false; pump(); }, input.pauseMs);
@@ -68,11 +84,16 @@ function publishAll(d: Input['devices'][number]): Promise<number> {
     };
     s.on('connect', () => s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: `pub-${d.deviceId}`, clean: true, keepalive: 60, username: d.deviceId, password: Buffer.from(d.token) })));
     s.on('data', (c) => parser.parse(c));
-    s.on('error', reject);
+    s.on('error', (err) => fail(err));
     parser.on('packet', (p) => {
       if (p.cmd === 'connack') {
         if (p.returnCode !== 0) return reject(new Error(`connack ${p.returnCode}`));
-        pump();
+        ready(() => new Promise<number>((res, rej) => {
+          resolve = res;
+          fail = rej;
+          t0 = performance.now();
+          pump();
+        }));
       } else if (p.cmd === 'puback') {
         inflight--;
         acked++;
@@ -85,6 +106,16 @@ function publishAll(d: Input['devices'][number]): Promise<number> {
   });
 }
 
+const starts = await Promise.all(input.devices.map(prepare));
+// Everything is built and every device connected: the parent starts its clock at this line.
+console.log(JSON.stringify({ ready: true }));
+if (input.waitForGo) {
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy(); // an open stdin would keep this process alive after the last PUBACK
+}
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const counts = await Promise.all(input.devices.map(publishAll));
-console.log(JSON.stringify({ sent: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t0 }));
+const counts = await Promise.all(starts.map((start) => start()));
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ sent: counts.reduce((a, b) => a + b, 0), ms, cpuMs: (cpu.user + cpu.system) / 1000 }));

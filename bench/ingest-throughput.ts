@@ -109,13 +109,27 @@ for (let i = 0; i < DEVICES; i++) {
   devices.push({ deviceId: `bench-w${i}`, userId, token: (await tokens.mint({ subject: `bench-w${i}`, kind: 'device', users: [userId] })).token });
 }
 
-const runPublishers = (prefix: string, perDevice: number, rate = 0) => new Promise<{ sent: number; ms: number }>((resolve, reject) => {
-  const input = { host: '127.0.0.1', port, devices, perDevice, window: Number(values.window), startMs: Date.parse('2026-11-20T00:00:00Z'), prefix, rate: rate / DEVICES };
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingest-publisher.ts', import.meta.url)), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+interface PublisherRun { done: Promise<{ sent: number; ms: number; cpuMs: number }> }
+/** Starts the publisher process; resolves once every packet is built and every device connected. `go()` starts publishing. */
+const startPublishers = (prefix: string, perDevice: number, rate = 0) => new Promise<{ go(): PublisherRun }>((ready, reject) => {
+  const input = { host: '127.0.0.1', port, devices, perDevice, window: Number(values.window), startMs: Date.parse('2026-11-20T00:00:00Z'), prefix, rate: rate / DEVICES, waitForGo: true };
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingest-publisher.ts', import.meta.url)), JSON.stringify(input)], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { sent: number; ms: number }) : reject(new Error(`publisher exited ${code}`))));
+  let finish: (r: { sent: number; ms: number; cpuMs: number }) => void = () => {};
+  let fail: (err: Error) => void = reject;
+  const done = new Promise<{ sent: number; ms: number; cpuMs: number }>((res, rej) => ((finish = res), (fail = rej)));
+  done.catch(() => {});
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (out.includes('"ready":true') && !out.includes('"sent"')) {
+      out = out.slice(out.indexOf('\n') + 1);
+      ready({ go: () => (child.stdin.end('go\n'), { done }) });
+    }
+  });
+  child.on('exit', (code) => (code === 0 ? finish(JSON.parse(out) as { sent: number; ms: number; cpuMs: number }) : fail(new Error(`publisher exited ${code}`))));
+  child.on('exit', (code) => code !== 0 && reject(new Error(`publisher exited ${code}`)));
 });
+const runPublishers = async (prefix: string, perDevice: number, rate = 0) => (await startPublishers(prefix, perDevice, rate)).go().done;
 
 const waitStored = async (target: number) => {
   while (ingest.stats.stored + ingest.stats.duplicates < target) await new Promise((r) => setTimeout(r, 5));
@@ -148,11 +162,12 @@ if (profiler) {
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
 }
+const publishers = await startPublishers('run', PER_DEVICE, Number(values.rate));
 const machine0 = await machineTicks();
 const cpu0 = process.cpuUsage();
 const brokerCpu0 = broker.cpuMs();
 const t0 = performance.now();
-const pub = await runPublishers('run', PER_DEVICE, Number(values.rate));
+const pub = await publishers.go().done;
 await waitStored(base + N + ingest.stats.duplicates);
 const ingestMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
@@ -229,6 +244,7 @@ console.log(JSON.stringify({
   publishMs: Math.round(pub.ms), ingestMs: Math.round(ingestMs), eventsPerSec: Math.round(rate),
   copyRows: lines.length, copyMs: Math.round(copyMs), copyRowsPerSecRuns: copyRuns.map((ms) => Math.round(lines.length / (ms / 1000))), copyRowsPerSec: Math.round(copyRate), ratioToCopy: Number((rate / copyRate).toFixed(3)),
   hubCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ingestMs) * 100),
+  publisherCpuPercent: Math.round((pub.cpuMs / ingestMs) * 100),
   hubCpuUsPerEvent: Number(((cpu.user + cpu.system) / N).toFixed(1)),
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
