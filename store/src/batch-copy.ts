@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { commitBatch, type IngestBatch } from './batch.js';
+import { commitBatch, rollupUpsert, type IngestBatch } from './batch.js';
 import type { Db } from './open.js';
 
 /**
@@ -92,20 +92,8 @@ export function dayRollups(events: readonly CanonicalEvent[]): DayRollup[] {
   return [...days.values()];
 }
 
-const UPSERT_ROLLUPS = `
-  insert into daily_rollups as d (user_id, day, steps, hr_count, hr_sum, hr_min, hr_max, hr_version)
-  select user_id, day, steps, hr_n, hr_sum, hr_min, hr_max, case when hr_n > 0 then 1 else 0 end
-  from json_to_recordset($1::text::json) as r(user_id text, day date, steps float8, hr_n int, hr_sum float8, hr_min float8, hr_max float8)
-  -- Rows locked in one order, so two batches committing at once queue instead of deadlocking.
-  order by user_id, day
-  on conflict (user_id, day) do update set
-    steps = d.steps + excluded.steps,
-    hr_count = d.hr_count + excluded.hr_count,
-    hr_sum = d.hr_sum + excluded.hr_sum,
-    hr_min = least(d.hr_min, excluded.hr_min),
-    hr_max = greatest(d.hr_max, excluded.hr_max),
-    hr_version = d.hr_version + excluded.hr_version,
-    updated_at = now()`;
+const UPSERT_ROLLUPS = rollupUpsert(
+  'json_to_recordset($1::text::json) as r(user_id text, day date, steps float8, hr_n int, hr_sum float8, hr_min float8, hr_max float8)');
 
 export interface BatchCommitter {
   commit(batch: IngestBatch): Promise<{ inserted: number }>;

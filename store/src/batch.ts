@@ -39,6 +39,27 @@ function toRecord(e: CanonicalEvent) {
 }
 
 /**
+ * Adds per-day deltas (columns user_id, day, steps, hr_n, hr_sum, hr_min, hr_max of `source`)
+ * to the daily rollups; shared by the one-statement path and the COPY path.
+ */
+export function rollupUpsert(source: string): string {
+  return `insert into daily_rollups as d (user_id, day, steps, hr_count, hr_sum, hr_min, hr_max, hr_version)
+      select user_id, day, steps, hr_n, hr_sum, hr_min, hr_max, case when hr_n > 0 then 1 else 0 end from ${source}
+      -- Rows locked in one order, so two batches committing at once queue instead of deadlocking.
+      order by user_id, day
+      on conflict (user_id, day) do update set
+        steps = d.steps + excluded.steps,
+        hr_count = d.hr_count + excluded.hr_count,
+        hr_sum = d.hr_sum + excluded.hr_sum,
+        hr_min = least(d.hr_min, excluded.hr_min),
+        hr_max = greatest(d.hr_max, excluded.hr_max),
+        hr_version = d.hr_version + excluded.hr_version,
+        updated_at = now()`;
+}
+
+const ROLLUPS_FROM_AGG = sql.raw(rollupUpsert('agg'));
+
+/**
  * Stores events (ignoring ids already stored) and updates the daily rollups from exactly the
  * rows that were new, in one statement: a redelivered reading can neither be stored twice nor
  * counted twice. The whole batch travels as one JSON parameter (`json_to_recordset`): one round
@@ -72,18 +93,7 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
         max(x) filter (where metric = 'heart_rate') as hr_max
       from v group by user_id, day
     ), up as (
-      insert into daily_rollups as d (user_id, day, steps, hr_count, hr_sum, hr_min, hr_max, hr_version)
-      select user_id, day, steps, hr_n, hr_sum, hr_min, hr_max, case when hr_n > 0 then 1 else 0 end from agg
-      -- Rows locked in one order, so two batches committing at once queue instead of deadlocking.
-      order by user_id, day
-      on conflict (user_id, day) do update set
-        steps = d.steps + excluded.steps,
-        hr_count = d.hr_count + excluded.hr_count,
-        hr_sum = d.hr_sum + excluded.hr_sum,
-        hr_min = least(d.hr_min, excluded.hr_min),
-        hr_max = greatest(d.hr_max, excluded.hr_max),
-        hr_version = d.hr_version + excluded.hr_version,
-        updated_at = now()
+      ${ROLLUPS_FROM_AGG}
       returning 1
     )
     select (select count(*) from ins)::int as inserted`;
