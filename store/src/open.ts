@@ -83,7 +83,14 @@ export async function openDb(target: StoreTarget): Promise<OpenedDb> {
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     // `socket` is a documented postgres.js option its type declarations leave out.
-    const options = { max: target.maxConnections ?? 10, onnotice: () => {}, socket: noDelaySocket() } as Parameters<typeof postgres>[1];
+    // backoff: postgres.js waits 3^n/100 s (up to 20 s) before reconnecting after the n-th
+    // failed connect, and queries queue behind that wait without failing. After a 10 s outage
+    // the ingest writer (retrying every ≤5 s) had run n past 15: its commits sat 20 s and more
+    // after the database was back. Capped at 1 s, it resumes within a second of the database.
+    const options = {
+      max: target.maxConnections ?? 10, onnotice: () => {}, socket: noDelaySocket(),
+      backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) * (0.5 + Math.random() / 2),
+    } as Parameters<typeof postgres>[1];
     const client = postgres(target.url, options);
     const db = drizzle(client, { schema });
     let storage: StorageLayout;
