@@ -139,6 +139,72 @@ export const BleCyclingPowerReading = z
   })
   .strict();
 
+/**
+ * Fitness Machine Service (0x1826) training data, one completed Data Record (the gateway
+ * joins multi-notification records). Every field is optional: a machine sends the subset
+ * its flags announce, and fields it marks "Data Not Available" are omitted. Speeds in m/s,
+ * cadence and stroke rate per minute (0.5 resolution), energy in kcal as sent, elapsed and
+ * remaining time in s. Power and resistance are signed.
+ */
+const ftmsCommon = {
+  totalDistanceM: nonneg().optional(),
+  totalEnergyKcal: nonneg().optional(),
+  energyPerHourKcal: nonneg().optional(),
+  energyPerMinuteKcal: nonneg().optional(),
+  heartRateBpm: nonneg().optional(),
+  metabolicEquivalent: nonneg().optional(),
+  elapsedTimeS: nonneg().optional(),
+  remainingTimeS: nonneg().optional(),
+};
+
+export const BleIndoorBikeReading = z
+  .object({
+    kind: z.literal('indoor_bike'),
+    speedMps: nonneg().optional(),
+    averageSpeedMps: nonneg().optional(),
+    cadenceRpm: nonneg().optional(),
+    averageCadenceRpm: nonneg().optional(),
+    resistanceLevel: n().optional(),
+    powerW: n().optional(),
+    averagePowerW: n().optional(),
+    ...ftmsCommon,
+  })
+  .strict();
+
+export const BleTreadmillReading = z
+  .object({
+    kind: z.literal('treadmill'),
+    speedMps: nonneg().optional(),
+    averageSpeedMps: nonneg().optional(),
+    inclinationPercent: n().optional(),
+    rampAngleDeg: n().optional(),
+    positiveElevationGainM: nonneg().optional(),
+    negativeElevationGainM: nonneg().optional(),
+    /** The spec's unit, km/min (0.1 resolution). */
+    paceKmPerMin: nonneg().optional(),
+    averagePaceKmPerMin: nonneg().optional(),
+    forceOnBeltN: n().optional(),
+    powerW: n().optional(),
+    ...ftmsCommon,
+  })
+  .strict();
+
+export const BleRowerReading = z
+  .object({
+    kind: z.literal('rower'),
+    strokeRateSpm: nonneg().optional(),
+    strokeCount: nonneg().optional(),
+    averageStrokeRateSpm: nonneg().optional(),
+    /** Seconds per 500 m. */
+    paceSPer500m: nonneg().optional(),
+    averagePaceSPer500m: nonneg().optional(),
+    powerW: n().optional(),
+    averagePowerW: n().optional(),
+    resistanceLevel: n().optional(),
+    ...ftmsCommon,
+  })
+  .strict();
+
 export const BleBatteryReading = z.object({ kind: z.literal('battery'), percent: z.number().int().min(0).max(100) }).strict();
 
 export const BleReading = z.discriminatedUnion('kind', [
@@ -149,6 +215,9 @@ export const BleReading = z.discriminatedUnion('kind', [
   BleRunningReading,
   BleCyclingSpeedCadenceReading,
   BleCyclingPowerReading,
+  BleIndoorBikeReading,
+  BleTreadmillReading,
+  BleRowerReading,
   BleBatteryReading,
 ]);
 export type BleReading = z.infer<typeof BleReading>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DeviceId, EventId, UserId } from './ids.js';
 import { METRIC_IDS, METRICS, type MetricSpec } from './metrics.js';
+import { storableProblems } from './storable.js';
+import type { CodesOf } from './errors.js';
 
 export const Instant = z.object({ at: z.iso.datetime({ offset: true }) }).strict();
 export const Interval = z
@@ -33,15 +35,21 @@ export const CanonicalEventBase = z
   })
   .strict();
 
+const addProblems = (problems: readonly { message: string; path: (string | number)[]; reason: string }[], ctx: z.RefinementCtx) => {
+  for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, params: { reason: problem.reason } });
+};
+
+/** The event checked against its metric's catalog entry only: for callers that ran `storableProblems` themselves (ingest, once per reading). */
+export const CatalogCheckedEvent = CanonicalEventBase.superRefine((event, ctx) => addProblems(checkAgainstCatalog(event, METRICS[event.metric]), ctx));
+
 export const CanonicalEvent = CanonicalEventBase.superRefine((event, ctx) => {
-  for (const problem of checkAgainstCatalog(event, METRICS[event.metric])) {
-    ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, params: { reason: problem.reason } });
-  }
+  // Nothing that reaches the writer may make a database statement fail (see storable.ts).
+  addProblems([...storableProblems(event), ...checkAgainstCatalog(event, METRICS[event.metric])], ctx);
 });
 export type CanonicalEvent = z.infer<typeof CanonicalEventBase>;
 
 export interface CatalogProblem {
-  reason: 'PH_EVENT_UNKNOWN_COMPONENT' | 'PH_EVENT_MISSING_COMPONENT' | 'PH_EVENT_WRONG_UNIT' | 'PH_EVENT_OUT_OF_RANGE' | 'PH_EVENT_WRONG_TIME_KIND';
+  reason: CodesOf<'PH_EVENT_'>;
   message: string;
   path: (string | number)[];
 }

@@ -8,3 +8,5 @@ export * from './ws.js';
 export * from './errors.js';
 export * from './payload.js';
 export * from './ble.js';
+export * from './storable.js';
+export * from './rest.js';

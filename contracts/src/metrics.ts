@@ -74,6 +74,16 @@ export const METRICS = {
     components: { bpm: c('/min', 20, 260, true, '8867-4'), energy_expended: c('kJ', 0, 65535) },
     series: { rr: { unit: 'ms', min: 200, max: 3000 } },
   },
+  /**
+   * Heart-rate variability the hub derives from the RR intervals of heart-rate readings
+   * (ingest/src/derived/hrv.ts): RMSSD over the last 60 s of artefact-corrected intervals,
+   * and its natural log (of the value in ms, so dimensionless). Not sent by devices.
+   */
+  hrv_rmssd: {
+    id: 'hrv_rmssd', label: 'Heart-rate variability (RMSSD)', time: 'instant', primary: 'rmssd',
+    loincNote: 'LOINC 80404-7 is the SD of R-R intervals (SDNN), not RMSSD; no LOINC term for RMSSD was found, so none is given rather than a wrong one',
+    components: { rmssd: c('ms', 0, 1000, true), ln_rmssd: c('1', -10, 7) },
+  },
   steps: {
     id: 'steps', label: 'Steps', loinc: '55423-8', time: 'either', primary: 'count',
     components: { count: c('{steps}', 0, 200_000, true, '55423-8') },
@@ -148,6 +158,14 @@ export const METRICS = {
   running: {
     id: 'running', label: 'Running', loincNote: NO_SENSOR_LOINC, time: 'either', primary: 'speed',
     components: { speed: c('m/s', 0, 13), cadence: c('/min', 0, 300), stride: c('m', 0.1, 3.5) },
+  },
+  /**
+   * A rowing machine (BLE FTMS Rower Data). Stroke rate is strokes per minute; pace is the
+   * time for 500 m, in seconds, as rowers display it.
+   */
+  rowing: {
+    id: 'rowing', label: 'Rowing', loincNote: NO_SENSOR_LOINC, time: 'either', primary: 'stroke_rate',
+    components: { stroke_rate: c('/min', 0, 80), power: c('W', 0, 2000), pace: c('s', 30, 3600) },
   },
   /** A sleep session; stage durations are components, all in minutes. */
   sleep: {

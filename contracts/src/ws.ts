@@ -8,7 +8,8 @@ import { CanonicalEventBase } from './event.js';
  * Client → server: `auth` (unless `?token=` was given), `subscribe` (athletes and/or a class
  * session, optionally with a resume cursor per athlete), `unsubscribe`, `ping`.
  * Server → client: `ready`, `subscribed`, `snapshot` (latest values on subscribe), then
- * deltas: `event`, `tally` (class-session totals), `state` (live/stale/lost), `battery`;
+ * deltas: `event`, `tally` (class-session totals), `timer` (interval timer), `state`
+ * (live/stale/lost), `battery`;
  * `heartbeat` every `heartbeatMs`; `revoked`, `session`, `error`, `pong`.
  */
 
@@ -52,6 +53,16 @@ export const HrDerived = z.object({
 });
 export type HrDerived = z.infer<typeof HrDerived>;
 
+/** Cycling power context the hub derives from the athlete's FTP (Coggan levels 1..7). */
+export const PowerDerived = z.object({
+  /** The athlete's Functional Threshold Power (W). */
+  ftp: z.number(),
+  /** watts / FTP × 100, rounded to a whole percent. */
+  pctFtp: z.number(),
+  zone: z.number().int().min(1).max(7),
+});
+export type PowerDerived = z.infer<typeof PowerDerived>;
+
 /** Running totals of one athlete in a class session (computed by the hub, stored at the end). */
 export const SessionTally = z.object({
   session: SessionId,
@@ -65,6 +76,11 @@ export const SessionTally = z.object({
   secondsInZones: z.array(z.number()).length(6),
   kcal: z.number(),
   effortPoints: z.number(),
+  /**
+   * Instant (epoch ms, of the reading) when `effortPoints` reached its current value: equal
+   * totals rank by who got there first, the same on every board.
+   */
+  effortSince: z.number().nullable().optional(),
 });
 export type SessionTally = z.infer<typeof SessionTally>;
 
@@ -72,8 +88,23 @@ export const AthleteProfile = z.object({
   maxHr: z.number(),
   /** `measured` (the user's max HR), `age` (Tanaka from birth year) or `default` (age 35 assumed). */
   maxHrSource: z.enum(['measured', 'age', 'default']),
+  /** Functional Threshold Power (W), when the athlete set one. */
+  ftpWatts: z.number().nullable().optional(),
 });
 export type AthleteProfile = z.infer<typeof AthleteProfile>;
+
+/**
+ * A class's interval timer: `rounds` of `workSec` work then `restSec` rest, from `startedAt`
+ * (the hub's clock). Kept with the class session; `stoppedAt` is set when the coach stops it.
+ */
+export const IntervalTimer = z.object({
+  workSec: z.number().int().min(5).max(3600),
+  restSec: z.number().int().min(0).max(3600),
+  rounds: z.number().int().min(1).max(100),
+  startedAt: z.string(),
+  stoppedAt: z.string().nullable(),
+});
+export type IntervalTimer = z.infer<typeof IntervalTimer>;
 
 export const ClassSessionInfo = z.object({
   id: SessionId,
@@ -84,6 +115,8 @@ export const ClassSessionInfo = z.object({
   zoneFloors: z.array(z.number()).length(5),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
+  /** The interval timer the coach last started (or stopped), if any. */
+  timer: IntervalTimer.nullable().optional(),
 });
 export type ClassSessionInfo = z.infer<typeof ClassSessionInfo>;
 
@@ -114,33 +147,26 @@ export const ServerMessage = z.discriminatedUnion('type', [
     profile: AthleteProfile.optional(),
     /** Zone context of the newest heart-rate event, when there is one. */
     hr: HrDerived.optional(),
+    /** Power zone of the newest cycling event, when it has power and the athlete an FTP. */
+    power: PowerDerived.optional(),
     state: SignalState.optional(),
     /** When the hub last received a reading of this athlete (ISO), if it has. */
     lastAt: z.string().nullable().optional(),
     battery: z.number().min(0).max(100).nullable().optional(),
     tally: SessionTally.optional(),
   }),
-  z.object({ type: z.literal('event'), event: CanonicalEventBase, hr: HrDerived.optional() }),
+  z.object({ type: z.literal('event'), event: CanonicalEventBase, hr: HrDerived.optional(), power: PowerDerived.optional() }),
   z.object({ type: z.literal('tally'), tally: SessionTally }),
   z.object({ type: z.literal('state'), athlete: UserId, state: SignalState, lastAt: z.string().nullable() }),
   z.object({ type: z.literal('battery'), athlete: UserId, deviceId: z.string(), percent: z.number().min(0).max(100) }),
   z.object({ type: z.literal('heartbeat'), serverTime: z.string() }),
   z.object({ type: z.literal('session'), session: ClassSessionInfo }),
+  /** The class's interval timer was started (or stopped: `stoppedAt` set); null when cleared. */
+  z.object({ type: z.literal('timer'), session: SessionId, timer: IntervalTimer.nullable() }),
   z.object({ type: z.literal('revoked'), athlete: UserId }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('pong'), id: z.string().optional(), serverTime: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
-/** WebSocket close codes used by the gateway (4000-4999 is the application range, RFC 6455 §7.4.2). */
-export const WS_CLOSE = {
-  normal: 1000,
-  goingAway: 1001,
-  policyViolation: 1008,
-  /** Unauthenticated, token revoked, or token expired. */
-  unauthenticated: 4401,
-  forbidden: 4403,
-  authTimeout: 4408,
-  /** The client stayed too far behind (its conflated backlog did not drain in time). */
-  tooSlow: 4429,
-} as const;
+export { WS_CLOSE, type WsCloseCode } from './ws-close.js';

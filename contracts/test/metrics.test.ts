@@ -14,7 +14,8 @@ function loincCheckDigitOk(code: string): boolean {
   return (10 - (sum % 10)) % 10 === Number(m[2]);
 }
 
-const UCUM_LIKE = /^(\{[a-z]+\}|\/min|%|mm\[Hg\]|Cel|mg\/dL|kg\/m2|kcal\/d|[A-Za-z]+(\/[a-z]+)?)$/;
+// "1" is UCUM unity (a dimensionless value such as ln(RMSSD)).
+const UCUM_LIKE = /^(1|\{[a-z]+\}|\/min|%|mm\[Hg\]|Cel|mg\/dL|kg\/m2|kcal\/d|[A-Za-z]+(\/[a-z]+)?)$/;
 
 describe('metric catalog', () => {
   it('the check-digit helper itself rejects a wrong digit', () => {
@@ -33,7 +34,7 @@ describe('metric catalog', () => {
   });
 
   it('covers the metrics of issue 5', () => {
-    for (const id of ['bmi', 'body_composition', 'blood_pressure', 'spo2', 'body_temperature', 'blood_glucose', 'cycling', 'running', 'sleep', 'workout']) {
+    for (const id of ['bmi', 'body_composition', 'blood_pressure', 'spo2', 'body_temperature', 'blood_glucose', 'cycling', 'running', 'rowing', 'sleep', 'workout']) {
       expect(METRIC_IDS).toContain(id);
     }
   });

@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { commitBatch, rollupUpsert, type IngestBatch } from './batch.js';
+import { commitBatch, rollupUpsert, type CommitResult, type IngestBatch } from './batch.js';
 import type { Db } from './open.js';
 
 /**
@@ -96,7 +96,7 @@ const UPSERT_ROLLUPS = rollupUpsert(
   'json_to_recordset($1::text::json) as r(user_id text, day date, steps float8, hr_n int, hr_sum float8, hr_min float8, hr_max float8)');
 
 export interface BatchCommitter {
-  commit(batch: IngestBatch): Promise<{ inserted: number }>;
+  commit(batch: IngestBatch): Promise<CommitResult>;
   /** How many batches took the COPY path, and how many fell back to the idempotent one. */
   readonly stats: { copied: number; fellBack: number };
 }

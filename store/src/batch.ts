@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { CanonicalEvent } from '@pulsehub/contracts';
+import { toStorableText, type CanonicalEvent } from '@pulsehub/contracts';
 import type { Db } from './open.js';
 import { deadLetters, users } from './schema.js';
 
@@ -18,6 +18,24 @@ export interface IngestBatch {
   deadLetters?: readonly DeadLetterInput[];
   /** Users to create (named by their id) when they do not exist yet. */
   users?: readonly string[];
+}
+
+/**
+ * A dead letter as a row the database cannot refuse: the payload is raw bytes (`bytea`), and
+ * the text fields, which may carry what a device sent (topic, ids, the reason's detail), have
+ * NULs and lone surrogates replaced. Storing a dead letter must never fail on its content.
+ */
+export function deadLetterRow(r: DeadLetterInput) {
+  const opt = (s: string | null) => (s === null ? null : toStorableText(s).slice(0, 256));
+  return {
+    topic: toStorableText(r.topic).slice(0, 1024),
+    deviceId: opt(r.deviceId),
+    userId: opt(r.userId),
+    reason: toStorableText(r.reason).slice(0, 64),
+    detail: toStorableText(r.detail).slice(0, 4000),
+    payload: r.payload,
+    receivedAt: r.receivedAt && !Number.isNaN(r.receivedAt.getTime()) ? r.receivedAt : new Date(),
+  };
 }
 
 /** postgres.js returns the rows array itself, PGlite `{ rows }`. */
@@ -95,24 +113,44 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
     ), up as (
       ${ROLLUPS_FROM_AGG}
       returning 1
+    ), changed as (
+      -- A reading whose id this user already stored with another time or value (the join sees
+      -- the table as it was before this statement): kept as first stored, and reported.
+      select r.id from r join observations o on o.user_id = r.user_id and o.id = r.id
+      where (o.device_id, o.metric, o.time_start, o.time_end, o."values") is distinct from (r.device_id, r.metric, r.time_start, r.time_end, r."values")
     )
-    select (select count(*) from ins)::int as inserted`;
+    select (select count(*) from ins)::int as inserted, (select count(*) from changed)::int as conflicts,
+      (select coalesce(json_agg(id), '[]'::json) from (select id from changed limit 10) c)::text as conflict_ids`;
+}
+
+export interface CommitResult {
+  /** Readings that were new. */
+  inserted: number;
+  /** Readings whose id the user had already stored with another time or value (the stored one is kept). */
+  conflicts?: number;
+  /** Up to 10 of their ids. */
+  conflictIds?: string[];
 }
 
 /** One transaction: users, observations with their rollups, dead letters. Returns how many events were new. */
-export async function commitBatch(db: Db, batch: IngestBatch): Promise<{ inserted: number }> {
+export async function commitBatch(db: Db, batch: IngestBatch): Promise<CommitResult> {
   const dl = batch.deadLetters ?? [];
   const newUsers = batch.users ?? [];
   if (batch.events.length === 0 && dl.length === 0 && newUsers.length === 0) return { inserted: 0 };
   const run = async (tx: Db) => {
     if (newUsers.length > 0) await tx.insert(users).values(newUsers.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
-    let inserted = 0;
+    const result: CommitResult = { inserted: 0 };
     if (batch.events.length > 0) {
-      const [row] = await queryRows<{ inserted: number | string }>(tx, insertObservationsSql(batch.events));
-      inserted = Number(row?.inserted ?? 0);
+      const [row] = await queryRows<{ inserted: number | string; conflicts: number | string; conflict_ids: string }>(tx, insertObservationsSql(batch.events));
+      result.inserted = Number(row?.inserted ?? 0);
+      const conflicts = Number(row?.conflicts ?? 0);
+      if (conflicts > 0) {
+        result.conflicts = conflicts;
+        result.conflictIds = JSON.parse(row?.conflict_ids ?? '[]') as string[];
+      }
     }
-    if (dl.length > 0) await tx.insert(deadLetters).values(dl.map((r) => ({ ...r, receivedAt: r.receivedAt ?? new Date() })));
-    return { inserted };
+    if (dl.length > 0) await tx.insert(deadLetters).values(dl.map(deadLetterRow));
+    return result;
   };
   // A lone statement is atomic by itself: skip BEGIN/COMMIT round trips on the hot path.
   if (newUsers.length === 0 && dl.length === 0) return run(db);

@@ -10,7 +10,11 @@ export interface ClassSessionRow {
   zoneFloors: number[];
   startedAt: Date;
   endedAt: Date | null;
+  timer: ClassTimer | null;
 }
+
+/** The interval timer of a class (IntervalTimer in contracts). */
+export interface ClassTimer { workSec: number; restSec: number; rounds: number; startedAt: string; stoppedAt: string | null }
 
 export interface ClassSummaryRow {
   sessionId: string;
@@ -45,6 +49,8 @@ export interface ClassRepo {
   /** Marks the session ended and stores one summary row per athlete, in one transaction. */
   end(id: string, endedAt: Date, summaries: readonly Omit<ClassSummaryRow, 'sessionId'>[]): Promise<void>;
   summaries(id: string): Promise<ClassSummaryRow[]>;
+  /** Stores the session's interval timer (null clears it). */
+  setTimer(id: string, timer: ClassTimer | null): Promise<void>;
   /** Heart-rate readings of a user in [from, to], oldest first. */
   heartRate(userId: string, from: Date, to: Date): Promise<{ at: number; bpm: number }[]>;
   /** The newest body weight (kg) of a user, if any. */
@@ -74,6 +80,9 @@ export function createClassRepo(db: Db): ClassRepo {
           await tx.insert(classSessionSummaries).values(summaries.map((s) => ({ ...s, sessionId: id }))).onConflictDoNothing();
         }
       });
+    },
+    async setTimer(id, timer) {
+      await db.update(classSessions).set({ timer }).where(eq(classSessions.id, id));
     },
     async summaries(id) {
       return db.select().from(classSessionSummaries).where(eq(classSessionSummaries.sessionId, id)).orderBy(asc(classSessionSummaries.name));

@@ -14,7 +14,11 @@ export interface Bucket {
   n: number;
 }
 
-/** Position in a user's stored observations: the storing transaction's id, then the event id. */
+/**
+ * Position in a user's stored observations: the storing transaction's id, then the event id.
+ * Event ids are unique per user (the key is (user_id, id)), and every query here is for one
+ * user, so (txid, id) orders a user's rows totally even when other users reuse the same ids.
+ */
 export interface SyncCursor {
   txid: number;
   id: string;

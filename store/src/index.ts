@@ -1,4 +1,4 @@
-export { openStore, createStore, type Store, type DeadLetter, type DeadLetterInput, type IngestBatch, type UserRow, type DeviceRow } from './store.js';
+export { openStore, createStore, type Store, type DeadLetter, type DeadLetterInput, type CommitResult, type IngestBatch, type UserRow, type DeviceRow } from './store.js';
 export { rowsOf, queryRows } from './batch.js';
 export type { HistoryRepo, Bucket, SyncCursor, DailySummaryRow } from './history.js';
 export type { RollupRepo, StaleRollup } from './rollups.js';
@@ -6,5 +6,7 @@ export { setupStorageLayout, type StorageLayout } from './timescale.js';
 export { openDb, redactUrl, MIGRATIONS_FOLDER, type Db, type StoreTarget, type OpenedDb } from './open.js';
 export { createTestDatabase, TEST_ADMIN_URL, type TestDatabase } from './testing.js';
 export * as schema from './schema.js';
-export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type ClassSessionRow, type ClassSummaryRow, type AuditEntry, type AuditRow } from './classes.js';
-export { createRegistry, type DeviceRegistry, type RegisteredDevice } from './registry.js';
+export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type ClassSessionRow, type ClassSummaryRow, type ClassTimer, type AuditEntry, type AuditRow } from './classes.js';
+export { createHrvRepo, type HrvRepo, type MorningHrvInputs } from './hrv.js';
+export { createRegistry, BOUND_KINDS, type DeviceRegistry, type RegisteredDevice } from './registry.js';
+export { createSharedScaleRepo, type SharedScaleRepo, type StoredWeighIn, type PendingReading, type PendingReadingInput } from './shared-scales.js';

@@ -13,7 +13,7 @@ export interface RegisteredDevice {
   /** Newest reported battery level (percent), when any reading reported one. */
   battery: number | null;
   batteryAt: Date | null;
-  /** Bound users (gateways); [userId] for a personal device. */
+  /** Bound users (gateways, shared scales); [userId] for a personal device. */
   users: string[];
 }
 
@@ -23,11 +23,18 @@ export interface DeviceRegistry {
   get(id: string): Promise<RegisteredDevice | undefined>;
   /** Replaces a gateway's bound users. */
   bindGateway(gatewayId: string, userIds: readonly string[]): Promise<void>;
+  /** Replaces a shared scale's bound users (the same bindings as a gateway's). */
+  bindUsers(deviceId: string, userIds: readonly string[]): Promise<void>;
   /** Marks the device revoked and revokes every recorded token of it; returns those token ids. */
   revoke(id: string): Promise<string[]>;
+  /** Clears a device's revocation (an admin's explicit action); its old tokens stay revoked. Returns whether it was revoked. */
+  restore(id: string): Promise<boolean>;
   /** Records that devices were heard from (and their battery, when a reading reported it). */
   touch(seen: readonly { id: string; at: Date; battery?: number }[]): Promise<void>;
 }
+
+/** Device kinds that serve several users through bindings rather than one owner. */
+export const BOUND_KINDS: ReadonlySet<string> = new Set(['gateway', 'shared_scale']);
 
 export function createRegistry(db: Db): DeviceRegistry {
   const withUsers = async (rows: (typeof devices.$inferSelect)[]): Promise<RegisteredDevice[]> => {
@@ -35,8 +42,14 @@ export function createRegistry(db: Db): DeviceRegistry {
     const bindings = ids.length ? await db.select().from(gatewayUsers).where(inArray(gatewayUsers.gatewayId, ids)).orderBy(asc(gatewayUsers.userId)) : [];
     return rows.map((r) => ({
       id: r.id, userId: r.userId, kind: r.kind, model: r.model, adapter: r.adapter, revokedAt: r.revokedAt, lastSeenAt: r.lastSeenAt, battery: r.batteryPercent, batteryAt: r.batteryAt,
-      users: r.kind === 'gateway' ? bindings.filter((b) => b.gatewayId === r.id).map((b) => b.userId) : r.userId ? [r.userId] : [],
+      users: BOUND_KINDS.has(r.kind) ? bindings.filter((b) => b.gatewayId === r.id).map((b) => b.userId) : r.userId ? [r.userId] : [],
     }));
+  };
+  const bindUsers = async (deviceId: string, userIds: readonly string[]) => {
+    await db.transaction(async (tx) => {
+      await tx.delete(gatewayUsers).where(eq(gatewayUsers.gatewayId, deviceId));
+      if (userIds.length) await tx.insert(gatewayUsers).values(userIds.map((userId) => ({ gatewayId: deviceId, userId })));
+    });
   };
   return {
     async touch(seen) {
@@ -57,11 +70,11 @@ export function createRegistry(db: Db): DeviceRegistry {
       const [row] = await withUsers(await db.select().from(devices).where(eq(devices.id, id)));
       return row;
     },
-    async bindGateway(gatewayId, userIds) {
-      await db.transaction(async (tx) => {
-        await tx.delete(gatewayUsers).where(eq(gatewayUsers.gatewayId, gatewayId));
-        if (userIds.length) await tx.insert(gatewayUsers).values(userIds.map((userId) => ({ gatewayId, userId })));
-      });
+    bindGateway: (gatewayId, userIds) => bindUsers(gatewayId, userIds),
+    bindUsers: (deviceId, userIds) => bindUsers(deviceId, userIds),
+    async restore(id) {
+      const rows = await db.update(devices).set({ revokedAt: null }).where(and(eq(devices.id, id), sql`${devices.revokedAt} is not null`)).returning({ id: devices.id });
+      return rows.length > 0;
     },
     async revoke(id) {
       const now = new Date();

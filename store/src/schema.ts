@@ -13,6 +13,8 @@ export const users = pgTable('users', {
   name: text('name').notNull(),
   birthYear: integer('birth_year'),
   maxHr: integer('max_hr'),
+  /** Functional Threshold Power (W), for cycling power zones; set by the athlete or an admin. */
+  ftpWatts: integer('ftp_watts'),
   createdAt: tz('created_at').notNull().defaultNow(),
 });
 
@@ -50,8 +52,8 @@ export const consents = pgTable('consents', {
 }, (t) => [primaryKey({ columns: [t.athleteId, t.viewerId] }), index('consents_viewer_idx').on(t.viewerId)]);
 
 export const observations = pgTable('observations', {
-  /** The canonical event id: the idempotency key. */
-  id: text('id').primaryKey(),
+  /** The canonical event id: with the user, the idempotency key (ids come from devices, so one user's id never shadows another's). */
+  id: text('id').notNull(),
   userId: text('user_id').notNull(),
   deviceId: text('device_id').notNull(),
   metric: text('metric').notNull(),
@@ -70,6 +72,7 @@ export const observations = pgTable('observations', {
    */
   txid: bigint('txid', { mode: 'number' }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
 }, (t) => [
+  primaryKey({ columns: [t.userId, t.id] }),
   // "user + metric + time range" and "latest per user and metric" (DISTINCT ON / ORDER BY … DESC LIMIT 1).
   index('observations_user_metric_time_idx').on(t.userId, t.metric, t.timeEnd.desc()),
   index('observations_user_txid_idx').on(t.userId, t.txid, t.id),
@@ -122,6 +125,8 @@ export const classSessions = pgTable('class_sessions', {
   zoneFloors: jsonb('zone_floors').$type<number[]>().notNull(),
   startedAt: tz('started_at').notNull().defaultNow(),
   endedAt: tz('ended_at'),
+  /** The interval timer (work/rest rounds, start, stop) the coach ran, as IntervalTimer in contracts. */
+  timer: jsonb('timer').$type<{ workSec: number; restSec: number; rounds: number; startedAt: string; stoppedAt: string | null }>(),
 }, (t) => [index('class_sessions_coach_idx').on(t.coachId, t.startedAt.desc())]);
 
 /** One row per athlete of an ended class session. */
@@ -151,9 +156,41 @@ export const auditLog = pgTable('audit_log', {
   details: jsonb('details'),
 }, (t) => [index('audit_log_at_idx').on(t.at.desc())]);
 
-/** Users a gateway publishes for (its token carries the same list; re-issue it after a change). */
+/**
+ * Users a gateway publishes for (its token carries the same list; re-issue it after a change),
+ * and the people a shared scale (`kind = 'shared_scale'`) may attribute a weigh-in to.
+ */
 export const gatewayUsers = pgTable('gateway_users', {
   gatewayId: text('gateway_id').notNull().references(() => devices.id),
   userId: text('user_id').notNull().references(() => users.id),
   boundAt: tz('bound_at').notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.gatewayId, t.userId] })]);
+
+/**
+ * A weigh-in from a shared scale the hub could not attribute to one of its bound users (a
+ * guest, or two people too close to tell apart). Never an observation: a bound user or an
+ * admin assigns it (its events are then stored for that user) or discards it. `id` is the
+ * reading's event id, so a redelivered weigh-in stays one row.
+ */
+export const pendingReadings = pgTable('pending_readings', {
+  id: text('id').primaryKey(),
+  scaleId: text('scale_id').notNull(),
+  /** The publisher (gateway or scale) and the topic's user, as received. */
+  publisherId: text('publisher_id').notNull(),
+  measuredAt: tz('measured_at').notNull(),
+  kg: doublePrecision('kg'),
+  impedanceOhm: doublePrecision('impedance_ohm'),
+  /** `unknown` (nobody within tolerance) or `ambiguous`. */
+  reason: text('reason').notNull(),
+  /** The scale's bound users when it arrived: who may assign it. */
+  candidates: jsonb('candidates').$type<string[]>().notNull(),
+  /** The canonical events of the reading (user to be set on assignment). */
+  events: jsonb('events').notNull(),
+  scores: jsonb('scores'),
+  receivedAt: tz('received_at').notNull().defaultNow(),
+  /** `assigned` or `discarded`; null while pending. */
+  resolution: text('resolution'),
+  resolvedAt: tz('resolved_at'),
+  resolvedBy: text('resolved_by'),
+  assignedTo: text('assigned_to'),
+}, (t) => [index('pending_readings_open_idx').on(t.receivedAt.desc()).where(sql`${t.resolution} is null`)]);

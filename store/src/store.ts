@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { CanonicalEvent, MetricId } from '@pulsehub/contracts';
 import { openDb, type Db, type StoreTarget } from './open.js';
 import { consents, deadLetters, devices, observations, tokens, users } from './schema.js';
-import { commitBatch, type DeadLetterInput, type IngestBatch } from './batch.js';
+import { commitBatch, deadLetterRow, type CommitResult, type DeadLetterInput, type IngestBatch } from './batch.js';
 import { createBatchCommitter } from './batch-copy.js';
 import type { Sql } from 'postgres';
 import { createHistoryRepo, type HistoryRepo } from './history.js';
@@ -10,14 +10,14 @@ import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { toEvent } from './rows.js';
 import type { StorageLayout } from './timescale.js';
 
-export type { DeadLetterInput, IngestBatch };
+export type { CommitResult, DeadLetterInput, IngestBatch };
 
 export interface DeadLetter extends Required<DeadLetterInput> {
   id: number;
   replayedAt: Date | null;
 }
 
-export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null }
+export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null; ftpWatts: number | null }
 export interface DeviceRow { id: string; userId: string | null; kind: string; model: string | null; adapter: string; allowedAdapters: string[] | null; revokedAt: Date | null; lastSeenAt: Date | null }
 
 export interface Store {
@@ -28,7 +28,7 @@ export interface Store {
   /** Inserts events, ignoring ids already stored (idempotent). Returns how many were new. */
   insertObservations(events: readonly CanonicalEvent[]): Promise<number>;
   /** One transaction: new users, events (idempotent, daily rollups updated from the new ones), dead letters. */
-  commitBatch(batch: IngestBatch): Promise<{ inserted: number }>;
+  commitBatch(batch: IngestBatch): Promise<CommitResult>;
   /** Batches `commitBatch` stored with COPY (Postgres), and those that held a stored reading and took the idempotent path. */
   readonly commitStats: { readonly copied: number; readonly fellBack: number };
   readonly history: HistoryRepo;
@@ -44,10 +44,13 @@ export interface Store {
   markDeadLettersReplayed(ids: readonly number[]): Promise<void>;
   upsertUser(user: { id: string; name: string; birthYear?: number | null; maxHr?: number | null }): Promise<void>;
   getUser(id: string): Promise<UserRow | undefined>;
+  /** Sets (or clears, with null) a user's FTP; false when there is no such user. */
+  setFtp(id: string, watts: number | null): Promise<boolean>;
   /** Creates users that do not exist yet (named by their id): a valid device token vouches for them. */
   ensureUsers(ids: readonly string[]): Promise<void>;
   listUsers(): Promise<UserRow[]>;
-  upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string; allowedAdapters?: readonly string[] | null }): Promise<void>;
+  /** Creates a device, or updates a live one of the same owner; false (nothing written) when it exists under another owner, as another sort of device, or revoked. */
+  upsertDevice(device: { id: string; userId: string | null; kind: string; model?: string | null; adapter?: string; allowedAdapters?: readonly string[] | null }): Promise<boolean>;
   getDevice(id: string): Promise<DeviceRow | undefined>;
   recordToken(token: { jti: string; subject: string; kind: string; expiresAt?: Date | null }): Promise<void>;
   revokeToken(jti: string): Promise<boolean>;
@@ -96,7 +99,7 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     },
     async insertDeadLetters(rows) {
       if (rows.length === 0) return;
-      await db.insert(deadLetters).values(rows.map((r) => ({ ...r, receivedAt: r.receivedAt ?? new Date() })));
+      await db.insert(deadLetters).values(rows.map(deadLetterRow));
     },
     async listDeadLetters(options = {}) {
       const rows = await db
@@ -120,19 +123,31 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       await db.insert(users).values(values).onConflictDoUpdate({ target: users.id, set: { name: values.name, birthYear: values.birthYear, maxHr: values.maxHr } });
     },
     async getUser(id) {
-      const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).where(eq(users.id, id));
+      const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts }).from(users).where(eq(users.id, id));
       return row;
+    },
+    async setFtp(id, watts) {
+      const rows = await db.update(users).set({ ftpWatts: watts }).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
     },
     async ensureUsers(ids) {
       if (ids.length === 0) return;
       await db.insert(users).values(ids.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
     },
     async listUsers() {
-      return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr }).from(users).orderBy(users.id);
+      return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts }).from(users).orderBy(users.id);
     },
     async upsertDevice(d) {
       const values = { id: d.id, userId: d.userId, kind: d.kind, model: d.model ?? null, adapter: d.adapter ?? 'pulsehub.v1', allowedAdapters: d.allowedAdapters ? [...d.allowedAdapters] : null };
-      await db.insert(devices).values(values).onConflictDoUpdate({ target: devices.id, set: { userId: values.userId, kind: values.kind, model: values.model, adapter: values.adapter, allowedAdapters: values.allowedAdapters, revokedAt: null } });
+      // Never a takeover nor an un-revoke: an existing row is updated only while it is live, has
+      // the same owner and is the same sort of device (gateway or not). Restoring a revoked
+      // device is the registry's explicit `restore`.
+      const rows = await db.insert(devices).values(values).onConflictDoUpdate({
+        target: devices.id,
+        set: { model: values.model, adapter: values.adapter, allowedAdapters: values.allowedAdapters },
+        setWhere: sql`${devices.revokedAt} is null and ${devices.userId} is not distinct from ${values.userId} and (${devices.kind} = 'gateway') = (${values.kind} = 'gateway')`,
+      }).returning({ id: devices.id });
+      return rows.length > 0;
     },
     async getDevice(id) {
       const [row] = await db
@@ -145,7 +160,11 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       await db.insert(tokens).values({ jti: t.jti, subject: t.subject, kind: t.kind, expiresAt: t.expiresAt ?? null }).onConflictDoNothing();
     },
     async revokeToken(jti) {
-      const rows = await db.update(tokens).set({ revokedAt: new Date() }).where(and(eq(tokens.jti, jti), isNull(tokens.revokedAt))).returning({ jti: tokens.jti });
+      // A token this hub signed but never recorded (an older CLI, a key shared with a script)
+      // gets a row of its own, so the revocation survives a restart like any other.
+      const rows = await db.insert(tokens).values({ jti, subject: '(unrecorded)', kind: '(unrecorded)', revokedAt: new Date() })
+        .onConflictDoUpdate({ target: tokens.jti, set: { revokedAt: new Date() }, setWhere: isNull(tokens.revokedAt) })
+        .returning({ jti: tokens.jti });
       return rows.length > 0;
     },
     async revokedTokenIds() {

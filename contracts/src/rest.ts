@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { CanonicalEventBase } from './event.js';
+import { ClassSessionInfo, IntervalTimer, SessionTally } from './ws.js';
+
+/**
+ * The JSON answers of the REST API that pages and clients read: one schema each, so the routes
+ * and the pages cannot drift apart (web/test/rest-shapes.test.ts parses each route's real answer
+ * with its schema). Instants travel as ISO 8601 strings. Pages import only the types
+ * (`import type`), so no schema code reaches their bundle.
+ */
+const Instant = z.iso.datetime({ offset: true });
+
+// --- users, profiles, athletes ---
+
+export const UserJson = z.object({
+  id: z.string(),
+  name: z.string(),
+  birthYear: z.number().int().nullable(),
+  maxHr: z.number().int().nullable(),
+  /** Functional Threshold Power (W), for cycling power zones. */
+  ftpWatts: z.number().int().nullable(),
+});
+export type UserJson = z.infer<typeof UserJson>;
+
+/** GET /api/admin/users */
+export const AdminUsersResponse = z.object({ users: z.array(UserJson) });
+export type AdminUsersResponse = z.infer<typeof AdminUsersResponse>;
+
+/** GET and PATCH /api/users/:id/profile */
+export const ProfileResponse = z.object({ profile: UserJson });
+export type ProfileResponse = z.infer<typeof ProfileResponse>;
+
+/** GET /api/athletes: the athletes the caller may see. */
+export const AthletesResponse = z.object({ athletes: z.array(z.object({ id: z.string(), name: z.string() })) });
+export type AthletesResponse = z.infer<typeof AthletesResponse>;
+
+// --- devices and tokens ---
+
+export const DeviceJson = z.object({
+  id: z.string(),
+  userId: z.string().nullable(),
+  kind: z.string(),
+  model: z.string().nullable(),
+  adapter: z.string(),
+  revokedAt: Instant.nullable(),
+  lastSeenAt: Instant.nullable(),
+  /** Newest reported battery level (percent). */
+  battery: z.number().nullable(),
+  batteryAt: Instant.nullable(),
+  /** Bound users (gateways, shared scales); [userId] for a personal device. */
+  users: z.array(z.string()),
+});
+export type DeviceJson = z.infer<typeof DeviceJson>;
+
+/** GET /api/devices */
+export const DevicesResponse = z.object({ devices: z.array(DeviceJson) });
+export type DevicesResponse = z.infer<typeof DevicesResponse>;
+
+/** POST /api/devices by an admin: the device as registered and its MQTT credentials. */
+export const DeviceRegisteredResponse = z.object({
+  device: z.object({ id: z.string(), userId: z.string(), kind: z.string(), model: z.string().optional(), adapter: z.string().optional() }),
+  mqtt: z.object({ username: z.string(), password: z.string(), topic: z.string() }),
+  jti: z.string(),
+});
+export type DeviceRegisteredResponse = z.infer<typeof DeviceRegisteredResponse>;
+
+/** POST /api/tokens */
+export const MintedTokenResponse = z.object({ token: z.string(), jti: z.string(), expiresAt: z.number().optional() });
+export type MintedTokenResponse = z.infer<typeof MintedTokenResponse>;
+
+/** POST /api/overlay-tokens: an overlay token and the overlay page's address with it. */
+export const OverlayTokenResponse = MintedTokenResponse.extend({ athleteId: z.string(), url: z.string() });
+export type OverlayTokenResponse = z.infer<typeof OverlayTokenResponse>;
+
+export const TokenJson = z.object({
+  jti: z.string(),
+  subject: z.string(),
+  kind: z.string(),
+  createdAt: Instant,
+  expiresAt: Instant.nullable(),
+  revokedAt: Instant.nullable(),
+});
+export type TokenJson = z.infer<typeof TokenJson>;
+
+/** GET /api/admin/tokens */
+export const AdminTokensResponse = z.object({ tokens: z.array(TokenJson) });
+export type AdminTokensResponse = z.infer<typeof AdminTokensResponse>;
+
+// --- consents, audit, dead letters ---
+
+export const ConsentJson = z.object({ athleteId: z.string(), viewerId: z.string(), grantedAt: Instant, revokedAt: Instant.nullable() });
+export type ConsentJson = z.infer<typeof ConsentJson>;
+
+/** GET /api/admin/consents */
+export const AdminConsentsResponse = z.object({ consents: z.array(ConsentJson) });
+export type AdminConsentsResponse = z.infer<typeof AdminConsentsResponse>;
+
+export const AuditJson = z.object({
+  id: z.number().int(),
+  at: Instant,
+  actor: z.string(),
+  actorKind: z.string(),
+  action: z.string(),
+  target: z.string(),
+  details: z.unknown().optional(),
+});
+export type AuditJson = z.infer<typeof AuditJson>;
+
+/** GET /api/admin/audit */
+export const AdminAuditResponse = z.object({ audit: z.array(AuditJson) });
+export type AdminAuditResponse = z.infer<typeof AdminAuditResponse>;
+
+export const DeadLetterJson = z.object({
+  id: z.number().int(),
+  topic: z.string(),
+  deviceId: z.string().nullable(),
+  userId: z.string().nullable(),
+  /** A catalog code (docs/errors.md). */
+  reason: z.string(),
+  detail: z.string(),
+  /** The payload as received, base64. */
+  payload: z.string(),
+  receivedAt: Instant,
+  replayedAt: Instant.nullable(),
+});
+export type DeadLetterJson = z.infer<typeof DeadLetterJson>;
+
+/** GET /api/deadletters */
+export const DeadLettersResponse = z.object({ deadLetters: z.array(DeadLetterJson) });
+export type DeadLettersResponse = z.infer<typeof DeadLettersResponse>;
+
+// --- history ---
+
+export const HistoryBucket = z.object({
+  /** Start of the bucket. */
+  t: z.union([Instant, z.number()]),
+  min: z.number(),
+  avg: z.number(),
+  max: z.number(),
+  n: z.number().int(),
+});
+export type HistoryBucket = z.infer<typeof HistoryBucket>;
+
+/** GET /api/users/:id/observations?…&bucket= */
+export const BucketsResponse = z.object({
+  userId: z.string(),
+  metric: z.string(),
+  component: z.string(),
+  unit: z.string().optional(),
+  bucketSeconds: z.number(),
+  buckets: z.array(HistoryBucket),
+});
+export type BucketsResponse = z.infer<typeof BucketsResponse>;
+
+/** GET /api/users/:id/observations/latest: the newest event per metric. */
+export const LatestResponse = z.object({ userId: z.string(), events: z.array(CanonicalEventBase) });
+export type LatestResponse = z.infer<typeof LatestResponse>;
+
+export const DailyJson = z.object({
+  day: z.iso.date(),
+  steps: z.number(),
+  heartRate: z.object({ n: z.number(), avg: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable(), resting: z.number().nullable() }).nullable(),
+  zones: z.object({ maxHr: z.number(), seconds: z.array(z.number()) }).nullable(),
+  /** False while resting HR and zones wait for the refresher. */
+  current: z.boolean(),
+});
+export type DailyJson = z.infer<typeof DailyJson>;
+
+/** GET /api/users/:id/daily */
+export const DailyResponse = z.object({ userId: z.string(), days: z.array(DailyJson) });
+export type DailyResponse = z.infer<typeof DailyResponse>;
+
+// --- class sessions ---
+
+export const ClassSummaryJson = z.object({
+  sessionId: z.string(),
+  athleteId: z.string(),
+  name: z.string(),
+  avgBpm: z.number().nullable(),
+  maxBpm: z.number().nullable(),
+  secondsInZones: z.array(z.number()),
+  kcal: z.number(),
+  effortPoints: z.number(),
+  readings: z.number().int(),
+});
+export type ClassSummaryJson = z.infer<typeof ClassSummaryJson>;
+
+/** POST /api/sessions */
+export const SessionStartedResponse = z.object({ session: ClassSessionInfo });
+export type SessionStartedResponse = z.infer<typeof SessionStartedResponse>;
+
+/** GET /api/sessions */
+export const SessionsResponse = z.object({ sessions: z.array(ClassSessionInfo) });
+export type SessionsResponse = z.infer<typeof SessionsResponse>;
+
+/** GET /api/sessions/:id: stored summaries once ended, live tallies before. */
+export const SessionResponse = z.object({ session: ClassSessionInfo, summaries: z.array(ClassSummaryJson).optional(), tallies: z.array(SessionTally).optional() });
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+/** POST and DELETE /api/sessions/:id/timer */
+export const TimerResponse = z.object({ timer: IntervalTimer.nullable() });
+export type TimerResponse = z.infer<typeof TimerResponse>;
+
+// --- shared scales ---
+
+/** A weigh-in waiting for a person to say whose it is. */
+export const PendingReadingJson = z.object({
+  id: z.string(),
+  scaleId: z.string(),
+  measuredAt: Instant,
+  kg: z.number().nullable(),
+  impedanceOhm: z.number().nullable(),
+  reason: z.string(),
+  candidates: z.array(z.string()),
+  receivedAt: Instant,
+});
+export type PendingReadingJson = z.infer<typeof PendingReadingJson>;
+
+/** GET /api/pending-readings and /api/users/:id/pending-readings */
+export const PendingReadingsResponse = z.object({ pending: z.array(PendingReadingJson) });
+export type PendingReadingsResponse = z.infer<typeof PendingReadingsResponse>;
