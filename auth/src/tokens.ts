@@ -36,12 +36,32 @@ export interface TokenService {
   verify(token: string): Promise<Principal>;
 }
 
-export function createTokenService(keyring: Keyring, options: { isRevoked?: RevocationCheck; clockToleranceSec?: number } = {}): TokenService {
-  const byKid = new Map<string, { key: SigningKey; bytes: Uint8Array }>();
-  for (const key of [keyring.current, ...keyring.previous]) byKid.set(key.kid, { key, bytes: keySecretBytes(key) });
-  const currentBytes = keySecretBytes(keyring.current);
+/** A token service whose keys can be replaced while it runs (a development key rotation picked up live). */
+export interface ReloadableTokenService extends TokenService {
+  /** The kid new tokens are signed with. */
+  readonly currentKid: string;
+  replaceKeyring(keyring: Keyring): void;
+}
+
+export function createTokenService(initial: Keyring, options: { isRevoked?: RevocationCheck; clockToleranceSec?: number } = {}): ReloadableTokenService {
+  let keyring = initial;
+  let byKid = new Map<string, { key: SigningKey; bytes: Uint8Array }>();
+  let currentBytes = keySecretBytes(keyring.current);
+  const index = () => {
+    byKid = new Map();
+    for (const key of [keyring.current, ...keyring.previous]) byKid.set(key.kid, { key, bytes: keySecretBytes(key) });
+    currentBytes = keySecretBytes(keyring.current);
+  };
+  index();
 
   return {
+    get currentKid() {
+      return keyring.current.kid;
+    },
+    replaceKeyring(next) {
+      keyring = next;
+      index();
+    },
     async mint(o) {
       const jti = o.jti ?? randomBytes(12).toString('base64url');
       const now = Math.floor(Date.now() / 1000);
@@ -85,6 +105,11 @@ export function createTokenService(keyring: Keyring, options: { isRevoked?: Revo
       const parsed = TokenClaims.safeParse(payload);
       if (!parsed.success) throw new PulseHubError('PH_AUTH_TOKEN_INVALID', 'token claims are not PulseHub claims');
       const c = parsed.data;
+      // jose checks exp and nbf, not iat: a token "issued" in the future (iat in 2100) would
+      // outlive every rotation and max-age rule. Beyond the clock tolerance it is refused.
+      if (c.iat > Math.floor(Date.now() / 1000) + (options.clockToleranceSec ?? 5)) {
+        throw new PulseHubError('PH_AUTH_TOKEN_INVALID', 'token is issued in the future');
+      }
       const principal: Principal = c.exp === undefined
         ? { subject: c.sub, kind: c.kind, users: c.users, jti: c.jti }
         : { subject: c.sub, kind: c.kind, users: c.users, jti: c.jti, expiresAt: c.exp };

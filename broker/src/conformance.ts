@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Client, ConnectPacket, PublishPacket } from 'aedes';
 import { hasReplacementChar } from './limits.js';
+import { brokerOf, deliveryOf, parserOf, subscriptionsOf } from './aedes-internals.js';
 
 /**
  * MQTT 3.1.1 checks that Aedes 1.2 and its parser (mqtt-packet) leave out, found by the
@@ -58,9 +59,6 @@ export function filterMatches(filter: string, topic: string): boolean {
   }
 }
 
-type Subscriptions = Record<string, { qos: number }>;
-const subscriptionsOf = (client: Client): Subscriptions => (client as unknown as { subscriptions: Subscriptions }).subscriptions;
-
 /** The highest QoS among the client's (non-shared) subscriptions matching the topic; -1 if none. */
 export function maxSubscriptionQos(client: Client, topic: string): number {
   const subs = subscriptionsOf(client);
@@ -97,7 +95,7 @@ type Deliver = (packet: PublishPacket, cb: () => void) => void;
  * QoS > 0; `capToSubscriptionQos` (authorizeForward) then sets the exact QoS.
  */
 export function deliverAtHighestQos(client: Client): void {
-  const c = client as unknown as { deliver0: Deliver; deliverQoS: Deliver };
+  const c = deliveryOf<Deliver>(client);
   const deliver0 = c.deliver0;
   const deliverQoS = c.deliverQoS;
   if (typeof deliver0 !== 'function' || typeof deliverQoS !== 'function') throw new Error('aedes client has no deliver0/deliverQoS: check the aedes version');
@@ -155,9 +153,9 @@ const answeringPrototypes = new WeakSet<object>();
  * goes out; on a stream that buffers (TLS, WebSocket) the client may still see only the close.
  */
 export function answerBadProtocolLevel(client: Client): void {
-  const parser = (client as unknown as { _parser?: ParserWithClient })._parser;
+  const parser = parserOf<ParserWithClient>(client);
   if (!parser || typeof parser._emitError !== 'function') throw new Error('aedes client has no mqtt-packet parser: check the aedes/mqtt-packet versions');
-  answeringBrokers.add((client as unknown as { broker: object }).broker);
+  answeringBrokers.add(brokerOf(client));
   const proto = Object.getPrototypeOf(parser) as ParserWithClient;
   if (answeringPrototypes.has(proto)) return;
   answeringPrototypes.add(proto);

@@ -1,4 +1,4 @@
-export { createBroker, type PulseHubBroker, type ListenOptions } from './broker.js';
+export { createBroker, type PulseHubBroker, type ListenOptions, type QueuedMessage } from './broker.js';
 export { type BrokerOptions, type BrokerSettings, type DeviceInfo } from './options.js';
 export { compileAccess, type ClientAccess } from './policy.js';
 export { CONNACK, SUBACK_FAILURE } from './return-codes.js';

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import memory from 'aedes-persistence';
+import { isRefused } from './limits.js';
 
 /**
  * Aedes' in-memory persistence with an indexed outgoing queue.
@@ -134,7 +135,11 @@ export function createMemoryPersistence(o: MemoryPersistenceOptions = {}): unkno
       o.onDrop?.(sub.clientId);
     }
   };
+  // Aedes stores a SUBSCRIBE's whole filter list in a persistent session, refused filters
+  // included; the ones a limit refused are left out, so a session's stored filters stay bounded.
+  const addSubscriptions = (base.addSubscriptions as (client: unknown, subs: object[]) => Promise<unknown>).bind(base);
   return Object.assign(base, {
+    addSubscriptions: (client: unknown, subs: object[]) => addSubscriptions(client, subs.filter((s) => !isRefused(s))),
     outgoingEnqueue: (sub: { clientId: string }, packet: unknown, cb?: Cb) => settle(() => enqueue(sub, packet), cb),
     outgoingEnqueueCombi: (subs: { clientId: string }[], packet: unknown, cb?: Cb) => settle(() => {
       for (const sub of subs) enqueue(sub, packet);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Aedes, Client } from 'aedes';
+import type { Aedes } from 'aedes';
+import { clientsOf, writableLengthOf } from './aedes-internals.js';
 
 /**
  * Prometheus metrics of one broker. Each broker has its own registry (tests run several in
@@ -10,6 +11,10 @@ import type { Aedes, Client } from 'aedes';
 export interface BrokerMetrics {
   readonly registry: Registry;
   connectRefused(reason: string): void;
+  /** A SUBSCRIBE filter refused by a limit or the topic rules (SUBACK 0x80). */
+  subscribeRefused(reason: string): void;
+  /** A connection closed by the broker because its token expired. */
+  tokenExpired(): void;
   messageIn(qos: number, bytes: number): void;
   messageOut(qos: number): void;
   dropped(reason: string): void;
@@ -20,18 +25,12 @@ export interface BrokerMetrics {
   snapshot(): { received: number; sent: number; dropped: number; rateLimited: number };
 }
 
-export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, Client>, options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
+export function createBrokerMetrics(options: { defaultMetrics?: boolean } = {}): BrokerMetrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'pulsehub_' });
 
-  new Gauge({
-    name: 'pulsehub_mqtt_connections',
-    help: 'Connected MQTT clients',
-    registers: [registry],
-    collect() {
-      this.set(aedes.connectedClients);
-    },
-  });
+  const subRefused = new Counter({ name: 'pulsehub_mqtt_subscribe_refused_total', help: 'SUBSCRIBE filters refused (SUBACK 0x80), by reason', labelNames: ['reason'], registers: [registry] });
+  const expired = new Counter({ name: 'pulsehub_mqtt_token_expired_total', help: 'Connections closed because their token expired', registers: [registry] });
   const refused = new Counter({ name: 'pulsehub_mqtt_connect_refused_total', help: 'CONNECTs refused, by reason code', labelNames: ['reason'], registers: [registry] });
   const inByQos = [0, 0, 0];
   const outByQos = [0, 0, 0];
@@ -54,27 +53,6 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
   });
   const droppedC = new Counter({ name: 'pulsehub_mqtt_messages_dropped_total', help: 'Messages not delivered: refused by ACL, queue full, slow subscriber dropped', labelNames: ['reason'], registers: [registry] });
   const limited = new Counter({ name: 'pulsehub_mqtt_rate_limited_total', help: 'PUBLISH packets delayed by the per-client rate limit', registers: [registry] });
-  new Gauge({
-    name: 'pulsehub_mqtt_outgoing_buffered_bytes',
-    help: 'Bytes written to client sockets but not yet flushed (sum over clients)',
-    registers: [registry],
-    collect() {
-      let n = 0;
-      for (const c of Object.values(clients())) n += (c.conn as { writableLength?: number }).writableLength ?? 0;
-      this.set(n);
-    },
-  });
-  new Gauge({
-    name: 'pulsehub_mqtt_max_client_buffered_bytes',
-    help: 'The deepest outgoing socket buffer of any client',
-    registers: [registry],
-    collect() {
-      let n = 0;
-      for (const c of Object.values(clients())) n = Math.max(n, (c.conn as { writableLength?: number }).writableLength ?? 0);
-      this.set(n);
-    },
-  });
-
   let received = 0;
   let sent = 0;
   let drops = 0;
@@ -83,6 +61,8 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
   return {
     registry,
     connectRefused: (reason) => refused.labels(reason).inc(),
+    subscribeRefused: (reason) => subRefused.labels(reason).inc(),
+    tokenExpired: () => expired.inc(),
     messageIn(qos, bytes) {
       received++;
       inByQos[qos] = (inByQos[qos] ?? 0) + 1;
@@ -103,4 +83,38 @@ export function createBrokerMetrics(aedes: Aedes, clients: () => Record<string, 
     render: () => registry.metrics(),
     snapshot: () => ({ received, sent, dropped: drops, rateLimited: limitedN }),
   };
+}
+
+/** The gauges read from aedes at scrape time (connections, socket buffers): registered once aedes exists. */
+export function watchClients(metrics: BrokerMetrics, aedes: Aedes): void {
+  const registry = metrics.registry;
+  const clients = () => clientsOf(aedes);
+  new Gauge({
+    name: 'pulsehub_mqtt_connections',
+    help: 'Connected MQTT clients',
+    registers: [registry],
+    collect() {
+      this.set(aedes.connectedClients);
+    },
+  });
+  new Gauge({
+    name: 'pulsehub_mqtt_outgoing_buffered_bytes',
+    help: 'Bytes written to client sockets but not yet flushed (sum over clients)',
+    registers: [registry],
+    collect() {
+      let n = 0;
+      for (const c of Object.values(clients())) n += writableLengthOf(c);
+      this.set(n);
+    },
+  });
+  new Gauge({
+    name: 'pulsehub_mqtt_max_client_buffered_bytes',
+    help: 'The deepest outgoing socket buffer of any client',
+    registers: [registry],
+    collect() {
+      let n = 0;
+      for (const c of Object.values(clients())) n = Math.max(n, writableLengthOf(c));
+      this.set(n);
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
-import { PulseHubError, type Principal } from '@pulsehub/contracts';
+import { PulseHubError, SubjectKind, type Principal } from '@pulsehub/contracts';
 import { DEFAULT_RULES, PartialDeny, TopicRule } from './rules.js';
 import { DEFAULT_RATE_LIMITS, RateLimit } from './limits.js';
 
@@ -16,6 +16,22 @@ export const BrokerOptionsSchema = z
     /** Packets a client may send before its CONNECT is answered (aedes queueLimit). */
     queueLimit: z.number().int().positive().default(1000),
     maxTopicLevels: z.number().int().min(1).max(100).default(16),
+    /** Longest topic name or filter in UTF-8 bytes: a longer filter gets SUBACK 0x80, a longer PUBLISH topic closes the connection. */
+    maxTopicLength: z.number().int().min(16).max(65_535).default(512),
+    /** Filters one SUBSCRIBE may carry; the ones past it get SUBACK 0x80 (the connection stays). */
+    maxFiltersPerSubscribe: z.number().int().positive().default(64),
+    /**
+     * Filters one session may hold; new ones past it get SUBACK 0x80 until some are
+     * unsubscribed (re-subscribing to a held filter still works). Without it one client made
+     * 100,000 subscriptions in 0.8 s (issue 11).
+     */
+    maxSubscriptionsPerSession: z.number().int().positive().default(256),
+    /**
+     * Subject kinds whose sessions are not bound by maxSubscriptionsPerSession: `service` is
+     * the hub's own ingest and web roles, holding a token only the hub mints. Admins are
+     * bound: a console needs a few filters, and a leaked admin token must not exhaust memory.
+     */
+    subscriptionLimitExempt: z.array(SubjectKind).default(['service']),
     /** Largest MQTT packet accepted, checked at the fixed header (Mosquitto max_packet_size). */
     maxPacketSize: z.number().int().min(64).max(268_435_455).default(256 * 1024),
     /** CONNECTs beyond this many connected clients get CONNACK 3 (server unavailable). */
@@ -53,12 +69,19 @@ export interface DeviceInfo {
   revoked: boolean;
 }
 
+/** Publishes from the broker itself (QoS 0, not retained) to local subscribers. */
+export type PublishLocal = (topic: string, payload: Buffer | string) => void;
+/** Takes one stamped events publish; `committed` runs once it is stored. */
+export type IntakeSink = (topic: string, payload: Buffer, committed: () => void) => void;
+
 export interface BrokerOptions extends z.input<typeof BrokerOptionsSchema> {
   /**
    * In-process ingest: every authorized publish on `users/<u>/events` (after stamping) is handed
    * over, and a QoS 1/2 publish is acknowledged to the device only after `committed` runs.
+   * A factory: the broker calls it once with its `publishLocal`, so the intake can publish
+   * live events on the broker it feeds without the caller holding the broker.
    */
-  intake?: (topic: string, payload: Buffer, committed: () => void) => void;
+  intake?: (publishLocal: PublishLocal) => IntakeSink;
   /** Verifies the CONNECT password (a PulseHub JWT). Required unless `allowAnonymous`. */
   tokens?: TokenService;
   logger?: Logger;

@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import { nextBrokerCounter, persistenceOf } from './aedes-internals.js';
 
 /**
  * Shared subscriptions (`$share/<group>/<filter>`, as in MQTT 5 §4.8.2 and Mosquitto, which
@@ -96,7 +97,7 @@ type Persistence = {
 
 export function attachSharedSubscriptions(aedes: Aedes, log: Logger, claim?: ShareClaim): SharedSubscriptions {
   const groups = new Map<string, Group>();
-  const persistence = (aedes as unknown as { persistence: Persistence }).persistence;
+  const persistence = persistenceOf<Persistence>(aedes);
 
   function pick(group: Group): (Member & { client: Client }) | null {
     const list = [...group.members.values()];
@@ -153,7 +154,8 @@ export function attachSharedSubscriptions(aedes: Aedes, log: Logger, claim?: Sha
         },
       );
     if (hasOnline) return void attempt();
-    setTimeout(attempt, CLAIM_OFFLINE_DELAY_MS).unref();
+    // attempt handles its own rejection (fails open), so the timer may drop the promise
+    setTimeout(() => void attempt(), CLAIM_OFFLINE_DELAY_MS).unref();
   }
 
   function groupFor(shared: SharedFilter): Group {
@@ -201,7 +203,7 @@ export function attachSharedSubscriptions(aedes: Aedes, log: Logger, claim?: Sha
       // the receiving client saw from this broker (its duplicate filter).
       const { messageId: _id, ...rest } = p;
       rest.brokerId = aedes.id;
-      rest.brokerCounter = ++(aedes as unknown as { counter: number }).counter;
+      rest.brokerCounter = nextBrokerCounter(aedes);
       log.debug({ from: member.clientId, topic: p.topic, group: group.shared.group }, 'shared subscription: redelivering unacknowledged message');
       deliver(group, rest as AedesPublishPacket, () => undefined);
     }

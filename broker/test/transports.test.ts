@@ -10,6 +10,7 @@ import mqttPacket from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { createBroker, parseProxyHeader, type PulseHubBroker } from '@pulsehub/broker';
 import { as, collect, connect, tokens } from './helpers.js';
+import { aedesOf } from '../src/broker.js';
 
 // Test certificates are made at test time (never committed): a CA, a server cert for
 // 127.0.0.1, and a device client certificate with CN = the device id.
@@ -37,7 +38,7 @@ beforeAll(async () => {
   });
   ({ port: tlsPort } = await broker.listen({ port: 0, tls: { certFile: f('server.crt'), keyFile: f('server.key'), caFile: f('ca.crt') } }));
   ({ port: tcpPort } = await broker.listen({ port: 0, proxyProtocol: true }));
-  broker.aedes.on('client', (c) => connDetails.push((c.req as unknown as { connDetails?: { ipAddress: string } } | undefined)?.connDetails?.ipAddress ?? 'none'));
+  aedesOf(broker).on('client', (c) => connDetails.push((c.req as unknown as { connDetails?: { ipAddress: string } } | undefined)?.connDetails?.ipAddress ?? 'none'));
 });
 afterAll(async () => {
   await broker?.close();
