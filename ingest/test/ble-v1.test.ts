@@ -107,6 +107,31 @@ describe('ble.v1 adapter', () => {
     expect(vals(events(bleV1, msg({ kind: 'cycling_power', powerW: -5, offsetCompensation: false, cadenceRpm: 0 }))[0])).toEqual({ power: 0, cadence: 0 });
   });
 
+  it('FTMS indoor bike: cycling speed, cadence and power (negative watts → 0), and the machine heart rate', () => {
+    const out = events(bleV1, msg({ kind: 'indoor_bike', speedMps: 8.5, cadenceRpm: 92.5, powerW: 245, averagePowerW: 200, heartRateBpm: 141, totalEnergyKcal: 80, resistanceLevel: 12 }, { source: '2ad2' }));
+    expect(out.map((e) => [e.metric, e.id])).toEqual([
+      ['cycling', `${base.id}:cycling`],
+      ['heart_rate', `${base.id}:heart_rate`],
+    ]);
+    expect(vals(out[0])).toEqual({ speed: 8.5, cadence: 92.5, power: 245 });
+    expect(vals(out[1])).toEqual({ bpm: 141 });
+    expect(vals(events(bleV1, msg({ kind: 'indoor_bike', powerW: -20, heartRateBpm: 0 }))[0])).toEqual({ power: 0 });
+    // a record part with nothing of the moment in it stores nothing
+    expect(events(bleV1, msg({ kind: 'indoor_bike', averagePowerW: 200 }))).toEqual([]);
+  });
+
+  it('FTMS treadmill: belt speed as running; FTMS rower: stroke rate, power and pace as rowing', () => {
+    const [run, ...none] = events(bleV1, msg({ kind: 'treadmill', speedMps: 2.777778, inclinationPercent: -1.5, powerW: 180 }, { source: '2acd' }));
+    expect(none).toEqual([]);
+    expect(run).toMatchObject({ id: base.id, metric: 'running' });
+    expect(vals(run)).toEqual({ speed: 2.777778 });
+    const [row] = events(bleV1, msg({ kind: 'rower', strokeRateSpm: 24, strokeCount: 321, paceSPer500m: 125, powerW: 210 }, { source: '2ad1' }));
+    expect(row).toMatchObject({ metric: 'rowing', values: { stroke_rate: { value: 24, unit: '/min' }, power: { value: 210, unit: 'W' }, pace: { value: 125, unit: 's' } } });
+    // pace 0 (not rowing) is no pace at all
+    expect(vals(events(bleV1, msg({ kind: 'rower', strokeRateSpm: 0, paceSPer500m: 0 }))[0])).toEqual({ stroke_rate: 0 });
+    expect(vals(events(bleV1, msg({ kind: 'rower', strokeRateSpm: 0, paceSPer500m: 65535 }))[0])).toEqual({ stroke_rate: 0 });
+  });
+
   it('battery level becomes a device_battery event for the sensor', () => {
     const [e, ...rest] = events(bleV1, msg({ kind: 'battery', percent: 80 }));
     expect(rest).toEqual([]);

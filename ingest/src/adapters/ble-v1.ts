@@ -1,4 +1,4 @@
-import { BP_STATUS, BLE_ADAPTER_ID, BleGatewayPayload, PulseHubError, type BleReading, type CanonicalEvent, type MetricId } from '@pulsehub/contracts';
+import { BP_STATUS, BLE_ADAPTER_ID, METRICS, BleGatewayPayload, PulseHubError, type BleReading, type CanonicalEvent, type MetricId } from '@pulsehub/contracts';
 import { defineAdapter, type AdapterContext } from './types.js';
 import { buildEvent, toUtc, type ValueInput } from './util.js';
 
@@ -9,7 +9,9 @@ import { buildEvent, toUtc, type ValueInput } from './util.js';
  * reading redelivered from the gateway's store-and-forward queue is stored once. The time is
  * the original measurement time the gateway recorded; the event's device is the sensor.
  *
- * Battery level becomes a `device_battery` event (device status, shown on boards).
+ * Battery level becomes a `device_battery` event (device status, shown on boards). Fitness
+ * machines (FTMS) become `cycling`, `running` or `rowing`, plus `heart_rate` when the machine
+ * measures one.
  * Not mapped (no metric in the catalog, or not a measurement of the person):
  *  - body composition `softLeanMassKg`; RSC `totalDistanceM` (a sensor odometer since power-on,
  *    not a session distance); cycling raw revolution counters and pedal-force details;
@@ -104,6 +106,43 @@ function cycling(r: Reading<'cycling_speed_cadence'> | Reading<'cycling_power'>)
   return values.length > 0 ? [{ metric: 'cycling', values }] : [];
 }
 
+/** A machine's own heart rate (hand grips, or a strap it relays); 0 means it has none. */
+function machineHeartRate(bpm: number | undefined): Draft[] {
+  return bpm === undefined || bpm === 0 ? [] : [{ metric: 'heart_rate', values: [['bpm', bpm, '/min']] }];
+}
+
+/**
+ * FTMS Data Records. A bike maps onto `cycling` (speed, cadence, power), a treadmill onto
+ * `running` (belt speed; a treadmill has no cadence), a rower onto `rowing`. Averages,
+ * totals since the session start, resistance, energy and MET are the machine's own session
+ * summary, not observations of the moment, and are not stored.
+ */
+function indoorBike(r: Reading<'indoor_bike'>): Draft[] {
+  const values: ValueInput[] = [];
+  push(values, 'speed', r.speedMps, 'm/s');
+  push(values, 'cadence', r.cadenceRpm, '/min');
+  if (r.powerW !== undefined) values.push(['power', Math.max(0, r.powerW), 'W']);
+  return [...(values.length > 0 ? [{ metric: 'cycling' as const, values }] : []), ...machineHeartRate(r.heartRateBpm)];
+}
+
+function treadmill(r: Reading<'treadmill'>): Draft[] {
+  const values: ValueInput[] = [];
+  push(values, 'speed', r.speedMps, 'm/s');
+  return [...(values.length > 0 ? [{ metric: 'running' as const, values }] : []), ...machineHeartRate(r.heartRateBpm)];
+}
+
+const ROWING_PACE_MAX_S = METRICS.rowing.components.pace.max;
+
+function rower(r: Reading<'rower'>): Draft[] {
+  const values: ValueInput[] = [];
+  push(values, 'stroke_rate', r.strokeRateSpm, '/min');
+  if (r.powerW !== undefined) values.push(['power', Math.max(0, r.powerW), 'W']);
+  // an idle rower reports pace 0 or a huge one (nobody rows 500 m in over an hour): no pace, not
+  // a refused reading every second
+  if (r.paceSPer500m !== undefined && r.paceSPer500m > 0 && r.paceSPer500m <= ROWING_PACE_MAX_S) values.push(['pace', r.paceSPer500m, 's']);
+  return [...(values.length > 0 ? [{ metric: 'rowing' as const, values }] : []), ...machineHeartRate(r.heartRateBpm)];
+}
+
 function drafts(r: BleReading): Draft[] {
   switch (r.kind) {
     case 'heart_rate':
@@ -119,6 +158,12 @@ function drafts(r: BleReading): Draft[] {
     case 'cycling_speed_cadence':
     case 'cycling_power':
       return cycling(r);
+    case 'indoor_bike':
+      return indoorBike(r);
+    case 'treadmill':
+      return treadmill(r);
+    case 'rower':
+      return rower(r);
     case 'battery':
       return [{ metric: 'device_battery', values: [['percent', r.percent, '%']] }];
   }

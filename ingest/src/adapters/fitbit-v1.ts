@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { defineAdapter, type AdapterContext } from './types.js';
-import { buildEvent } from './util.js';
+import { buildEvent, fromEpochMs } from './util.js';
 
 /**
  * Fitbit-style Web API intraday responses (`activities/heart/date/<d>/1d/1sec|1min` and
@@ -39,7 +39,7 @@ function heart(p: FitbitPayload, ctx: AdapterContext): CanonicalEvent[] {
   const series = p['activities-heart-intraday'];
   if (date === undefined || series === undefined) return [];
   return series.dataset.map((pt) =>
-    buildEvent('fitbit.v1', ctx, { metric: 'heart_rate', time: { at: new Date(localToMs(date, pt.time, p.offsetFromUTCMillis)).toISOString() }, values: [['bpm', pt.value]] }),
+    buildEvent('fitbit.v1', ctx, { metric: 'heart_rate', time: { at: fromEpochMs(localToMs(date, pt.time, p.offsetFromUTCMillis)) }, values: [['bpm', pt.value]] }),
   );
 }
 
@@ -52,7 +52,7 @@ function steps(p: FitbitPayload, ctx: AdapterContext): CanonicalEvent[] {
     .filter((pt) => pt.value > 0)
     .map((pt) => {
       const start = localToMs(date, pt.time, p.offsetFromUTCMillis);
-      const time = { start: new Date(start).toISOString(), end: new Date(start + stepMs).toISOString() };
+      const time = { start: fromEpochMs(start), end: fromEpochMs(start + stepMs) };
       return buildEvent('fitbit.v1', ctx, { metric: 'steps', time, values: [['count', pt.value]] });
     });
 }

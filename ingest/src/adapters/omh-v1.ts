@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PulseHubError, WORKOUT_SPORTS, sportCode, type CanonicalEvent, type EventTime, type MetricId, type WorkoutSport } from '@pulsehub/contracts';
 import { defineAdapter, type AdapterContext } from './types.js';
-import { buildEvent, toUtc, type ValueInput } from './util.js';
+import { buildEvent, fromEpochMs, toUtc, type ValueInput } from './util.js';
 
 /**
  * Open mHealth data points: `{ header, body }`, the schema named by `header.schema_id`
@@ -64,8 +64,8 @@ function timeFrame(tf: z.infer<typeof TimeFrame>): EventTime {
   if ('date_time' in tf) return { at: toUtc(tf.date_time) };
   const { start_date_time: s, end_date_time: e, duration: d } = tf.time_interval;
   if (s !== undefined && e !== undefined) return { start: toUtc(s), end: toUtc(e) };
-  if (s !== undefined && d !== undefined) return { start: toUtc(s), end: new Date(Date.parse(s) + durationMs(d)).toISOString() };
-  if (e !== undefined && d !== undefined) return { start: new Date(Date.parse(e) - durationMs(d)).toISOString(), end: toUtc(e) };
+  if (s !== undefined && d !== undefined) return { start: toUtc(s), end: fromEpochMs(Date.parse(s) + durationMs(d)) };
+  if (e !== undefined && d !== undefined) return { start: fromEpochMs(Date.parse(e) - durationMs(d)), end: toUtc(e) };
   throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', 'time_interval needs two of start_date_time, end_date_time, duration');
 }
 

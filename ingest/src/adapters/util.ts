@@ -1,4 +1,4 @@
-import { PulseHubError, canonicalQuantity, type CanonicalEvent, type EventTime, type MetricId } from '@pulsehub/contracts';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS, PulseHubError, canonicalQuantity, instantProblem, type CanonicalEvent, type EventTime, type MetricId } from '@pulsehub/contracts';
 import type { AdapterContext } from './types.js';
 import { stableEventId } from './event-id.js';
 
@@ -7,14 +7,24 @@ import { stableEventId } from './event-id.js';
  * (`toISOString()`), so the same reading always gets the same time string and id.
  */
 
-/** Epoch seconds → ISO UTC instant. */
-export const fromEpochSeconds = (s: number): string => new Date(s * 1000).toISOString();
+/** Epoch milliseconds → ISO UTC instant; throws UNSTORABLE_INSTANT outside the years the database keeps. */
+export function fromEpochMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) {
+    throw new PulseHubError('PH_INGEST_UNSTORABLE_INSTANT', `epoch ${String(ms).slice(0, 40)} ms is outside the years 1900..9999`);
+  }
+  return new Date(ms).toISOString();
+}
 
-/** Any ISO 8601 date-time with offset → the same instant in UTC; throws SCHEMA_INVALID on garbage. */
+/** Epoch seconds → ISO UTC instant. */
+export const fromEpochSeconds = (s: number): string => fromEpochMs(s * 1000);
+
+/** Any ISO 8601 date-time with offset → the same instant in UTC; throws SCHEMA_INVALID on garbage, UNSTORABLE_INSTANT when the database could not keep it. */
 export function toUtc(iso: string): string {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `not a date-time: ${JSON.stringify(iso)}`);
-  return new Date(ms).toISOString();
+  if (Number.isNaN(ms)) throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `not a date-time: ${JSON.stringify(iso.slice(0, 64))}`);
+  const problem = instantProblem(iso);
+  if (problem) throw new PulseHubError('PH_INGEST_UNSTORABLE_INSTANT', problem);
+  return fromEpochMs(ms);
 }
 
 /** An instant, or an interval when start and end differ. */

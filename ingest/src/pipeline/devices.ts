@@ -1,6 +1,7 @@
 import type { DeviceRow } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import type { DeviceAdapters } from './adapter-policy.js';
+import { errorFacts } from './commit-errors.js';
 
 export interface DeviceDirectoryOptions {
   lookup(deviceId: string): Promise<DeviceRow | undefined>;
@@ -75,7 +76,7 @@ export class DeviceDirectory {
           this.drain(e);
           return;
         }
-        this.o.logger.warn({ deviceId, err: (err as Error).message, retryInMs: e.retryMs }, 'device lookup failed; its messages wait');
+        this.o.logger.warn({ deviceId, ...errorFacts(err), retryInMs: e.retryMs }, 'device lookup failed; its messages wait');
         setTimeout(() => this.load(deviceId, e), e.retryMs).unref();
         e.retryMs = Math.min(e.retryMs * 2, 5000);
       },

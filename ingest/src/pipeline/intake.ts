@@ -2,13 +2,15 @@ import { liveTopic } from '@pulsehub/contracts';
 import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
-import type { MaxHrFormula } from '../derived/zones.js';
+import type { MaxHrFormula } from '@pulsehub/physiology';
 import { startRetention, type Retention } from '../rollups/retention.js';
 import { startRollupRefresher, type RollupRefresher } from '../rollups/refresher.js';
 import type { DeviceAdapters } from './adapter-policy.js';
 import { DeviceDirectory } from './devices.js';
-import { processMessage } from './process.js';
-import { BatchWriter, type WriterStats } from './writer.js';
+import { createDerivedHook } from './derived-hook.js';
+import { processMessage, type ProcessResult } from './process.js';
+import { SharedScaleRouter } from './shared-scales.js';
+import { BatchWriter, type WriterHealth, type WriterStats } from './writer.js';
 
 /**
  * The ingest pipeline without its transport: a message (stamped topic + raw payload) goes
@@ -32,17 +34,24 @@ export interface IntakeOptions {
   /** How often resting HR and time in zones of changed days are recomputed. */
   rollupRefreshMs?: number;
   maxHrFormula?: MaxHrFormula;
+  /** The writer reports itself unhealthy after this many commits in a row failed (default 3). */
+  unhealthyAfter?: number;
 }
 
 export interface IntakeStats extends WriterStats {
   accepted: number;
   rejected: number;
   deviceLookups: number;
+  /** Shared-scale weigh-ins attributed to a bound user, and kept pending. */
+  weighInsAttributed: number;
+  weighInsPending: number;
 }
 
 export interface Intake {
   readonly stats: IntakeStats;
   readonly refresher: RollupRefresher;
+  /** Whether the writer is committing (for /healthz): not ok after several failed commits in a row. */
+  readonly health: WriterHealth;
   /** Takes one message; `committed` runs after its events or dead letter are stored. */
   accept(topic: string, payload: Buffer, committed: () => void): void;
   close(): Promise<void>;
@@ -55,8 +64,9 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
   const devicesRegistry = createRegistry(o.store.db);
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen) });
+  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
+  const derive = createDerivedHook();
   const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
   let retention: Retention | undefined;
   const refresher = startRollupRefresher({
@@ -66,8 +76,29 @@ export function createIntake(o: IntakeOptions): Intake {
   });
   if (o.retentionDays !== undefined) retention = startRetention({ store: o.store, refresher, logger: log, days: o.retentionDays });
 
+  const sharedScales = new SharedScaleRouter({ store: o.store });
+  let closing = false;
+
   const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
     const r = processMessage(topic, payload, receivedAt, registry, device);
+    if (SharedScaleRouter.mayNeed(r)) routeWeighIn(topic, payload, committed, r, receivedAt);
+    else finish(topic, payload, committed, r, receivedAt);
+  };
+
+  /** A weigh-in may come from a shared scale: attribute it first (a database read, rare). */
+  const routeWeighIn = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string, retryMs = 200): void => {
+    sharedScales.route(r).then(
+      (routed) => finish(topic, payload, committed, routed.kind === 'as-is' ? r : { ...r, events: routed.events, rejection: routed.rejection }, receivedAt),
+      (err: unknown) => {
+        if (closing) return; // not acknowledged: the broker delivers it again after a restart
+        // the database is down: the message stays unacknowledged and is tried again
+        log.warn({ topic, err: (err as Error).message, retryInMs: retryMs }, 'shared-scale lookup failed; retrying');
+        setTimeout(() => routeWeighIn(topic, payload, committed, r, receivedAt, Math.min(retryMs * 2, 5000)), retryMs).unref();
+      },
+    );
+  };
+
+  const finish = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string) => {
     // The live path never waits for the database.
     for (const event of r.events) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
     counts.accepted += r.events.length;
@@ -77,14 +108,19 @@ export function createIntake(o: IntakeOptions): Intake {
       log.warn({ topic, deviceId: r.deviceId, reason: r.rejection.reason }, 'payload kept as dead letter');
       deadLetter = { topic, deviceId: r.deviceId, userId: r.userId, reason: r.rejection.reason, detail: r.rejection.detail.slice(0, 4000), payload, receivedAt: new Date(receivedAt) };
     }
-    writer.add(r.events, deadLetter, committed);
+    const derived = r.events.length > 0 ? derive(r.events) : []; // values the hub derives (HRV): see derived-hook.ts
+    for (const event of derived) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, committed, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });
   };
 
   return {
     get stats() {
-      return { ...writer.stats, ...counts, deviceLookups: devices.lookups };
+      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending };
     },
     refresher,
+    get health() {
+      return writer.health;
+    },
     accept(topic, payload, committed) {
       const receivedAt = new Date().toISOString();
       // users/<u>/events/<device>: messages of one device keep their order through the lookup.
@@ -92,6 +128,7 @@ export function createIntake(o: IntakeOptions): Intake {
       devices.dispatch(deviceId, (device) => handle(topic, payload, committed, device, receivedAt));
     },
     async close() {
+      closing = true;
       await retention?.close();
       await refresher.close();
       await writer.close();

@@ -1,9 +1,10 @@
 import {
-  CanonicalEvent,
+  CatalogCheckedEvent,
   checkAgainstCatalog,
   isPulseHubError,
   METRICS,
   parseStampedEventsTopic,
+  storableProblems,
   type CanonicalEvent as Event,
   type ErrorCode,
 } from '@pulsehub/contracts';
@@ -75,7 +76,15 @@ export function processMessage(
   const problems: string[] = [];
   let reason: ErrorCode | null = null;
   for (const [i, event] of events.entries()) {
-    const shape = CanonicalEvent.safeParse(event);
+    // What the database would refuse is named as such (and never reaches the writer).
+    const unstorable = storableProblems(event);
+    if (unstorable.length > 0) {
+      reason ??= unstorable[0]!.reason;
+      problems.push(`reading ${i}: ${unstorable.map((p) => p.message).join('; ')}`);
+      continue;
+    }
+    // Storability was checked just above: the catalog check only.
+    const shape = CatalogCheckedEvent.safeParse(event);
     if (!shape.success) {
       const outOfRange = checkAgainstCatalog(event, METRICS[event.metric] ?? METRICS.heart_rate).some((p) => p.reason === 'PH_EVENT_OUT_OF_RANGE');
       reason ??= outOfRange ? 'PH_INGEST_OUT_OF_RANGE' : 'PH_INGEST_SCHEMA_INVALID';

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createMqttConsumer, type MqttConsumer } from '../consumer/mqtt-consumer.js';
 import type { RollupRefresher } from '../rollups/refresher.js';
 import { createIntake, type IntakeOptions, type IntakeStats } from './intake.js';
+import type { WriterHealth } from './writer.js';
 
 export interface IngestOptions extends Omit<IntakeOptions, 'publishLive'> {
   broker: { host: string; port: number };
@@ -26,6 +27,8 @@ export interface IngestStats extends IntakeStats {
 export interface IngestService {
   readonly stats: IngestStats;
   readonly refresher: RollupRefresher;
+  /** The batch writer's health (for /healthz): `ok` is false while commits keep failing. */
+  readonly health: WriterHealth;
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -59,6 +62,9 @@ export function startIngest(o: IngestOptions): IngestService {
       return { ...intake.stats, unacked: consumer.unacked };
     },
     refresher: intake.refresher,
+    get health() {
+      return intake.health;
+    },
     ready: () => consumer.ready(),
     async close() {
       await intake.close();

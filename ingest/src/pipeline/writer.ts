@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import type { DeadLetterInput, Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
+import { describeDbError, driverError, errorFacts, isDataError, sqlState } from './commit-errors.js';
 
 export interface WriterOptions {
   store: Store;
@@ -15,6 +16,8 @@ export interface WriterOptions {
   retryMs: number;
   /** Records devices as seen (last seen, battery) after a commit; off the acknowledgement path. */
   touchDevices?: (seen: { id: string; at: Date; battery?: number }[]) => Promise<void>;
+  /** `health.ok` turns false after this many commits in a row failed (default 3). */
+  unhealthyAfter?: number;
 }
 
 /** A device's "last seen" is written at most this often (battery levels always). */
@@ -25,23 +28,61 @@ export interface WriterStats {
   duplicates: number;
   deadLetters: number;
   failedCommits: number;
+  /** Readings the database refused (found by splitting their batch), kept as dead letters. */
+  refused: number;
+  /** Readings whose id was already stored for the same user with another value (kept as first stored). */
+  conflicts: number;
+}
+
+/** Where a message came from: what a reading the database refuses is kept as (a dead letter of the raw message). */
+export interface MessageSource {
+  topic: string;
+  payload: Buffer;
+  userId: string | null;
+  deviceId: string | null;
+  /** ISO 8601; turned into a Date only for a dead letter (not on every message). */
+  receivedAt: string;
+}
+
+export interface WriterHealth {
+  /** False after `unhealthyAfter` commits in a row failed: the writer is stuck (the database is away). */
+  ok: boolean;
+  consecutiveFailedCommits: number;
+  /** SQLSTATE or driver code of the last failed commit (no message: it may quote a reading). */
+  lastErrorCode: string | null;
+  lastFailureAt: string | null;
 }
 
 interface Pending {
   events: CanonicalEvent[];
+  /** For each event, the index of its message in `sources`. */
+  eventSource: number[];
+  sources: (MessageSource | undefined)[];
   deadLetters: DeadLetterInput[];
   acks: (() => void)[];
 }
 
+/** One part of a batch on its way to the database: a whole batch, or a half of one that failed on its data. */
+interface Part {
+  events: CanonicalEvent[];
+  eventSource: number[];
+  deadLetters: DeadLetterInput[];
+}
+
+const emptyPending = (): Pending => ({ events: [], eventSource: [], sources: [], deadLetters: [], acks: [] });
+
 /**
  * Batches accepted events and dead letters and commits them together; acknowledges the
- * MQTT messages only after the commit. A failed commit is retried (with backoff) until it
- * succeeds, while the consumer's unacked bound stops intake: nothing is acknowledged that
- * is not stored.
+ * MQTT messages only after the commit. A commit that fails because the database is away is
+ * retried (with backoff) until it succeeds, while the consumer's unacked bound stops intake:
+ * nothing is acknowledged that is not stored. A commit the database refuses for its data
+ * (see commit-errors.ts) is split in halves until the refused readings are alone; each is kept
+ * as a dead letter of its raw message with the database's error, and the rest is stored — a
+ * poison reading never holds up the acknowledgements of every device behind it.
  */
 export class BatchWriter {
-  readonly stats: WriterStats = { stored: 0, duplicates: 0, deadLetters: 0, failedCommits: 0 };
-  private pending: Pending = { events: [], deadLetters: [], acks: [] };
+  readonly stats: WriterStats = { stored: 0, duplicates: 0, deadLetters: 0, failedCommits: 0, refused: 0, conflicts: 0 };
+  private pending: Pending = emptyPending();
   private timer: NodeJS.Timeout | null = null;
   /** Commits under way (at most `maxInFlight`), so the database works on one batch while the next is sent. */
   private readonly flushing = new Set<Promise<void>>();
@@ -52,16 +93,28 @@ export class BatchWriter {
   private readonly knownUsers = new Set<string>();
   private readonly touchedAt = new Map<string, number>();
   private readonly maxInFlight: number;
+  private consecutiveFailures = 0;
+  private lastErrorCode: string | null = null;
+  private lastFailureAt: string | null = null;
 
   constructor(private readonly o: WriterOptions) {
     this.maxInFlight = Math.max(1, o.maxInFlight ?? 2);
   }
 
-  add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void): void {
+  /**
+   * Takes one message's events (or its dead letter); `ack` runs once they are stored. `source`
+   * is the raw message, kept as a dead letter if the database refuses one of its readings.
+   */
+  add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void, source?: MessageSource): void {
     // Closing: a message that arrives now is not acknowledged, so its sender sends it again.
     if (this.closed) return;
     const p = this.pending;
-    for (const e of events) p.events.push(e);
+    const at = p.sources.length;
+    p.sources.push(source);
+    for (const e of events) {
+      p.events.push(e);
+      p.eventSource.push(at);
+    }
     if (deadLetter) p.deadLetters.push(deadLetter);
     p.acks.push(ack);
     if (p.acks.length >= this.o.maxBatch) this.kick();
@@ -72,6 +125,15 @@ export class BatchWriter {
     return this.pending.acks.length;
   }
 
+  get health(): WriterHealth {
+    return {
+      ok: this.consecutiveFailures < (this.o.unhealthyAfter ?? 3),
+      consecutiveFailedCommits: this.consecutiveFailures,
+      lastErrorCode: this.lastErrorCode,
+      lastFailureAt: this.lastFailureAt,
+    };
+  }
+
   private kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -79,7 +141,7 @@ export class BatchWriter {
     }
     if (this.flushing.size >= this.maxInFlight || this.pending.acks.length === 0) return;
     const batch = this.pending;
-    this.pending = { events: [], deadLetters: [], acks: [] };
+    this.pending = emptyPending();
     const stored = this.commit(batch);
     const before = this.acked;
     this.acked = (async () => {
@@ -97,27 +159,107 @@ export class BatchWriter {
     this.flushing.add(flush);
   }
 
-  /** Stores a batch, retrying until it is stored; false when the writer closed first (nothing is acknowledged then). */
+  /**
+   * Stores a batch, retrying until it is stored; false when the writer closed first (nothing is
+   * acknowledged then). Parts already stored stay stored across retries: only what is left is
+   * sent again.
+   */
   private async commit(batch: Pending): Promise<boolean> {
     let delay = this.o.retryMs;
+    const parts: Part[] = [{ events: batch.events, eventSource: batch.eventSource, deadLetters: batch.deadLetters }];
+    /** Refused readings by message index; kept as one dead letter per message. */
+    const refused = new Map<number, { ids: string[]; error: string }>();
     for (;;) {
+      const part = parts[0];
+      if (!part) break;
       try {
-        const newUsers = [...new Set(batch.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
-        // One transaction (one statement when there is nothing but readings): users, readings and
-        // the daily rollups they change, dead letters.
-        const { inserted } = await this.o.store.commitBatch({ events: batch.events, deadLetters: batch.deadLetters, users: newUsers });
-        this.stats.stored += inserted;
-        this.stats.duplicates += batch.events.length - inserted;
-        this.stats.deadLetters += batch.deadLetters.length;
-        for (const u of newUsers) this.knownUsers.add(u);
-        return true;
+        await this.commitPart(part);
+        parts.shift();
+        this.consecutiveFailures = 0;
       } catch (err) {
+        const code = sqlState(err) ?? (driverError(err) as { code?: unknown } | null)?.code;
+        const codeText = typeof code === 'string' ? code.slice(0, 40) : null;
+        if (isDataError(err)) {
+          this.split(parts, part, refused, err, codeText);
+          continue;
+        }
         this.stats.failedCommits++;
-        this.o.logger.error({ err: (err as Error).message, events: batch.events.length, retryInMs: delay }, 'commit failed; will retry (messages stay unacknowledged)');
+        this.consecutiveFailures++;
+        this.lastErrorCode = codeText;
+        this.lastFailureAt = new Date().toISOString();
+        // Counts and codes only: the error message may quote a reading.
+        this.o.logger.error({ code: codeText, events: part.events.length, deadLetters: part.deadLetters.length, consecutive: this.consecutiveFailures, retryInMs: delay }, 'commit failed; will retry (messages stay unacknowledged)');
+        this.o.logger.debug({ err: (driverError(err) as Error)?.message }, 'commit failure detail');
         if (this.closed) return false; // the broker redelivers what was not acknowledged
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);
       }
+    }
+    if (refused.size > 0) return this.commit(this.refusedBatch(batch, refused));
+    return true;
+  }
+
+  /** A part the database refused: its halves go in its place, or, alone, the reading is set aside as refused. */
+  private split(parts: Part[], part: Part, refused: Map<number, { ids: string[]; error: string }>, err: unknown, code: string | null): void {
+    parts.shift();
+    // Events first, then dead letters, halved as one list.
+    const items = [...part.events.map((e, i) => ({ e, src: part.eventSource[i]! })), ...part.deadLetters.map((d) => ({ d }))];
+    if (items.length > 1) {
+      const halves = [items.slice(0, Math.ceil(items.length / 2)), items.slice(Math.ceil(items.length / 2))].map((list): Part => ({
+        events: list.flatMap((x) => ('e' in x ? [x.e] : [])),
+        eventSource: list.flatMap((x) => ('e' in x ? [x.src] : [])),
+        deadLetters: list.flatMap((x) => ('d' in x ? [x.d] : [])),
+      }));
+      parts.unshift(...halves);
+      return;
+    }
+    this.stats.refused++;
+    const event = part.events[0];
+    if (!event) {
+      // A dead letter the database refused even after its text was made storable: dropped, and said so.
+      this.o.logger.error({ code, reason: part.deadLetters[0]?.reason }, 'dead letter refused by the database; dropped');
+      return;
+    }
+    const at = part.eventSource[0] ?? -1;
+    const entry = refused.get(at) ?? { ids: [], error: describeDbError(err) };
+    entry.ids.push(event.id);
+    refused.set(at, entry);
+    this.o.logger.warn({ code, deviceId: event.deviceId, userId: event.userId }, 'reading refused by the database; kept as a dead letter');
+  }
+
+  /** The dead letters of the refused readings: one per message, its raw bytes and the database's error. */
+  private refusedBatch(batch: Pending, refused: Map<number, { ids: string[]; error: string }>): Pending {
+    const deadLetters: DeadLetterInput[] = [];
+    for (const [at, { ids, error }] of refused) {
+      const src = batch.sources[at];
+      const first = batch.events[batch.eventSource.indexOf(at)];
+      deadLetters.push({
+        topic: src?.topic ?? `users/${first?.userId ?? 'unknown'}/events/${first?.deviceId ?? 'unknown'}`,
+        deviceId: src?.deviceId ?? first?.deviceId ?? null,
+        userId: src?.userId ?? first?.userId ?? null,
+        reason: 'PH_INGEST_STORE_REJECTED',
+        detail: `${ids.length} reading(s) refused by the database (${ids.map((id) => JSON.stringify(id.slice(0, 128))).join(', ')}): ${error}`,
+        // Without the raw message (a writer fed events directly), the refused readings as JSON.
+        payload: src?.payload ?? Buffer.from(JSON.stringify(batch.events.filter((_, i) => batch.eventSource[i] === at))),
+        receivedAt: src ? new Date(src.receivedAt) : new Date(),
+      });
+    }
+    return { events: [], eventSource: [], sources: [], deadLetters, acks: [] };
+  }
+
+  private async commitPart(part: Part): Promise<void> {
+    const newUsers = [...new Set(part.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
+    // One transaction (one statement when there is nothing but readings): users, readings and
+    // the daily rollups they change, dead letters.
+    const { inserted, conflicts = 0, conflictIds = [] } = await this.o.store.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
+    this.stats.stored += inserted;
+    this.stats.duplicates += part.events.length - inserted;
+    this.stats.deadLetters += part.deadLetters.length;
+    for (const u of newUsers) this.knownUsers.add(u);
+    if (conflicts > 0) {
+      // A redelivery with another value under a stored id: a device reusing ids, or a bug. Ids only, no values.
+      this.stats.conflicts += conflicts;
+      this.o.logger.warn({ conflicts, ids: conflictIds }, 'readings reuse an id already stored for their user with another value; the stored reading is kept');
     }
   }
 
@@ -135,7 +277,7 @@ export class BatchWriter {
     if (seen.size === 0) return;
     for (const id of seen.keys()) this.touchedAt.set(id, now);
     if (this.touchedAt.size > 100_000) this.touchedAt.clear();
-    touch([...seen.values()]).catch((err: unknown) => this.o.logger.warn({ err: (err as Error).message }, 'could not record devices as seen'));
+    touch([...seen.values()]).catch((err: unknown) => this.o.logger.warn(errorFacts(err), 'could not record devices as seen'));
   }
 
   /** Commits what is waiting (one attempt if the database is down), then stops. */

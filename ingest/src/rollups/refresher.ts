@@ -1,7 +1,7 @@
 import type { Store, UserRow } from '@pulsehub/store';
 import type { Logger } from 'pino';
-import { maxHeartRate, timeInZones, type MaxHrFormula } from '../derived/zones.js';
-import { restingHeartRate } from '../derived/resting.js';
+import { maxHeartRate, restingHeartRate, timeInZones, type MaxHrFormula } from '@pulsehub/physiology';
+import { errorFacts } from '../pipeline/commit-errors.js';
 
 export interface RollupRefresherOptions {
   store: Store;
@@ -79,7 +79,7 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
   };
 
   const timer = setInterval(() => {
-    refresh().catch((err: unknown) => o.logger.warn({ err: (err as Error).message }, 'rollup refresh failed; will retry'));
+    refresh().catch((err: unknown) => o.logger.warn(errorFacts(err), 'rollup refresh failed; will retry'));
   }, o.intervalMs ?? 5000);
   timer.unref();
 

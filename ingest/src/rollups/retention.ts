@@ -1,9 +1,10 @@
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import type { RollupRefresher } from './refresher.js';
+import { errorFacts } from '../pipeline/commit-errors.js';
 
 /** Raw high-rate samples that retention removes; everything else (weights, BP, steps…) is kept. */
-export const HIGH_RATE_METRICS = ['heart_rate', 'cycling', 'running'] as const;
+export const HIGH_RATE_METRICS = ['heart_rate', 'cycling', 'running', 'rowing'] as const;
 
 export interface RetentionOptions {
   store: Store;
@@ -39,9 +40,10 @@ export function startRetention(o: RetentionOptions): Retention {
     return deleted;
   };
   const run = () => (running ??= runOnce().finally(() => (running = null)));
-  const tick = () => run().catch((err: unknown) => o.logger.warn({ err: (err as Error).message }, 'retention run failed; will retry'));
+  const tick = () => run().catch((err: unknown) => o.logger.warn(errorFacts(err), 'retention run failed; will retry'));
   void tick();
-  const timer = setInterval(tick, o.intervalMs ?? 3_600_000);
+  // tick logs its own failure; a run still going is joined, not doubled
+  const timer = setInterval(() => void tick(), o.intervalMs ?? 3_600_000);
   timer.unref();
   return {
     keptFrom,

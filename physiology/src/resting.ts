@@ -1,4 +1,4 @@
-import type { HrReading } from './zones.js';
+import { instantMs, type HrReading } from './readings.js';
 
 /**
  * Resting heart rate from one day's readings.
@@ -14,7 +14,7 @@ export function restingHeartRate(readings: readonly HrReading[], windowMinutes =
   if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new RangeError('windowMinutes must be a positive integer');
   const perMinute = new Map<number, { sum: number; n: number }>();
   for (const r of readings) {
-    const minute = Math.floor((typeof r.at === 'number' ? r.at : Date.parse(r.at)) / 60_000);
+    const minute = Math.floor(instantMs(r.at) / 60_000);
     const m = perMinute.get(minute) ?? { sum: 0, n: 0 };
     m.sum += r.bpm;
     m.n += 1;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   effortPoints, keytelKcal, keytelKcalPerMinute, maxHeartRate, metFromCadence, restingHeartRate,
   stepLength, stepsToDistance, stepsToEnergy, timeInZones, zoneBounds, zoneOf,
-} from '../src/derived/index.js';
+} from '../src/index.js';
 
 const t0 = Date.parse('2026-03-02T10:00:00Z');
 const at = (s: number) => t0 + s * 1000;
