@@ -32,6 +32,7 @@ const KIND: Record<ProfileName, 'strap' | 'scale' | 'cuff' | 'other'> = {
   running_speed_cadence: 'other',
   cycling_speed_cadence: 'other',
   cycling_power: 'other',
+  fitness_machine: 'other',
 };
 
 export interface RegisteredDevice {

@@ -78,7 +78,7 @@ describe('config', () => {
 
   it('the shipped example config is valid', async () => {
     const c = await loadConfig(fileURLToPath(new URL('../../deploy/gateway-ble/config.example.json', import.meta.url)));
-    expect(c.devices.map((d) => d.profile)).toEqual(['heart_rate', 'cycling_speed_cadence', 'blood_pressure', 'mi_body_scale']);
+    expect(c.devices.map((d) => d.profile)).toEqual(['heart_rate', 'cycling_speed_cadence', 'blood_pressure', 'mi_body_scale', 'fitness_machine', 'heart_rate']);
   });
 
   it('names the field of each problem', () => {

@@ -52,11 +52,12 @@ async function writeGatewayConfig(name: string, token: string, devices: object[]
 }
 
 describe('gateway → hub, end to end', () => {
-  it('readings from two sensors arrive in the database under the right users', async () => {
+  it('readings from three sensors (strap, cuff, FTMS rower) arrive in the database under the right users', async () => {
     const token = await hub.mint({ subject: 'pi-e2e', kind: 'gateway', users: ['ana', 'bob'] });
     const configPath = await writeGatewayConfig('run', token, [
       { address: 'c0:ff:ee:00:00:01', profile: 'heart_rate', userId: 'ana', deviceId: 'hrm-ana' },
       { address: 'c0:ff:ee:00:00:02', profile: 'blood_pressure', userId: 'bob', deviceId: 'cuff-bob' },
+      { address: 'c0:ff:ee:00:00:03', profile: 'fitness_machine', userId: 'bob', deviceId: 'rower-bob' },
     ]);
     const binding = new FakeBinding();
     let stop!: () => void;
@@ -65,22 +66,26 @@ describe('gateway → hub, end to end', () => {
 
     const strap = binding.add({ id: 'p1', address: 'c0:ff:ee:00:00:01', services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
     const cuff = binding.add({ id: 'p2', address: 'c0:ff:ee:00:00:02', services: { '1810': [{ uuid: '2a35', properties: ['indicate'] }] } });
+    const rower = binding.add({ id: 'p3', address: 'c0:ff:ee:00:00:03', services: { '1826': [{ uuid: '2ad1', properties: ['notify'] }] } });
     await waitFor(() => binding.scanning, 10_000, 'scanning');
     binding.advertise(strap);
     binding.advertise(cuff);
-    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a35'), 5000, 'subscriptions');
+    binding.advertise(rower);
+    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a35') && binding.subscribed.has('p3/2ad1'), 5000, 'subscriptions');
     for (let i = 0; i < 5; i++) {
       binding.push(strap, '180d', '2a37', Buffer.from([0x16, 70 + i, 0x00, 0x04]));
       await new Promise((r) => setTimeout(r, 5)); // distinct receive times
     }
     // 120/80 mmHg, MAP 93, 2025-11-22 10:00:00, pulse 64
     binding.push(cuff, '1810', '2a35', Buffer.from(hex('06 78 00 50 00 5D 00 E9 07 0B 16 0A 00 00 40 00')));
+    // FTMS Rower Data: stroke rate 24 /min, 321 strokes, 210 W
+    binding.push(rower, '1826', '2ad1', Buffer.from(hex('20 00 30 41 01 D2 00')));
 
     const count = async (userId: string) => hub.store.countObservations({ userId });
     let ana = 0;
     let bob = 0;
     const deadline = Date.now() + 15_000;
-    while ((ana < 5 || bob < 1) && Date.now() < deadline) {
+    while ((ana < 5 || bob < 2) && Date.now() < deadline) {
       [ana, bob] = await Promise.all([count('ana'), count('bob')]);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -88,6 +93,7 @@ describe('gateway → hub, end to end', () => {
     await running;
     expect(await hub.store.countObservations({ userId: 'ana', metric: 'heart_rate' })).toBe(5);
     expect(await hub.store.countObservations({ userId: 'bob', metric: 'blood_pressure' })).toBe(1);
+    expect(await hub.store.countObservations({ userId: 'bob', metric: 'rowing' })).toBe(1);
     expect(await hub.store.countObservations({ userId: 'bob', metric: 'heart_rate' })).toBe(0);
   }, 40_000);
 

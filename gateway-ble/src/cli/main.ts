@@ -70,7 +70,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(`pulsehub-gateway: ${err.message}`);
       if (err.code === 'PH_BLE_UNAVAILABLE') return EXIT.bluetooth;
       if (err.code === 'PH_GW_PAIR_FAILED') return EXIT.hub;
-      if (err.code.startsWith('PH_GW_CONFIG') || err.code === 'PH_GW_QUEUE_LOCKED') return EXIT.usage;
+      if (err.code === 'PH_GW_CONFIG_INVALID' || err.code === 'PH_GW_CONFIG_UNREADABLE' || err.code === 'PH_GW_QUEUE_LOCKED') return EXIT.usage;
       return EXIT.failure;
     }
     io.err(`pulsehub-gateway: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -1,5 +1,5 @@
 import { shortUuid } from '../decoders/index.js';
-import { decodeMiBodyScale, decodeMiScale, MI_BODY_SCALE_SERVICE, MI_SCALE_SERVICE } from '../decoders/mi-scale.js';
+import { ADVERTISEMENT_DECODERS } from '../decoders/advertisements.js';
 import { isBleGatewayError } from '../errors.js';
 import { loadNoble, whenPoweredOn, type Noble, type NoblePeripheral } from '../runtime/noble.js';
 import { PROFILES, PROFILE_NAMES } from '../runtime/profiles.js';
@@ -17,10 +17,10 @@ export function describePeripheral(p: NoblePeripheral): string {
   });
   const decoded: string[] = [];
   for (const s of p.advertisement.serviceData ?? []) {
-    const u = shortUuid(s.uuid);
+    const decoder = Object.values(ADVERTISEMENT_DECODERS).find((d) => d.serviceData === shortUuid(s.uuid));
+    if (decoder === undefined) continue;
     try {
-      if (u === MI_SCALE_SERVICE) decoded.push(JSON.stringify(decodeMiScale(s.data)));
-      if (u === MI_BODY_SCALE_SERVICE) decoded.push(JSON.stringify(decodeMiBodyScale(s.data)));
+      decoded.push(JSON.stringify(decoder.decode(s.data)));
     } catch (err) {
       decoded.push(`undecodable (${isBleGatewayError(err) ? err.code : String(err)})`);
     }

@@ -6,16 +6,19 @@ import { BLOOD_PRESSURE_MEASUREMENT, decodeBloodPressure } from './blood-pressur
 import { BODY_COMPOSITION_MEASUREMENT, decodeBodyComposition } from './body-composition.js';
 import { CSC_MEASUREMENT, decodeCsc } from './csc.js';
 import { CYCLING_POWER_MEASUREMENT, decodeCyclingPower } from './cycling-power.js';
+import { INDOOR_BIKE_DATA, ROWER_DATA, TREADMILL_DATA, decodeIndoorBikeData, decodeRowerData, decodeTreadmillData } from './ftms.js';
 import { HEART_RATE_MEASUREMENT, decodeHeartRate } from './heart-rate.js';
 import { RSC_MEASUREMENT, decodeRsc } from './rsc.js';
 import { WEIGHT_MEASUREMENT, decodeWeight } from './weight.js';
 
+export * from './advertisements.js';
 export * from './battery.js';
 export * from './blood-pressure.js';
 export * from './body-composition.js';
 export * from './csc.js';
 export * from './cycling-power.js';
 export * from './date-time.js';
+export * from './ftms.js';
 export * from './heart-rate.js';
 export * from './mi-scale.js';
 export * from './revolutions.js';
@@ -46,6 +49,9 @@ export const CHARACTERISTIC_DECODERS: Readonly<Record<string, Decoder>> = {
   [RSC_MEASUREMENT]: wrap(decodeRsc),
   [CSC_MEASUREMENT]: wrap(decodeCsc),
   [CYCLING_POWER_MEASUREMENT]: wrap(decodeCyclingPower),
+  [INDOOR_BIKE_DATA]: decodeIndoorBikeData,
+  [TREADMILL_DATA]: decodeTreadmillData,
+  [ROWER_DATA]: decodeRowerData,
   [BATTERY_LEVEL]: wrap(decodeBattery),
 };
 

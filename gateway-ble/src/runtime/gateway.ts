@@ -1,4 +1,4 @@
-import { decodeMiBodyScale, decodeMiScale, type MiScaleMeasurement } from '../decoders/mi-scale.js';
+import { ADVERTISEMENT_DECODERS, type AdvertisementProfileName, type WeighInFrame } from '../decoders/advertisements.js';
 import { shortUuid } from '../decoders/index.js';
 import { isBleGatewayError } from '../errors.js';
 import type { DeviceBinding } from '../config/config.js';
@@ -107,12 +107,13 @@ export class BleRuntime {
     const key = `${p.id}/${binding.profile}`;
     let state = this.scales.get(key);
     if (!state) {
-      state = { binding, tracker: new WeighInTracker(binding.profile === 'mi_body_scale', this.o.weighInSettleMs), sensor: this.sensorOf(p, binding) };
+      const decoder = ADVERTISEMENT_DECODERS[binding.profile as AdvertisementProfileName];
+      state = { binding, tracker: new WeighInTracker(decoder.measuresImpedance, this.o.weighInSettleMs), sensor: this.sensorOf(p, binding) };
       this.scales.set(key, state);
     }
-    let m: MiScaleMeasurement;
+    let m: WeighInFrame;
     try {
-      m = binding.profile === 'mi_body_scale' ? decodeMiBodyScale(data) : decodeMiScale(data);
+      m = ADVERTISEMENT_DECODERS[binding.profile as AdvertisementProfileName].decode(data);
     } catch (err) {
       this.log.warn({ address: state.sensor.address, code: isBleGatewayError(err) ? err.code : undefined, value: data.toString('hex') }, 'undecodable scale advertisement');
       return;
@@ -121,7 +122,7 @@ export class BleRuntime {
     if (done) this.emitWeighIn(state, done);
   }
 
-  private emitWeighIn(state: ScaleState, w: { reading: MiScaleMeasurement['reading']; timestamp: MiScaleMeasurement['timestamp'] }): void {
+  private emitWeighIn(state: ScaleState, w: { reading: WeighInFrame['reading']; timestamp: WeighInFrame['timestamp'] }): void {
     this.log.info({ address: state.sensor.address, userId: state.sensor.userId }, 'weigh-in');
     this.o.sink
       .accept({ sensor: state.sensor, source: state.binding.profile, reading: w.reading, timestamp: w.timestamp, receivedAt: new Date(this.now()) })

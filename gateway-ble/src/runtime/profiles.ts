@@ -3,8 +3,9 @@ import { BLOOD_PRESSURE_MEASUREMENT } from '../decoders/blood-pressure.js';
 import { BODY_COMPOSITION_MEASUREMENT } from '../decoders/body-composition.js';
 import { CSC_MEASUREMENT } from '../decoders/csc.js';
 import { CYCLING_POWER_MEASUREMENT } from '../decoders/cycling-power.js';
+import { FITNESS_MACHINE_SERVICE, INDOOR_BIKE_DATA, ROWER_DATA, TREADMILL_DATA } from '../decoders/ftms.js';
 import { HEART_RATE_MEASUREMENT } from '../decoders/heart-rate.js';
-import { MI_BODY_SCALE_SERVICE, MI_SCALE_SERVICE } from '../decoders/mi-scale.js';
+import { ADVERTISEMENT_DECODERS } from '../decoders/advertisements.js';
 import { RSC_MEASUREMENT } from '../decoders/rsc.js';
 import { WEIGHT_MEASUREMENT } from '../decoders/weight.js';
 
@@ -27,8 +28,10 @@ export const PROFILES = {
   running_speed_cadence: { mode: 'gatt', service: '1814', characteristics: [RSC_MEASUREMENT] },
   cycling_speed_cadence: { mode: 'gatt', service: '1816', characteristics: [CSC_MEASUREMENT] },
   cycling_power: { mode: 'gatt', service: '1818', characteristics: [CYCLING_POWER_MEASUREMENT] },
-  mi_scale: { mode: 'advertisement', serviceData: MI_SCALE_SERVICE },
-  mi_body_scale: { mode: 'advertisement', serviceData: MI_BODY_SCALE_SERVICE },
+  /** A fitness machine offers the one of these it is (bike, treadmill, rower): all present are subscribed. */
+  fitness_machine: { mode: 'gatt', service: FITNESS_MACHINE_SERVICE, characteristics: [INDOOR_BIKE_DATA, TREADMILL_DATA, ROWER_DATA] },
+  mi_scale: { mode: 'advertisement', serviceData: ADVERTISEMENT_DECODERS.mi_scale.serviceData },
+  mi_body_scale: { mode: 'advertisement', serviceData: ADVERTISEMENT_DECODERS.mi_body_scale.serviceData },
 } as const satisfies Record<string, Profile>;
 
 export type ProfileName = keyof typeof PROFILES;

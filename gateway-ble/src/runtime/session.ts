@@ -2,6 +2,7 @@ import { BleGatewayError, isBleGatewayError } from '../errors.js';
 import { CscRates, type CscReading } from '../decoders/csc.js';
 import { CyclingPowerRates, type CyclingPowerReading } from '../decoders/cycling-power.js';
 import { decodeCharacteristic, shortUuid, type Decoded } from '../decoders/index.js';
+import { FitnessMachineRecord, type DecodedFitnessMachine } from '../decoders/ftms.js';
 import { mergeBodyComposition, type BodyCompositionReading, type DecodedBodyComposition } from '../decoders/body-composition.js';
 import type { DeviceBinding } from '../config/config.js';
 import type { Logger } from '../log.js';
@@ -35,6 +36,7 @@ export class GattSession {
   private csc: CscRates | undefined;
   private power: CyclingPowerRates | undefined;
   private bodyPart: DecodedBodyComposition | undefined;
+  private readonly ftmsRecords = new Map<string, FitnessMachineRecord>();
 
   constructor(
     readonly peripheral: NoblePeripheral,
@@ -69,6 +71,7 @@ export class GattSession {
       this.csc = new CscRates(this.binding.wheelCircumferenceM);
       this.power = new CyclingPowerRates(this.binding.wheelCircumferenceM);
       this.bodyPart = undefined;
+      this.ftmsRecords.clear();
       for (const c of wanted) {
         c.on('data', (data: Buffer) => this.onValue(shortUuid(c.uuid), data));
         await c.subscribeAsync();
@@ -173,6 +176,17 @@ export class GattSession {
         return;
       }
     }
+    if (reading.kind === 'indoor_bike' || reading.kind === 'treadmill' || reading.kind === 'rower') {
+      // FTMS §4.19: a Data Record may span notifications; publish each completed record once
+      let record = this.ftmsRecords.get(uuid);
+      if (!record) this.ftmsRecords.set(uuid, (record = new FitnessMachineRecord()));
+      for (const whole of record.push(decoded as DecodedFitnessMachine)) this.emit(uuid, whole, receivedAt);
+      return;
+    }
+    this.emit(uuid, reading, receivedAt, timestamp);
+  }
+
+  private emit(uuid: string, reading: Decoded['reading'], receivedAt: number, timestamp?: Decoded['timestamp']): void {
     const event: ReadingEvent = { sensor: this.sensor, source: uuid, reading, receivedAt: new Date(receivedAt), ...(timestamp ? { timestamp } : {}) };
     this.deps.sink.accept(event).catch((err: unknown) => this.deps.log.error({ err: (err as Error).message }, 'could not queue a reading'));
   }
