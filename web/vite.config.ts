@@ -9,6 +9,8 @@ export default defineConfig({
   root: pages,
   base: '/',
   logLevel: 'warn',
+  // Our packages export their TypeScript under the `source` condition; the rest are Vite's client defaults.
+  resolve: { conditions: ['source', 'module', 'browser', 'development|production'] },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -5,11 +5,15 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
+import { WS_CLOSE } from '@pulsehub/contracts';
 import { createAdminRepo, createClassRepo, type Store } from '@pulsehub/store';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
-import { installErrorHandler } from './errors.js';
+import { installErrorHandler, installUrlGuard } from './errors.js';
+import { installSecurityHeaders } from './security-headers.js';
+import { ANONYMOUS, RefusalAudit } from './refusals.js';
+import { principalOf } from './routes/auth.js';
 import { registerApi } from './routes/api.js';
 import { registerDevices } from './routes/devices.js';
 import { LiveHub } from './live/hub.js';
@@ -18,7 +22,11 @@ import { ClassSessions } from './live/classes.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerHistory } from './routes/history.js';
-import { registerDeadLetters } from './routes/deadletters.js';
+import { registerHrvRoutes } from './routes/hrv.js';
+import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletters.js';
+import { registerSharedScales } from './routes/shared-scales.js';
+import { registerProfile } from './routes/profile.js';
+import { registerMetrics, type MetricsText } from './routes/metrics.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -37,14 +45,20 @@ export interface WebOptions {
   zoneFloors?: readonly number[];
   /** Per live client: conflate above this many unsent bytes… */
   liveHighWaterBytes?: number;
-  /** …and close (4429) a client whose backlog has not drained for this long. */
+  /** …and close (`WS_CLOSE.tooSlow`) a client whose backlog has not drained for this long. */
   liveMaxLagMs?: number;
   /** Marks a token revoked everywhere; the app closes that token's live sessions itself. */
   revokeToken?: (jti: string) => Promise<void>;
+  /** Replays dead letters through the ingest adapters (`POST /api/deadletters/replay`; absent: no such route). */
+  replayDeadLetters?: ReplayDeadLetters;
+  /** Prometheus text for `GET /metrics` (loopback, or admin/service token); absent: no such route. */
+  metrics?: MetricsText;
   /** Tells every broker node a device was revoked. */
   revokeDevice?: (deviceId: string) => Promise<void>;
   /** MQTT over WebSocket on `/mqtt`, when the broker is in this process. */
   mqttHandler?: (stream: Duplex, request: IncomingMessage) => void;
+  /** Athletes one /live connection may follow, per subscribe and in total (default 200). */
+  liveMaxAthletes?: number;
   /** Extra health facts for `/healthz` (broker, ingest). */
   health?: () => Record<string, unknown>;
 }
@@ -55,6 +69,10 @@ export interface WebApp {
   readonly classes: ClassSessions;
   /** Open live WebSocket sessions. */
   readonly sessions: ReadonlySet<LiveSession>;
+  /** Refused REST requests and `/live` messages go to the audit log through it (bounded). */
+  readonly refusals: RefusalAudit;
+  /** Every route registered (method and URL pattern), for the access matrix and the fuzz. */
+  readonly routes: readonly { method: string; url: string }[];
   listen(o: { port: number; host?: string }): Promise<{ port: number; host: string }>;
   close(): Promise<void>;
 }
@@ -68,7 +86,16 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   const classes = new ClassSessions(o.store, classRepo, hub, o.logger);
   const sessions = new Set<LiveSession>();
   const heartbeatMs = o.heartbeatMs ?? 5000;
-  installErrorHandler(app);
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+  const refusals = new RefusalAudit(o.store, o.logger);
+  installErrorHandler(app, (req, err) => {
+    refusals.record(principalOf(req) ?? ANONYMOUS, `${req.method} ${req.url.split('?', 1)[0]!.slice(0, 200)}`, err.code, { message: err.message.slice(0, 300), ip: req.ip });
+  });
+  installUrlGuard(app);
+  await installSecurityHeaders(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   if (existsSync(PUBLIC_DIR)) {
     await app.register(fastifyStatic, { root: PUBLIC_DIR, index: ['index.html'] });
@@ -80,34 +107,44 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   const revokeToken = async (jti: string) => {
     await o.store.revokeToken(jti);
     await o.revokeToken?.(jti);
-    for (const s of sessions) if (s.jti === jti) s.close(4401, 'token revoked');
+    for (const s of sessions) if (s.jti === jti) s.close(WS_CLOSE.unauthenticated, 'token revoked');
   };
   registerApi(app, { store: o.store, tokens: o.tokens, hub, revokeToken });
   registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
   registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
   registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
   registerHistory(app, { store: o.store, tokens: o.tokens });
-  registerDeadLetters(app, { store: o.store, tokens: o.tokens });
+  registerHrvRoutes(app, { store: o.store, tokens: o.tokens });
+  registerDeadLetters(app, { store: o.store, tokens: o.tokens, replay: o.replayDeadLetters });
+  registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
+  registerProfile(app, { store: o.store, tokens: o.tokens, hub });
+  registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);
   heartbeat.unref();
 
-  app.get('/healthz', async () => {
+  app.get('/healthz', async (_req, reply) => {
     let database = 'ok';
     try {
       await o.store.countObservations({ userId: '__healthz__' });
     } catch {
       database = 'unavailable';
     }
-    return { status: database === 'ok' ? 'ok' : 'degraded', database, store: o.store.kind, liveViewers: sessions.size, live: { received: hub.received, delivered: hub.delivered }, ...(o.health?.() ?? {}) };
+    const facts = o.health?.() ?? {};
+    // A part that says `ok: false` (e.g. an ingest writer whose commits keep failing) makes the hub not ok.
+    const partsOk = Object.values(facts).every((f) => typeof f !== 'object' || f === null || (f as { ok?: unknown }).ok !== false);
+    // 503 when degraded, so a load balancer's health check (`option httpchk GET /healthz`) takes the node out.
+    if (database !== 'ok' || !partsOk) reply.status(503);
+    return { status: database === 'ok' && partsOk ? 'ok' : 'degraded', database, store: o.store.kind, liveViewers: sessions.size, live: { received: hub.received, delivered: hub.delivered }, ...facts };
   });
 
   app.get<{ Querystring: { token?: string } }>('/live', { websocket: true }, (socket, req) => {
     const session = new LiveSession(socket, {
-      hub, classes, store: o.store, tokens: o.tokens, log: o.logger, heartbeatMs, authTimeoutMs: 10_000,
+      hub, classes, store: o.store, tokens: o.tokens, log: o.logger, heartbeatMs, authTimeoutMs: 10_000, refusals,
       outbox: { highWaterBytes: o.liveHighWaterBytes ?? 64 * 1024, maxLagMs: o.liveMaxLagMs ?? 10_000, maxBufferedBytes: 4 * 1024 * 1024 },
       startOfToday: () => { const d = new Date(); d.setHours(0, 0, 0, 0); return d; },
+      maxAthletes: o.liveMaxAthletes ?? 200,
     }, req.query.token);
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
@@ -124,7 +161,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   app.addHook('preClose', async () => {
     clearInterval(heartbeat);
     classes.close();
-    for (const s of sessions) s.close(1001, 'server shutting down');
+    for (const s of sessions) s.close(WS_CLOSE.goingAway, 'server shutting down');
   });
 
   return {
@@ -132,6 +169,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     hub,
     classes,
     sessions,
+    routes,
+    refusals,
     async listen({ port, host = '127.0.0.1' }) {
       await app.listen({ port, host });
       const addr = app.server.address();
@@ -140,6 +179,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
     async close() {
       await hub.close();
       await app.close();
+      await refusals.settle();
     },
   };
 }

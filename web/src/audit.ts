@@ -1,4 +1,4 @@
-import type { Principal } from '@pulsehub/contracts';
+import type { SubjectKind } from '@pulsehub/contracts';
 import { createAdminRepo, type AuditEntry, type Store } from '@pulsehub/store';
 
 /** Actions written to the audit log (append new ones; never rename a stored one). */
@@ -15,6 +15,12 @@ export const AUDIT_ACTIONS = [
   'device.pair',
   'gateway.register',
   'device.token',
+  'access.denied',
+  'device.restore',
+  'scale.register',
+  'pending.assign',
+  'pending.discard',
+  'user.ftp',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
@@ -26,7 +32,7 @@ const repos = new WeakMap<Store, ReturnType<typeof createAdminRepo>>();
  * call it after the change succeeded. It never throws into the request: a failed audit
  * write is logged by the caller's logger and the change stands.
  */
-export async function recordAudit(store: Store, actor: Pick<Principal, 'subject' | 'kind'>, action: AuditAction, target: string, details?: unknown, log?: { error(o: object, msg: string): void }): Promise<void> {
+export async function recordAudit(store: Store, actor: { subject: string; kind: SubjectKind | 'unauthenticated' }, action: AuditAction, target: string, details?: unknown, log?: { error(o: object, msg: string): void }): Promise<void> {
   let repo = repos.get(store);
   if (!repo) repos.set(store, (repo = createAdminRepo(store.db)));
   const entry: AuditEntry = { actor: actor.subject, actorKind: actor.kind, action, target, details };

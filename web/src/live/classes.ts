@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { effortPoints, keytelKcalPerMinute } from '@pulsehub/ingest';
-import { PulseHubError, eventInstant, type CanonicalEvent, type ClassSessionInfo, type SessionTally, type ServerMessage } from '@pulsehub/contracts';
+import { percentOfMax, ZoneAccumulator, zoneOf } from '@pulsehub/physiology';
+import { PulseHubError, eventInstant, type CanonicalEvent, type ClassSessionInfo, type IntervalTimer, type SessionTally, type ServerMessage } from '@pulsehub/contracts';
 import type { ClassRepo, ClassSessionRow, ClassSummaryRow, Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import type { LiveHub } from './hub.js';
-import { DEFAULT_ZONE_FLOORS, zoneFor } from './profile.js';
+import { DEFAULT_ZONE_FLOORS } from './profile.js';
+import { readingCutoffs, type Viewer } from '../access.js';
 
-/** A reading holds until the next one, never longer than this (as `timeInZones` in ingest). */
-export const MAX_GAP_SECONDS = 60;
 /** Body mass assumed for calories when the athlete has no body-weight reading. */
 export const DEFAULT_WEIGHT_KG = 70;
 
 export interface SessionViewer {
+  /** Whether this viewer may see the athlete now (the set `visibleAthletes` allowed, less revoked consents). */
+  sees(athleteId: string): boolean;
   deliver(key: string, data: string): void;
   control(data: string): void;
 }
@@ -19,31 +20,39 @@ export interface SessionViewer {
 interface Profile { maxHr: number; age: number; weightKg: number }
 
 /**
- * Running totals of one athlete in a class. Each reading's zone and calorie rate hold until
- * the next reading (at most MAX_GAP_SECONDS), the rule of `timeInZones`/`keytelKcal` in
- * @pulsehub/ingest, applied incrementally so the board can show it live. Calories use Keytel
- * et al. (no sex is stored, so the mean of the male and female equations).
+ * Running totals of one athlete in a class. Time in zones and calories come from
+ * `ZoneAccumulator` in @pulsehub/physiology (each reading holds until the next, at most
+ * `MAX_GAP_SECONDS`: the rule of `timeInZones`/`keytelKcal`), applied incrementally so the
+ * board can show it live. Calories use Keytel et al. with sex `unspecified` (none is stored:
+ * the mean of the male and female equations).
  */
 export class AthleteTally {
-  private last: { t: number; bpm: number } | null = null;
+  private readonly acc: ZoneAccumulator;
   private sum = 0;
   n = 0;
   max: number | null = null;
-  readonly secondsInZones = [0, 0, 0, 0, 0, 0];
-  kcal = 0;
+  /** When the effort points (as sent, one decimal) last changed. */
+  private effortSince: number | null = null;
+  private sentEffort = 0;
 
-  constructor(readonly athlete: string, readonly profile: Profile, readonly floors: readonly number[]) {}
+  constructor(readonly athlete: string, readonly profile: Profile, readonly floors: readonly number[]) {
+    const { maxHr, age, weightKg } = profile;
+    this.acc = new ZoneAccumulator({ maxHr, floors, energy: { sex: 'unspecified', age, weightKg } });
+  }
+
+  get secondsInZones(): readonly number[] {
+    return this.acc.secondsInZones;
+  }
 
   add(t: number, bpm: number): boolean {
-    if (this.last && t <= this.last.t) return false; // out of order or a repeat: the summary replays the full series
-    if (this.last) {
-      const held = Math.min((t - this.last.t) / 1000, MAX_GAP_SECONDS);
-      this.secondsInZones[zoneFor(this.last.bpm, this.profile.maxHr, this.floors)]! += held;
-      const { age, weightKg } = this.profile;
-      const perMin = (keytelKcalPerMinute(this.last.bpm, { sex: 'male', age, weightKg }) + keytelKcalPerMinute(this.last.bpm, { sex: 'female', age, weightKg })) / 2;
-      this.kcal += (perMin * held) / 60;
+    const last = this.acc.last;
+    if (last && t <= last.t) return false; // out of order or a repeat: the summary replays the full series
+    this.acc.add(t, bpm);
+    const ep = Math.round(this.acc.effortPoints() * 10) / 10;
+    if (ep !== this.sentEffort) {
+      this.sentEffort = ep;
+      this.effortSince = t;
     }
-    this.last = { t, bpm };
     this.n++;
     this.sum += bpm;
     this.max = this.max === null ? bpm : Math.max(this.max, bpm);
@@ -51,18 +60,19 @@ export class AthleteTally {
   }
 
   toMessage(session: string): SessionTally {
-    const bpm = this.last?.bpm ?? null;
+    const bpm = this.acc.last?.bpm ?? null;
     return {
       session,
       athlete: this.athlete,
       bpm,
-      pctMax: bpm === null ? null : Math.round((bpm / this.profile.maxHr) * 1000) / 10,
-      zone: bpm === null ? null : zoneFor(bpm, this.profile.maxHr, this.floors),
+      pctMax: bpm === null ? null : percentOfMax(bpm, this.profile.maxHr),
+      zone: bpm === null ? null : zoneOf(bpm, this.profile.maxHr, this.floors),
       avgBpm: this.n ? Math.round((this.sum / this.n) * 10) / 10 : null,
       maxBpm: this.max,
-      secondsInZones: this.secondsInZones.map((s) => Math.round(s)),
-      kcal: Math.round(this.kcal * 10) / 10,
-      effortPoints: Math.round(effortPoints(this.secondsInZones) * 10) / 10,
+      secondsInZones: this.acc.secondsInZones.map((s) => Math.round(s)),
+      kcal: Math.round(this.acc.kcal * 10) / 10,
+      effortPoints: Math.round(this.acc.effortPoints() * 10) / 10,
+      effortSince: this.effortSince,
     };
   }
 }
@@ -75,7 +85,7 @@ interface Active {
 }
 
 export function sessionInfo(row: ClassSessionRow): ClassSessionInfo {
-  return { id: row.id, coachId: row.coachId, name: row.name, athletes: row.athletes, zoneFloors: row.zoneFloors, startedAt: row.startedAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null };
+  return { id: row.id, coachId: row.coachId, name: row.name, athletes: row.athletes, zoneFloors: row.zoneFloors, startedAt: row.startedAt.toISOString(), endedAt: row.endedAt?.toISOString() ?? null, timer: row.timer ?? null };
 }
 
 /** Class sessions: start, live tallies for the board, and the stored summary at the end. */
@@ -119,18 +129,43 @@ export class ClassSessions {
     this.active.get(id)?.viewers.delete(v);
   }
 
-  /** Ends the session: replays every reading (database and live) and stores one summary per athlete. */
-  async end(id: string): Promise<{ session: ClassSessionInfo; summaries: ClassSummaryRow[] }> {
+  /**
+   * Starts (config given) or stops (null) the class's interval timer: stored with the session
+   * and sent to every board and phone watching it as a `timer` frame.
+   */
+  async setTimer(id: string, config: { workSec: number; restSec: number; rounds: number } | null): Promise<IntervalTimer | null> {
+    const a = await this.load(id);
+    const row = a?.row ?? (await this.get(id));
+    if (row.endedAt) throw new PulseHubError('PH_SESSION_ENDED', `class session ${id} has ended`);
+    const now = new Date().toISOString();
+    const timer: IntervalTimer | null = config ? { ...config, startedAt: now, stoppedAt: null } : row.timer ? { ...row.timer, stoppedAt: row.timer.stoppedAt ?? now } : null;
+    await this.repo.setTimer(id, timer);
+    row.timer = timer;
+    const frame = JSON.stringify({ type: 'timer', session: id, timer } satisfies ServerMessage);
+    for (const v of a?.viewers ?? []) v.control(frame);
+    return timer;
+  }
+
+  /**
+   * Ends the session: replays every reading (database and live) and stores one summary per
+   * athlete, as `audience` (the session's coach, see `sessionAudience`) may see it: an athlete
+   * who revoked consent during the class is summarised up to the revocation only, one who is
+   * not visible at all gets no summary.
+   */
+  async end(id: string, audience: Viewer): Promise<{ session: ClassSessionInfo; summaries: ClassSummaryRow[] }> {
     const a = await this.load(id);
     const row = a?.row ?? (await this.get(id));
     if (row.endedAt) return { session: sessionInfo(row), summaries: await this.repo.summaries(id) };
     const endedAt = new Date();
+    const cutoffs = await readingCutoffs(this.store, audience, row.athletes, row.startedAt);
     const summaries: Omit<ClassSummaryRow, 'sessionId'>[] = [];
     for (const athlete of row.athletes) {
+      const cutoff = cutoffs.get(athlete) ?? null;
+      if (cutoff === null) continue;
       const merged = new Map(a?.readings.get(athlete) ?? []);
       for (const r of await this.repo.heartRate(athlete, row.startedAt, endedAt)) merged.set(r.at, r.bpm);
       const t = new AthleteTally(athlete, await this.profileFor(athlete), row.zoneFloors);
-      for (const [at, bpm] of [...merged].sort((x, y) => x[0] - y[0])) t.add(at, bpm);
+      for (const [at, bpm] of [...merged].sort((x, y) => x[0] - y[0])) if (at <= cutoff) t.add(at, bpm);
       const m = t.toMessage(id);
       const user = await this.store.getUser(athlete);
       summaries.push({ athleteId: athlete, name: user?.name ?? athlete, avgBpm: m.avgBpm === null ? null : Math.round(m.avgBpm), maxBpm: m.maxBpm === null ? null : Math.round(m.maxBpm), secondsInZones: m.secondsInZones, kcal: Math.round(m.kcal), effortPoints: Math.round(m.effortPoints), readings: t.n });
@@ -184,7 +219,7 @@ export class ClassSessions {
     a.readings.get(athlete)?.set(at, bpm);
     if (!t.add(at, bpm) || !send || a.viewers.size === 0) return;
     const data = JSON.stringify({ type: 'tally', tally: t.toMessage(a.row.id) } satisfies ServerMessage);
-    for (const v of a.viewers) v.deliver(`${a.row.id}|${athlete}|tally`, data);
+    for (const v of a.viewers) if (v.sees(athlete)) v.deliver(`${a.row.id}|${athlete}|tally`, data);
   }
 
   private onEvent(e: CanonicalEvent): void {

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { CanonicalEventBase, TOPICS, eventInstant, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
-import { DEFAULT_ZONE_FLOORS, hrDerived, profileOf } from './profile.js';
+import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
 
 /** A live viewer: gets frames for the athletes it is subscribed to. */
 export interface LiveViewer {
@@ -107,6 +107,8 @@ export class LiveHub {
     const bpm = event.metric === 'heart_rate' ? event.values.bpm?.value : undefined;
     const profile = this.profiles.get(a);
     if (bpm !== undefined && profile) msg.hr = hrDerived(bpm, profile.maxHr, this.zoneFloors);
+    const power = profile && powerDerived(event, profile.ftpWatts);
+    if (power) msg.power = power;
     const key = ADDITIVE.has(event.metric) ? `${a}|${event.metric}|${event.id}` : `${a}|${event.metric}`;
     this.fanOut(set, key, JSON.stringify(msg));
   }

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 export interface OutboxOptions {
   /** Above this many unsent bytes, deltas are conflated instead of written. */
   highWaterBytes: number;
-  /** A client whose backlog has not drained for this long is closed (4429). */
+  /** A client whose backlog has not drained for this long is closed (`WS_CLOSE.tooSlow`, 4429). */
   maxLagMs: number;
   /** Hard limit of unsent bytes, whatever the kind of message. */
   maxBufferedBytes: number;
@@ -16,7 +16,7 @@ export interface OutboxOptions {
  * key — athlete and metric — and while the socket is congested only the newest frame per
  * key is kept (conflation), so memory per client is bounded by athletes × metrics and a
  * slow reader costs the others nothing. If the backlog does not drain within `maxLagMs`,
- * `onTooSlow` fires and the session closes the socket with 4429.
+ * `onTooSlow` fires and the session closes the socket with `WS_CLOSE.tooSlow`.
  */
 export class Outbox {
   private readonly pending = new Map<string, string>();

@@ -1,5 +1,5 @@
-import { maxHeartRate, ZONE_FLOORS } from '@pulsehub/ingest';
-import type { AthleteProfile, HrDerived } from '@pulsehub/contracts';
+import { maxHeartRate, percentOfFtp, percentOfMax, powerZoneOf, ZONE_FLOORS, zoneOf } from '@pulsehub/physiology';
+import type { AthleteProfile, CanonicalEvent, HrDerived, PowerDerived } from '@pulsehub/contracts';
 import type { UserRow } from '@pulsehub/store';
 
 /** Age assumed when a user has neither a measured max HR nor a birth year. */
@@ -7,31 +7,21 @@ export const DEFAULT_AGE = 35;
 export const DEFAULT_ZONE_FLOORS: readonly number[] = ZONE_FLOORS;
 
 /** Max HR: measured, else Tanaka (208 − 0.7 × age) from the birth year, else from DEFAULT_AGE. */
-export function profileOf(user: Pick<UserRow, 'maxHr' | 'birthYear'> | undefined, now = new Date()): AthleteProfile & { age: number } {
+export function profileOf(user: (Pick<UserRow, 'maxHr' | 'birthYear'> & Partial<Pick<UserRow, 'ftpWatts'>>) | undefined, now = new Date()): AthleteProfile & { age: number } {
   const age = user?.birthYear ? Math.max(10, now.getFullYear() - user.birthYear) : DEFAULT_AGE;
-  if (user?.maxHr) return { maxHr: user.maxHr, maxHrSource: 'measured', age };
-  return { maxHr: Math.round(maxHeartRate({ age })), maxHrSource: user?.birthYear ? 'age' : 'default', age };
+  const ftpWatts = user?.ftpWatts ?? null;
+  if (user?.maxHr) return { maxHr: user.maxHr, maxHrSource: 'measured', age, ftpWatts };
+  return { maxHr: Math.round(maxHeartRate({ age })), maxHrSource: user?.birthYear ? 'age' : 'default', age, ftpWatts };
 }
 
-/**
- * Zone 0..5 for a fraction of max HR with configurable floors. `zoneOf` in @pulsehub/ingest
- * has the default floors built in; a class may choose its own, so the floors are a parameter
- * here (same rule: a bound belongs to the zone above it).
- */
-export function zoneFor(bpm: number, maxHr: number, floors: readonly number[] = DEFAULT_ZONE_FLOORS): number {
-  const pct = bpm / maxHr;
-  let zone = 0;
-  floors.forEach((f, i) => {
-    if (pct >= f) zone = i + 1;
-  });
-  return zone;
+/** % FTP and Coggan level of a cycling event's power; undefined without power or FTP. */
+export function powerDerived(event: CanonicalEvent, ftpWatts: number | null | undefined): PowerDerived | undefined {
+  const watts = event.metric === 'cycling' ? event.values.power?.value : undefined;
+  if (watts === undefined || !ftpWatts) return undefined;
+  return { ftp: ftpWatts, pctFtp: percentOfFtp(watts, ftpWatts), zone: powerZoneOf(watts, ftpWatts) };
 }
 
+/** % of max HR and zone, with the floors the hub (or a class) uses. */
 export function hrDerived(bpm: number, maxHr: number, floors: readonly number[] = DEFAULT_ZONE_FLOORS): HrDerived {
-  return { maxHr, pctMax: Math.round((bpm / maxHr) * 1000) / 10, zone: zoneFor(bpm, maxHr, floors) };
-}
-
-/** Five increasing floors in (0, 1.5). */
-export function validZoneFloors(f: readonly number[]): boolean {
-  return f.length === 5 && f.every((x, i) => x > 0 && x < 1.5 && (i === 0 || x > f[i - 1]!));
+  return { maxHr, pctMax: percentOfMax(bpm, maxHr), zone: zoneOf(bpm, maxHr, floors) };
 }

@@ -1,13 +1,14 @@
 import type { WebSocket } from 'ws';
-import { ClientMessage, WS_CLOSE, isPulseHubError, type Principal, type ResumeCursor, type ServerMessage } from '@pulsehub/contracts';
+import { ClientMessage, WS_CLOSE, isPulseHubError, type ErrorCode, type WsCloseCode, type Principal, type ResumeCursor, type ServerMessage } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { visibleAthletes } from '../access.js';
 import type { LiveHub, LiveViewer } from './hub.js';
 import { sessionInfo, type ClassSessions, type SessionViewer } from './classes.js';
-import { hrDerived } from './profile.js';
+import { hrDerived, powerDerived } from './profile.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
+import { ANONYMOUS, type RefusalAudit } from '../refusals.js';
 
 export interface SessionDeps {
   hub: LiveHub;
@@ -19,6 +20,10 @@ export interface SessionDeps {
   authTimeoutMs: number;
   outbox: OutboxOptions;
   startOfToday: () => Date;
+  /** Refused authentications and subscriptions go to the audit log (bounded). */
+  refusals?: RefusalAudit;
+  /** Athletes one connection may follow, per subscribe message and in total (issue 11). */
+  maxAthletes: number;
 }
 
 /** One WebSocket client of the live gateway. */
@@ -56,6 +61,10 @@ export class LiveSession implements LiveViewer, SessionViewer {
     return this.out.conflated;
   }
 
+  sees(athleteId: string): boolean {
+    return this.athletes.has(athleteId);
+  }
+
   deliver(key: string, data: string): void {
     this.out.delta(key, data);
   }
@@ -81,7 +90,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
   /** The close code this side chose, once it closed. */
   closedWith: number | null = null;
 
-  close(code: number, reason: string): void {
+  close(code: WsCloseCode, reason: string): void {
     this.dispose();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.closedWith = code;
@@ -92,7 +101,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
     }
   }
 
-  private error(code: string, message: string): void {
+  private error(code: ErrorCode, message: string): void {
     this.send({ type: 'error', code, message });
   }
 
@@ -107,6 +116,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       this.principal = await this.d.tokens.verify(token);
     } catch (err) {
       this.d.log.warn({ err: (err as Error).message }, 'live client refused: bad token');
+      this.d.refusals?.record(ANONYMOUS, '/live auth', isPulseHubError(err) ? err.code : 'PH_AUTH_TOKEN_INVALID', { reason: (err as Error).message });
       this.close(WS_CLOSE.unauthenticated, 'invalid or revoked token');
       return;
     }
@@ -166,6 +176,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       const row = await this.d.classes.get(classId);
       if (p.kind !== 'admin' && !(p.kind === 'coach' && row.coachId === p.subject)) {
         this.d.log.warn({ viewer: p.subject, session: classId }, 'live subscription refused: not this class session\'s coach');
+        this.d.refusals?.record(p, `/live subscribe session ${classId}`, 'PH_AUTH_FORBIDDEN');
         return this.error('PH_AUTH_FORBIDDEN', `class session ${classId} belongs to another coach`);
       }
       wanted = [...new Set([...row.athletes, ...requested])];
@@ -175,8 +186,32 @@ export class LiveSession implements LiveViewer, SessionViewer {
         this.d.classes.addViewer(classId, this);
       }
     }
+    // Bounded before any lookup: one connection may not make the hub follow every athlete.
+    // Athletes of subscribes still loading count too (`pending`), so pipelined messages cannot all pass.
+    let following = this.athletes.size;
+    for (const a of this.pending) if (!this.athletes.has(a)) following++;
+    const added = wanted.filter((a) => !this.athletes.has(a) && !this.pending.has(a));
+    if (wanted.length > this.d.maxAthletes || following + added.length > this.d.maxAthletes) {
+      this.d.log.warn({ viewer: p.subject, requested: wanted.length, following, limit: this.d.maxAthletes }, 'live subscription refused: athlete limit');
+      return this.error('PH_LIVE_SUBSCRIPTION_LIMIT', `at most ${this.d.maxAthletes} athletes per connection (this subscribe names ${wanted.length}, ${following} already followed)`);
+    }
+    for (const a of added) this.pending.add(a);
+    try {
+      await this.follow(p, wanted, classId, resume);
+    } finally {
+      for (const a of added) this.pending.delete(a);
+    }
+  }
+
+  /** Athletes named by subscribes still loading. */
+  private readonly pending = new Set<string>();
+
+  private async follow(p: Principal, wanted: string[], classId: string | undefined, resume: ResumeCursor | undefined): Promise<void> {
     const { allowed, denied } = await visibleAthletes(p, this.d.store, wanted);
-    if (denied.length > 0) this.d.log.warn({ viewer: p.subject, denied }, 'live subscription refused for athletes without consent');
+    if (denied.length > 0) {
+      this.d.log.warn({ viewer: p.subject, denied }, 'live subscription refused for athletes without consent');
+      this.d.refusals?.record(p, `/live subscribe ${denied.slice(0, 20).join(',')}`, 'PH_AUTH_FORBIDDEN');
+    }
     if (this.closed) return;
     this.send(classId ? { type: 'subscribed', athletes: allowed, denied, session: classId } : { type: 'subscribed', athletes: allowed, denied });
     const since = this.d.startOfToday();
@@ -195,10 +230,13 @@ export class LiveSession implements LiveViewer, SessionViewer {
       // A resume cursor drops what the client already has: nothing old is replayed.
       const events = cursor === undefined ? all : all.filter((e) => Date.parse(e.source.receivedAt) > cursor);
       const { state, lastAt } = this.d.hub.stateOf(a);
-      const snap: ServerMessage = { type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events, profile: { maxHr: profile.maxHr, maxHrSource: profile.maxHrSource }, state, lastAt, battery: this.d.hub.batteryOf(a) };
+      const snap: ServerMessage = { type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events, profile: { maxHr: profile.maxHr, maxHrSource: profile.maxHrSource, ftpWatts: profile.ftpWatts ?? null }, state, lastAt, battery: this.d.hub.batteryOf(a) };
       if (cursor !== undefined) snap.resumed = true;
       const bpm = all.find((e) => e.metric === 'heart_rate')?.values.bpm?.value;
       if (bpm !== undefined) snap.hr = hrDerived(bpm, profile.maxHr, this.d.hub.zoneFloors);
+      const cycling = all.find((e) => e.metric === 'cycling');
+      const power = cycling && powerDerived(cycling, profile.ftpWatts);
+      if (power) snap.power = power;
       if (tally) snap.tally = tally;
       this.send(snap);
     }

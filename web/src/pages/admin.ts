@@ -1,19 +1,22 @@
 // Admin: users, devices, tokens, coach consents, dead letters and the audit log. Every change
 // goes through the REST API, which writes the audit log.
+import type {
+  AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, MintedTokenResponse,
+} from '@pulsehub/contracts';
 import { api, ApiError } from './lib/api.js';
 import { askToken, forgetToken, readToken } from './lib/token.js';
+import { mountPendingWeighIns } from './pending.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 let token = readToken();
 
-type Row = Record<string, unknown>;
 type Cell = string | Node;
 
 function setStatus(s: string): void {
   $('#status').textContent = s;
 }
 
-const when = (v: unknown) => (v ? new Date(String(v)).toLocaleString() : '—');
+const when = (v: string | null) => (v ? new Date(v).toLocaleString() : '—');
 const badge = (on: boolean, yes: string, no: string) => {
   const b = document.createElement('span');
   b.className = on ? 'badge' : 'badge off';
@@ -34,7 +37,7 @@ function button(label: string, onClick: () => Promise<unknown>, confirmText?: st
   return b;
 }
 
-function fill(list: string, rows: Row[], cells: (r: Row) => Cell[]): void {
+function fill<Row>(list: string, rows: Row[], cells: (r: Row) => Cell[]): void {
   const body = document.querySelector<HTMLElement>(`[data-list="${list}"]`)!;
   body.textContent = '';
   for (const r of rows) {
@@ -65,18 +68,18 @@ const get = <T>(path: string) => api<T>(token!, 'GET', path);
 
 async function refreshAll(): Promise<void> {
   const results = await Promise.allSettled([
-    get<{ users: Row[] }>('/api/admin/users').then(({ users }) => fill('users', users, (u) => [String(u.id), String(u.name), String(u.birthYear ?? '—'), String(u.maxHr ?? '—'), link(`athlete.html?athlete=${encodeURIComponent(String(u.id))}`, 'view')])),
-    get<{ devices: Row[] }>('/api/devices').then(({ devices }) => fill('devices', devices, (d) => [String(d.id), Array.isArray(d.users) && d.users.length ? d.users.join(', ') : String(d.userId ?? '—'), String(d.kind), String(d.model ?? '—'), when(d.lastSeenAt), d.battery === undefined || d.battery === null ? '—' : `${String(d.battery)}%`, badge(!d.revokedAt, 'active', 'revoked'), d.revokedAt ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/devices/${encodeURIComponent(String(d.id))}`), `Revoke device ${String(d.id)}? It is disconnected and can no longer publish.`)])),
-    get<{ tokens: Row[] }>('/api/admin/tokens').then(({ tokens }) => fill('tokens', tokens, (t) => {
-      const expired = t.expiresAt && Date.parse(String(t.expiresAt)) < Date.now();
+    get<AdminUsersResponse>('/api/admin/users').then(({ users }) => fill('users', users, (u) => [u.id, u.name, String(u.birthYear ?? '—'), String(u.maxHr ?? '—'), link(`athlete.html?athlete=${encodeURIComponent(u.id)}`, 'view')])),
+    get<DevicesResponse>('/api/devices').then(({ devices }) => fill('devices', devices, (d) => [d.id, d.users.length ? d.users.join(', ') : (d.userId ?? '—'), d.kind, d.model ?? '—', when(d.lastSeenAt), d.battery === null ? '—' : `${d.battery}%`, badge(!d.revokedAt, 'active', 'revoked'), d.revokedAt ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/devices/${encodeURIComponent(d.id)}`), `Revoke device ${d.id}? It is disconnected and can no longer publish.`)])),
+    get<AdminTokensResponse>('/api/admin/tokens').then(({ tokens }) => fill('tokens', tokens, (t) => {
+      const expired = t.expiresAt !== null && Date.parse(t.expiresAt) < Date.now();
       const mono = document.createElement('span');
       mono.className = 'mono';
-      mono.textContent = String(t.jti);
-      return [mono, String(t.kind), String(t.subject), when(t.createdAt), when(t.expiresAt), badge(!t.revokedAt && !expired, 'valid', t.revokedAt ? 'revoked' : 'expired'), t.revokedAt || expired ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/tokens/${encodeURIComponent(String(t.jti))}`), `Revoke token ${String(t.jti)}? Its live streams end at once.`)];
+      mono.textContent = t.jti;
+      return [mono, t.kind, t.subject, when(t.createdAt), when(t.expiresAt), badge(!t.revokedAt && !expired, 'valid', t.revokedAt ? 'revoked' : 'expired'), t.revokedAt || expired ? '' : button('Revoke', () => api(token!, 'DELETE', `/api/tokens/${encodeURIComponent(t.jti)}`), `Revoke token ${t.jti}? Its live streams end at once.`)];
     })),
-    get<{ consents: Row[] }>('/api/admin/consents').then(({ consents }) => fill('consents', consents, (c) => [String(c.athleteId), String(c.viewerId), when(c.grantedAt), badge(!c.revokedAt, 'sharing', 'revoked'), c.revokedAt ? button('Grant again', () => api(token!, 'POST', '/api/consents', { athleteId: c.athleteId, viewerId: c.viewerId })) : button('Revoke', () => api(token!, 'DELETE', `/api/consents/${encodeURIComponent(String(c.athleteId))}/${encodeURIComponent(String(c.viewerId))}`), `Stop sharing ${String(c.athleteId)} with ${String(c.viewerId)}? Their live view ends at once.`)])),
-    get<{ deadLetters: Row[] }>('/api/deadletters?limit=100').then(({ deadLetters }) => fill('deadletters', deadLetters, (d) => [when(d.receivedAt), String(d.reason), String(d.deviceId ?? '—'), String(d.userId ?? '—'), String(d.detail).slice(0, 160), preview(String(d.payload))])),
-    get<{ audit: Row[] }>('/api/admin/audit').then(({ audit }) => fill('audit', audit, (a) => [when(a.at), `${String(a.actor)} (${String(a.actorKind)})`, String(a.action), String(a.target), a.details === undefined ? '' : JSON.stringify(a.details).slice(0, 200)])),
+    get<AdminConsentsResponse>('/api/admin/consents').then(({ consents }) => fill('consents', consents, (c) => [c.athleteId, c.viewerId, when(c.grantedAt), badge(!c.revokedAt, 'sharing', 'revoked'), c.revokedAt ? button('Grant again', () => api(token!, 'POST', '/api/consents', { athleteId: c.athleteId, viewerId: c.viewerId })) : button('Revoke', () => api(token!, 'DELETE', `/api/consents/${encodeURIComponent(c.athleteId)}/${encodeURIComponent(c.viewerId)}`), `Stop sharing ${c.athleteId} with ${c.viewerId}? Their live view ends at once.`)])),
+    get<DeadLettersResponse>('/api/deadletters?limit=100').then(({ deadLetters }) => fill('deadletters', deadLetters, (d) => [when(d.receivedAt), d.reason, d.deviceId ?? '—', d.userId ?? '—', d.detail.slice(0, 160), preview(d.payload)])),
+    get<AdminAuditResponse>('/api/admin/audit').then(({ audit }) => fill('audit', audit, (a) => [when(a.at), `${a.actor} (${a.actorKind})`, a.action, a.target, a.details === undefined ? '' : JSON.stringify(a.details).slice(0, 200)])),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.some((f) => f.reason instanceof ApiError && f.reason.status === 401)) {
@@ -122,7 +125,7 @@ const num = (v: FormDataEntryValue | null) => (v === null || v === '' ? undefine
 onSubmit('#user-form', (f) => api(token!, 'POST', '/api/users', { id: f.get('id'), name: f.get('name'), birthYear: num(f.get('birthYear')), maxHr: num(f.get('maxHr')) }));
 onSubmit('#device-form', async (f) => {
   const model = String(f.get('model') ?? '');
-  const r = await api<{ mqtt: { username: string; password: string; topic: string } }>(token!, 'POST', '/api/devices', { id: f.get('id'), userId: f.get('userId'), kind: f.get('kind'), ...(model ? { model } : {}) });
+  const r = await api<DeviceRegisteredResponse>(token!, 'POST', '/api/devices', { id: f.get('id'), userId: f.get('userId'), kind: f.get('kind'), ...(model ? { model } : {}) });
   const out = $('#device-creds');
   out.hidden = false;
   out.innerHTML = '<strong>Shown once — put these in the device:</strong><br>username <code></code><br>password <code></code><br>topic <code></code>';
@@ -133,7 +136,7 @@ onSubmit('#device-form', async (f) => {
 });
 onSubmit('#token-form', async (f) => {
   const users = String(f.get('users') ?? '').split(/[\s,]+/).filter(Boolean);
-  const r = await api<{ token: string; jti: string }>(token!, 'POST', '/api/tokens', { kind: f.get('kind'), subject: f.get('subject'), users, ttlSeconds: (num(f.get('days')) ?? 30) * 86400 });
+  const r = await api<MintedTokenResponse>(token!, 'POST', '/api/tokens', { kind: f.get('kind'), subject: f.get('subject'), users, ttlSeconds: (num(f.get('days')) ?? 30) * 86400 });
   const out = $('#token-out');
   out.hidden = false;
   out.innerHTML = '<strong>Shown once:</strong> <code></code>';
@@ -147,3 +150,4 @@ else void askToken($<HTMLFormElement>('#login'), $<HTMLInputElement>('#token')).
   return refreshAll();
 });
 setInterval(() => { if (token && document.visibilityState === 'visible') void refreshAll(); }, 15_000);
+mountPendingWeighIns({ token: () => token });

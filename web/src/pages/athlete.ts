@@ -1,19 +1,21 @@
 // Athlete view: live heart rate (uPlot) and history from the history API, zoom from a day to a year.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ServerMessage } from '@pulsehub/contracts';
+import type { BucketsResponse, OverlayTokenResponse, ServerMessage } from '@pulsehub/contracts';
 import { api, ApiError } from './lib/api.js';
+import { mountHrvChart } from './lib/hrv-chart.js';
 import { LiveConnection } from './lib/live.js';
 import { askToken, forgetToken, readToken } from './lib/token.js';
 import { ZONE_NAMES, zoneColor } from './lib/zones.js';
+import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type OverlayOptions, type OverlayStyle } from './lib/overlay-options.js';
+import { mountPendingWeighIns } from './pending.js';
+import { mountFtpCard } from './ftp.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
 let athleteId = params.get('athlete');
 let token = readToken();
 let maxHr = 0;
-
-interface Bucket { t: string | number; min: number; avg: number; max: number; n: number }
 
 const LIVE_WINDOW_S = 600;
 const liveX: number[] = [];
@@ -24,7 +26,7 @@ let histChart: uPlot | null = null;
 const axisStyle = { stroke: '#a9b3bf', grid: { stroke: '#2c343f', width: 1 }, ticks: { stroke: '#2c343f' } };
 
 function chartWidth(el: HTMLElement): number {
-  return Math.max(280, el.clientWidth);
+  return Math.max(200, el.clientWidth);
 }
 
 function makeLiveChart(): uPlot {
@@ -79,7 +81,7 @@ async function loadHistory(fromMs: number, toMs: number): Promise<void> {
   const q = new URLSearchParams({ metric: 'heart_rate', from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), bucket });
   $('#hist-meta').textContent = 'Loading…';
   try {
-    const { buckets } = await api<{ buckets: Bucket[] }>(token, 'GET', `/api/users/${encodeURIComponent(athleteId)}/observations?${q}`);
+    const { buckets } = await api<BucketsResponse>(token, 'GET', `/api/users/${encodeURIComponent(athleteId)}/observations?${q}`);
     const xs: number[] = [];
     const mins: (number | null)[] = [];
     const avgs: (number | null)[] = [];
@@ -126,6 +128,37 @@ function showNow(bpm: number | null, zone: number | undefined, state: string): v
   $('#zone').textContent = state === 'lost' ? 'no signal' : zone !== undefined ? `Zone ${zone} · ${ZONE_NAMES[zone]}${pct !== null ? ` · ${pct}% max` : ''}` : state;
 }
 
+/**
+ * The live chart opens with the last ten minutes from the history API (5 s buckets), so it
+ * is not empty after minutes of readings; live points that arrived meanwhile are kept.
+ */
+async function backfillLive(id: string, t: string): Promise<void> {
+  const to = Date.now();
+  const q = new URLSearchParams({ metric: 'heart_rate', from: new Date(to - LIVE_WINDOW_S * 1000).toISOString(), to: new Date(to).toISOString(), bucket: '5s' });
+  try {
+    const { buckets } = await api<BucketsResponse>(t, 'GET', `/api/users/${encodeURIComponent(id)}/observations?${q}`);
+    const firstLive = liveX[0] ?? Infinity;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const b of buckets) {
+      const s = (typeof b.t === 'number' ? b.t : Date.parse(b.t)) / 1000;
+      if (s >= firstLive) break;
+      xs.push(s);
+      ys.push(Math.round(b.avg));
+    }
+    liveX.unshift(...xs);
+    liveY.unshift(...ys);
+    drawLive();
+  } catch {
+    // History may be unavailable (an old hub): the chart fills from live readings.
+  }
+}
+
+function drawLive(): void {
+  liveChart?.setData([liveX, liveY]);
+  $('#live-chart').dataset.points = String(liveX.length);
+}
+
 function pushLive(t: number, bpm: number): void {
   const s = t / 1000;
   if (liveX.length && s <= liveX[liveX.length - 1]!) return;
@@ -135,11 +168,14 @@ function pushLive(t: number, bpm: number): void {
     liveX.shift();
     liveY.shift();
   }
-  liveChart?.setData([liveX, liveY]);
+  drawLive();
 }
 
 let lastState = 'lost';
+let backfilled = false;
+const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
 function onMessage(m: ServerMessage): void {
+  hrvChart.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {
@@ -147,8 +183,13 @@ function onMessage(m: ServerMessage): void {
       return;
     }
     live!.subscribe([athleteId]);
+    if (!backfilled && token) {
+      backfilled = true;
+      void backfillLive(athleteId, token);
+    }
     $('#overlay-card').hidden = m.kind !== 'athlete' && m.kind !== 'admin';
     if (!histChart) setRange(1);
+    if (token) void hrvChart.load(token, athleteId);
   } else if (m.type === 'snapshot' && m.athlete === athleteId) {
     $('#who').textContent = m.name;
     document.title = `PulseHub — ${m.name}`;
@@ -173,15 +214,83 @@ function onMessage(m: ServerMessage): void {
   }
 }
 
+/** The overlay page's own address with the overlay token, without options (from POST /api/overlay-tokens). */
+let overlayBase: URL | null = null;
+
 async function makeOverlay(): Promise<void> {
   if (!athleteId || !token) return;
   try {
-    const r = await api<{ url: string }>(token, 'POST', '/api/overlay-tokens', { athleteId });
-    $<HTMLInputElement>('#overlay-url').value = new URL(r.url, location.href).toString();
+    const r = await api<OverlayTokenResponse>(token, 'POST', '/api/overlay-tokens', { athleteId });
+    overlayBase = new URL(r.url, location.href);
     $('#overlay-out').hidden = false;
+    updateDesign(true);
   } catch (err) {
     $('#status').textContent = `overlay: ${(err as Error).message}`;
   }
+}
+
+// The overlay designer: the form holds the options; the URL and the live preview (an iframe of
+// the real overlay page) are both built from overlayQuery(), so the URL shows what the preview does.
+const designer = $<HTMLFormElement>('#designer');
+const field = <T extends HTMLInputElement | HTMLSelectElement = HTMLInputElement>(name: string) => designer.elements.namedItem(name) as T;
+for (const st of OVERLAY_STYLES) field<HTMLSelectElement>('style').add(new Option(OVERLAY_STYLE_NAMES[st], st));
+
+function designOptions(): OverlayOptions {
+  const checked = (n: string) => field(n).checked;
+  return {
+    style: field<HTMLSelectElement>('style').value as OverlayStyle,
+    size: Number(field('size').value),
+    color: field('color').value,
+    zoneColor: checked('zoneColor'),
+    spark: checked('spark'),
+    label: field('label').value.trim(),
+    unit: checked('unit'),
+    shadow: checked('shadow'),
+    font: '',
+    align: field<HTMLSelectElement>('align').value as OverlayOptions['align'],
+    hideLost: checked('hideLost'),
+  };
+}
+
+function overlayUrl(): string {
+  if (!overlayBase) return '';
+  const u = new URL(overlayBase);
+  for (const [k, v] of overlayQuery(designOptions())) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
+function updateDesign(now = false): void {
+  const url = overlayUrl();
+  if (!url) return;
+  $<HTMLInputElement>('#overlay-url').value = url;
+  $('#copy-overlay').textContent = 'Copy';
+  (designer.elements.namedItem('sizeOut') as HTMLOutputElement).value = `${field('size').value} px`;
+  const frame = $<HTMLIFrameElement>('#overlay-preview');
+  frame.style.height = `${Math.round(Number(field('size').value) * (designOptions().label ? 2.1 : 1.7) + (designOptions().spark ? Number(field('size').value) * 0.7 : 0) + 30)}px`;
+  clearTimeout(previewTimer);
+  // Typing in the label reloads the preview once, not per key.
+  previewTimer = setTimeout(() => {
+    if (frame.src !== url) frame.src = url;
+    frame.dataset.url = url;
+  }, now ? 0 : 250);
+}
+
+designer.addEventListener('input', (e) => {
+  if ((e.target as HTMLElement).getAttribute('name') === 'style') {
+    // Each style brings its own defaults (the card a sparkline, the minimal number no unit).
+    const d = styleDefaults(field<HTMLSelectElement>('style').value as OverlayStyle);
+    field('spark').checked = d.spark;
+    field('unit').checked = d.unit;
+  }
+  updateDesign();
+});
+designer.addEventListener('submit', (e) => e.preventDefault());
+for (const b of document.querySelectorAll<HTMLButtonElement>('.preview-bar [data-bg]')) {
+  b.addEventListener('click', () => {
+    $('#preview-box').dataset.bg = b.dataset.bg!;
+    for (const o of document.querySelectorAll<HTMLButtonElement>('.preview-bar [data-bg]')) o.setAttribute('aria-pressed', String(o === b));
+  });
 }
 
 let live: LiveConnection | null = null;
@@ -207,10 +316,11 @@ $('#copy-overlay').addEventListener('click', () => {
   input.select();
   void navigator.clipboard?.writeText(input.value).then(() => ($('#copy-overlay').textContent = 'Copied'));
 });
-window.addEventListener('resize', () => {
+// Charts follow their container (a phone, a rotated tablet, a resized window).
+new ResizeObserver(() => {
   liveChart?.setSize({ width: chartWidth($('#live-chart')), height: 240 });
   histChart?.setSize({ width: chartWidth($('#hist-chart')), height: 280 });
-});
+}).observe($('main'));
 setInterval(() => {
   // Scroll the live window even when no reading arrives, so silence is visible.
   if (liveChart && liveX.length) liveChart.setScale('x', { min: Date.now() / 1000 - LIVE_WINDOW_S, max: Date.now() / 1000 });
@@ -218,3 +328,5 @@ setInterval(() => {
 
 if (token) connect(token);
 else void askToken($<HTMLFormElement>('#login'), $<HTMLInputElement>('#token')).then(connect);
+mountPendingWeighIns({ token: () => token, athlete: () => athleteId });
+mountFtpCard({ token: () => token, athlete: () => athleteId });

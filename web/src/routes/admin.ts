@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { TokenService } from '@pulsehub/auth';
 import type { AdminRepo, Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
+import { AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse } from '@pulsehub/contracts';
 import { parseBody } from './parse.js';
+import { answer } from './answer.js';
 
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
@@ -12,20 +14,20 @@ export function registerAdminRoutes(app: FastifyInstance, d: { store: Store; tok
   const admin = ['admin'] as const;
   app.get('/api/admin/users', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
-    return { users: await d.store.listUsers() };
+    return answer(AdminUsersResponse, { users: await d.store.listUsers() });
   });
   app.get('/api/admin/tokens', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
     const q = parseBody(Limit, req.query);
-    return { tokens: await d.admin.listTokens({ limit: q.limit }) };
+    return answer(AdminTokensResponse, { tokens: await d.admin.listTokens({ limit: q.limit }) });
   });
   app.get('/api/admin/consents', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
-    return { consents: await d.admin.listConsents() };
+    return answer(AdminConsentsResponse, { consents: await d.admin.listConsents() });
   });
   app.get('/api/admin/audit', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
     const q = parseBody(Limit, req.query);
-    return { audit: await d.admin.listAudit({ limit: q.limit }) };
+    return answer(AdminAuditResponse, { audit: await d.admin.listAudit({ limit: q.limit }) });
   });
 }

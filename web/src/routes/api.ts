@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DeviceId, PulseHubError, SubjectKind, UserId } from '@pulsehub/contracts';
-import type { TokenService } from '@pulsehub/auth';
+import { AthletesResponse, DeadLettersResponse, DeviceId, DeviceRegisteredResponse, MintedTokenResponse, OverlayTokenResponse, PulseHubError, SubjectKind, UserId } from '@pulsehub/contracts';
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, type TokenService } from '@pulsehub/auth';
 import type { Store } from '@pulsehub/store';
 import { listableAthletes } from '../access.js';
 import { requirePrincipal } from './auth.js';
 import type { LiveHub } from '../live/hub.js';
 import { recordAudit } from '../audit.js';
+import { registerDeviceRow } from './device-ownership.js';
+import { answer } from './answer.js';
 
 export interface ApiDeps {
   store: Store;
@@ -26,7 +28,7 @@ const MintBody = z.object({
   kind: SubjectKind,
   subject: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
   users: z.array(UserId).max(1000).default([]),
-  ttlSeconds: z.number().int().positive().max(10 * 365 * 86400).optional(),
+  ttlSeconds: z.number().int().positive().max(MAX_TOKEN_TTL_SECONDS).optional(),
 }).strict();
 
 const UserBody = z.object({ id: UserId, name: z.string().min(1).max(200), birthYear: z.number().int().min(1900).max(2100).optional(), maxHr: z.number().int().min(80).max(250).optional() }).strict();
@@ -40,10 +42,11 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   app.post('/api/tokens', async (req, reply) => {
     const p = await requirePrincipal(req, d.tokens, admin);
     const body = parse(MintBody, req.body);
-    const minted = await d.tokens.mint(body.ttlSeconds === undefined ? { subject: body.subject, kind: body.kind, users: body.users } : body);
+    // Every token expires: without a ttlSeconds, the kind's default lifetime (as `pulsehub token`).
+    const minted = await d.tokens.mint({ subject: body.subject, kind: body.kind, users: body.users, ttlSeconds: body.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS[body.kind] });
     await d.store.recordToken({ jti: minted.jti, subject: body.subject, kind: body.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
     await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: body.kind, subject: body.subject, users: body.users, ttlSeconds: body.ttlSeconds }, req.log);
-    return reply.status(201).send(minted);
+    return reply.status(201).send(answer(MintedTokenResponse, minted));
   });
 
   /**
@@ -58,11 +61,12 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const minted = await d.tokens.mint({ subject, kind: 'overlay', users: [body.athleteId], ttlSeconds: body.ttlSeconds });
     await d.store.recordToken({ jti: minted.jti, subject, kind: 'overlay', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
     await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: 'overlay', athleteId: body.athleteId }, req.log);
-    return reply.status(201).send({ ...minted, athleteId: body.athleteId, url: `/overlay.html?token=${minted.token}` });
+    return reply.status(201).send(answer(OverlayTokenResponse, { ...minted, athleteId: body.athleteId, url: `/overlay.html?token=${minted.token}` }));
   });
 
   app.delete<{ Params: { jti: string } }>('/api/tokens/:jti', async (req, reply) => {
     const p = await requirePrincipal(req, d.tokens, admin);
+    parse(z.object({ jti: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: 'a token id (jti) is 8-64 characters of A-Z a-z 0-9 _ -' }) }), req.params);
     await d.revokeToken(req.params.jti);
     await recordAudit(d.store, p, 'token.revoke', req.params.jti, undefined, req.log);
     return reply.status(204).send();
@@ -87,7 +91,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
       throw new PulseHubError('PH_AUTH_FORBIDDEN', `gateway ${p.subject} is not bound to user ${body.userId}`);
     }
     if (!(await d.store.getUser(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
-    await d.store.upsertDevice(body);
+    await registerDeviceRow(d.store, body);
     if (p.kind === 'gateway') {
       await recordAudit(d.store, p, 'device.pair', body.id, body, req.log);
       return reply.status(201).send({ device: body, via: p.subject });
@@ -95,7 +99,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const minted = await d.tokens.mint({ subject: body.id, kind: 'device', users: [body.userId] });
     await d.store.recordToken({ jti: minted.jti, subject: body.id, kind: 'device' });
     await recordAudit(d.store, p, 'device.register', body.id, { ...body, jti: minted.jti }, req.log);
-    return reply.status(201).send({ device: body, mqtt: { username: body.id, password: minted.token, topic: `users/${body.userId}/events` }, jti: minted.jti });
+    return reply.status(201).send(answer(DeviceRegisteredResponse, { device: body, mqtt: { username: body.id, password: minted.token, topic: `users/${body.userId}/events` }, jti: minted.jti }));
   });
 
   app.get('/api/athletes', async (req) => {
@@ -103,7 +107,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const list = await listableAthletes(p, d.store);
     const users = await d.store.listUsers();
     const visible = list === 'all' ? users : users.filter((u) => list.includes(u.id));
-    return { athletes: visible.map((u) => ({ id: u.id, name: u.name })) };
+    return answer(AthletesResponse, { athletes: visible.map((u) => ({ id: u.id, name: u.name })) });
   });
 
   app.post('/api/consents', async (req, reply) => {
@@ -132,6 +136,6 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     await requirePrincipal(req, d.tokens, admin);
     const q = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), reason: z.string().optional() }), req.query);
     const rows = await d.store.listDeadLetters(q.reason === undefined ? { limit: q.limit } : { limit: q.limit, reason: q.reason });
-    return { deadLetters: rows.map((r) => ({ ...r, payload: r.payload.toString('base64') })) };
+    return answer(DeadLettersResponse, { deadLetters: rows.map((r) => ({ ...r, payload: r.payload.toString('base64') })) });
   });
 }

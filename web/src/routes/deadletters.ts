@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PulseHubError } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import { replayDeadLetters } from '@pulsehub/ingest';
 import type { DeadLetter, Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { parseBody } from './parse.js';
@@ -10,7 +9,9 @@ import { parseBody } from './parse.js';
 /**
  * Dead letters beyond the list in api.ts (`GET /api/deadletters?reason&limit`): one by id, and
  * replay after an adapter fix. Admin only. `pulsehub deadletters list|replay` calls these on
- * the running hub, since PGlite admits one process.
+ * the running hub, since PGlite admits one process. Replaying runs the ingest adapters, which
+ * the web role does not import: the caller passes `replay` in (cli passes ingest's
+ * `replayDeadLetters`); without it the replay route is not registered.
  *
  *   GET  /api/deadletters/:id                          → { deadLetter }
  *   POST /api/deadletters/replay { reason?, id?, limit? } → { replayed: [...], failed: [...] }
@@ -22,9 +23,12 @@ const ReplayBody = z.object({
   limit: z.number().int().min(1).max(10_000).default(1000),
 }).strict().refine((b) => b.reason !== undefined || b.id !== undefined, { error: 'name what to replay: a reason, an id, or both' });
 
+/** Re-runs pending dead letters through the adapters (ingest's `replayDeadLetters` over the store). */
+export type ReplayDeadLetters = (filter: { reason?: string; id?: number; limit: number }) => Promise<{ replayed: readonly unknown[]; failed: readonly unknown[] }>;
+
 export const deadLetterJson = (r: DeadLetter) => ({ ...r, payload: r.payload.toString('base64') });
 
-export function registerDeadLetters(app: FastifyInstance, d: { store: Store; tokens: TokenService }): void {
+export function registerDeadLetters(app: FastifyInstance, d: { store: Store; tokens: TokenService; replay?: ReplayDeadLetters | undefined }): void {
   const admin = ['admin'] as const;
 
   app.get('/api/deadletters/:id', async (req) => {
@@ -35,10 +39,12 @@ export function registerDeadLetters(app: FastifyInstance, d: { store: Store; tok
     return { deadLetter: deadLetterJson(row) };
   });
 
+  const replay = d.replay;
+  if (!replay) return;
   app.post('/api/deadletters/replay', async (req) => {
     const p = await requirePrincipal(req, d.tokens, admin);
     const body = parseBody(ReplayBody, req.body ?? {});
-    const report = await replayDeadLetters(d.store, {
+    const report = await replay({
       limit: body.limit, ...(body.reason !== undefined ? { reason: body.reason } : {}), ...(body.id !== undefined ? { id: body.id } : {}),
     });
     req.log.info({ subject: p.subject, reason: body.reason, id: body.id, replayed: report.replayed.length, failed: report.failed.length }, 'dead letters replayed');

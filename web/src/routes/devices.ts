@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DeviceId, PulseHubError, UserId } from '@pulsehub/contracts';
+import { DeviceId, DevicesResponse, PulseHubError, UserId } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import { createRegistry, type Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { recordAudit } from '../audit.js';
+import { assertRegistrable, registerDeviceRow } from './device-ownership.js';
+import { answer } from './answer.js';
 
 /**
  * The device registry for admins: list and inspect devices, register gateways with the users
@@ -33,7 +35,7 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
 
   app.get('/api/devices', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
-    return { devices: await registry.list() };
+    return answer(DevicesResponse, { devices: await registry.list() });
   });
 
   app.get<{ Params: { id: string } }>('/api/devices/:id', async (req) => {
@@ -49,8 +51,9 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
     const r = GatewayBody.safeParse(req.body);
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
     const body = r.data;
+    await assertRegistrable(d.store, { id: body.id, userId: null, kind: 'gateway' });
     await d.store.ensureUsers(body.users);
-    await d.store.upsertDevice({ id: body.id, userId: null, kind: 'gateway', model: body.model ?? null, adapter: body.adapter ?? 'ble.v1' });
+    await registerDeviceRow(d.store, { id: body.id, userId: null, kind: 'gateway', model: body.model ?? null, adapter: body.adapter ?? 'ble.v1' });
     await registry.bindGateway(body.id, body.users);
     const minted = await issue(body.id, 'gateway', body.users);
     await recordAudit(d.store, p, 'gateway.register', body.id, { users: body.users, jti: minted.jti }, req.log);
@@ -62,10 +65,22 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
     const p = await requirePrincipal(req, d.tokens, admin);
     const device = await registry.get(req.params.id);
     if (!device) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
-    if (device.revokedAt) throw new PulseHubError('PH_AUTH_FORBIDDEN', `device ${device.id} is revoked; register it again to restore it`);
+    if (device.revokedAt) throw new PulseHubError('PH_AUTH_FORBIDDEN', `device ${device.id} is revoked; an admin restores it with POST /api/devices/${device.id}/restore`);
     const minted = await issue(device.id, device.kind === 'gateway' ? 'gateway' : 'device', device.users);
     await recordAudit(d.store, p, 'device.token', device.id, { jti: minted.jti }, req.log);
     return reply.status(201).send({ mqtt: { username: device.id, password: minted.token }, jti: minted.jti });
+  });
+
+  /**
+   * Clears a device's revocation: the only way back for a revoked device (registering it again
+   * is refused). Its old tokens stay revoked; issue a new one with POST /api/devices/:id/tokens.
+   */
+  app.post<{ Params: { id: string } }>('/api/devices/:id/restore', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, admin);
+    if (!(await registry.get(req.params.id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no device ${req.params.id}`);
+    const restored = await registry.restore(req.params.id);
+    if (restored) await recordAudit(d.store, p, 'device.restore', req.params.id, undefined, req.log);
+    return { device: await registry.get(req.params.id), restored };
   });
 
   app.delete<{ Params: { id: string } }>('/api/devices/:id', async (req, reply) => {

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { METRIC_IDS, METRICS, PulseHubError, UserId, type MetricId } from '@pulsehub/contracts';
+import { BucketsResponse, DailyResponse, LatestResponse, METRIC_IDS, METRICS, PulseHubError, UserId, type MetricId } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import type { Store } from '@pulsehub/store';
 import { visibleAthletes } from '../access.js';
 import { requirePrincipal } from './auth.js';
-import { parseBody } from './parse.js';
+import { Instant, StorableText, parseBody } from './parse.js';
+import { answer } from './answer.js';
 
 /**
  * History API: what was stored for a user, for charts and for apps that sync.
@@ -26,7 +27,6 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 const Params = z.object({ id: UserId });
 const Metric = z.enum(METRIC_IDS, { error: `metric must be one of ${METRIC_IDS.join(', ')}` });
-const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant with offset, e.g. 2026-11-22T10:00:00Z' }).transform((s) => new Date(s));
 const Bucket = z.string().regex(/^[1-9]\d{0,6}[smhd]$/, { error: 'bucket must be a number and a unit s, m, h or d, e.g. 60s, 5m, 1h, 1d' })
   .transform((s) => Number(s.slice(0, -1)) * UNIT_SECONDS[s.slice(-1) as keyof typeof UNIT_SECONDS]);
 const Day = z.iso.date({ error: 'must be a day YYYY-MM-DD' });
@@ -44,8 +44,8 @@ function decode<T>(schema: z.ZodType<T>, token: string, what: string): T {
   if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', `${what} is not one this API handed out`);
   return r.data;
 }
-const PageToken = z.object({ at: z.iso.datetime({ offset: true }), id: z.string().min(1) }).strict();
-const CursorToken = z.object({ txid: z.number().int().nonnegative(), id: z.string().min(1) }).strict();
+const PageToken = z.object({ at: Instant, id: StorableText.min(1).max(200) }).strict();
+const CursorToken = z.object({ txid: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), id: StorableText.min(1).max(200) }).strict();
 
 const ObservationsQuery = z.object({
   metric: Metric,
@@ -64,7 +64,7 @@ const ObservationsQuery = z.object({
   else if (q.bucket !== undefined && (q.to.getTime() - q.from.getTime()) / 1000 / q.bucket > MAX_BUCKETS) {
     ctx.addIssue({ code: 'custom', path: ['bucket'], message: `that bucket gives more than ${MAX_BUCKETS} buckets over this range; use a larger one` });
   }
-  if (q.component !== undefined && !(q.component in METRICS[q.metric].components)) {
+  if (q.component !== undefined && !Object.hasOwn(METRICS[q.metric].components, q.component)) {
     ctx.addIssue({ code: 'custom', path: ['component'], message: `${q.metric} has no component "${q.component}" (known: ${Object.keys(METRICS[q.metric].components).join(', ')})` });
   }
   if (q.bucket !== undefined && q.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: 'page continues raw readings; it does not go with bucket' });
@@ -85,7 +85,7 @@ export function registerHistory(app: FastifyInstance, d: { store: Store; tokens:
     const { id } = parseBody(Params, req.params);
     const { allowed } = await visibleAthletes(principal, d.store, [id]);
     if (allowed.length === 0) {
-      req.log.warn({ subject: principal.subject, kind: principal.kind, athlete: id, url: req.url }, 'history refused: not visible to this principal');
+      req.log.info({ subject: principal.subject, kind: principal.kind, athlete: id, url: req.url.slice(0, 200) }, 'history refused: not visible to this principal');
       throw new PulseHubError('PH_AUTH_FORBIDDEN', principal.kind === 'coach' ? `${id} has not granted you consent` : `a ${principal.kind} token may not read ${id}'s history`);
     }
     if (!(await d.store.getUser(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
@@ -99,10 +99,10 @@ export function registerHistory(app: FastifyInstance, d: { store: Store; tokens:
     if (q.bucket !== undefined) {
       const component = q.component ?? METRICS[metric].primary;
       const buckets = await d.store.history.buckets({ userId, metric, component, from: q.from, to: q.to, bucketSeconds: q.bucket });
-      return { userId, metric, component, unit: (METRICS[metric].components as Record<string, { unit: string }>)[component]?.unit, bucketSeconds: q.bucket, buckets };
+      return answer(BucketsResponse, { userId, metric, component, unit: (METRICS[metric].components as Record<string, { unit: string }>)[component]?.unit, bucketSeconds: q.bucket, buckets });
     }
     const after = q.page === undefined ? undefined : decode(PageToken, q.page, 'page');
-    const events = await d.store.history.range({ userId, metric, from: q.from, to: q.to, limit: q.limit + 1, ...(after ? { after: { at: new Date(after.at), id: after.id } } : {}) });
+    const events = await d.store.history.range({ userId, metric, from: q.from, to: q.to, limit: q.limit + 1, ...(after ? { after: { at: after.at, id: after.id } } : {}) });
     const more = events.length > q.limit;
     if (more) events.length = q.limit;
     const last = events[events.length - 1];
@@ -113,14 +113,14 @@ export function registerHistory(app: FastifyInstance, d: { store: Store; tokens:
   app.get('/api/users/:id/observations/latest', async (req) => {
     const userId = await visibleUser(req);
     const q = parseBody(LatestQuery, req.query);
-    return { userId, events: await d.store.history.latest(userId, q.metric) };
+    return answer(LatestResponse, { userId, events: await d.store.history.latest(userId, q.metric) });
   });
 
   app.get('/api/users/:id/daily', async (req) => {
     const userId = await visibleUser(req);
     const q = parseBody(DailyQuery, req.query);
     const rows = await d.store.history.daily({ userId, from: q.from, to: q.to });
-    return {
+    return answer(DailyResponse, {
       userId,
       days: rows.map((r) => ({
         day: r.day,
@@ -129,7 +129,7 @@ export function registerHistory(app: FastifyInstance, d: { store: Store; tokens:
         zones: r.zoneSeconds && r.maxHr ? { maxHr: r.maxHr, seconds: r.zoneSeconds } : null,
         current: r.current,
       })),
-    };
+    });
   });
 
   app.get('/api/users/:id/sync', async (req) => {

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PulseHubError, UserId, type Principal } from '@pulsehub/contracts';
+import { PulseHubError, SessionResponse, SessionsResponse, SessionStartedResponse, TimerResponse, UserId, type Principal } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import type { ClassRepo, ClassSessionRow, Store } from '@pulsehub/store';
-import { visibleAthletes } from '../access.js';
+import { sessionAudience, visibleAthletes } from '../access.js';
 import { recordAudit } from '../audit.js';
 import { sessionInfo, type ClassSessions } from '../live/classes.js';
-import { validZoneFloors } from '../live/profile.js';
+import { validZoneFloors, ZONE_FLOORS } from '@pulsehub/physiology';
 import { requirePrincipal } from './auth.js';
 import { parseBody } from './parse.js';
+import { answer } from './answer.js';
 
 export interface SessionRouteDeps {
   store: Store;
@@ -20,7 +21,13 @@ export interface SessionRouteDeps {
 const StartBody = z.object({
   name: z.string().trim().min(1).max(120),
   athletes: z.array(UserId).min(1).max(200),
-  zoneFloors: z.array(z.number()).length(5).refine(validZoneFloors, { error: 'five increasing fractions of max HR, e.g. [0.5, 0.6, 0.7, 0.8, 0.9]' }).optional(),
+  zoneFloors: z.array(z.number()).length(5).refine(validZoneFloors, { error: `five increasing fractions of max HR, e.g. [${ZONE_FLOORS.join(', ')}]` }).optional(),
+}).strict();
+
+const TimerBody = z.object({
+  workSec: z.number().int().min(5).max(3600),
+  restSec: z.number().int().min(0).max(3600),
+  rounds: z.number().int().min(1).max(100),
 }).strict();
 
 const coachOrAdmin = ['coach', 'admin'] as const;
@@ -38,28 +45,51 @@ export function registerSessionRoutes(app: FastifyInstance, d: SessionRouteDeps)
     if (denied.length > 0) throw new PulseHubError('PH_AUTH_FORBIDDEN', `no consent to see ${denied.join(', ')}`);
     const session = await d.classes.start({ coachId: p.subject, name: body.name, athletes: allowed, ...(body.zoneFloors ? { zoneFloors: body.zoneFloors } : {}) });
     await recordAudit(d.store, p, 'session.start', session.id, { name: body.name, athletes: allowed }, req.log);
-    return reply.status(201).send({ session });
+    return reply.status(201).send(answer(SessionStartedResponse, { session }));
   });
 
   app.get('/api/sessions', async (req) => {
     const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
     const rows = await d.repo.list(p.kind === 'admin' ? {} : { coachId: p.subject });
-    return { sessions: rows.map(sessionInfo) };
+    return answer(SessionsResponse, { sessions: rows.map(sessionInfo) });
   });
 
   app.get<{ Params: { id: string } }>('/api/sessions/:id', async (req) => {
     const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
     const row = await d.classes.get(req.params.id);
     assertOwner(p, row);
-    if (row.endedAt) return { session: sessionInfo(row), summaries: await d.repo.summaries(row.id) };
-    return { session: sessionInfo(row), tallies: await d.classes.tallies(row.id) };
+    // A stored summary is already the coach's view (cut at any revocation, see ClassSessions.end);
+    // live tallies are filtered by the visibility rule now.
+    if (row.endedAt) return answer(SessionResponse, { session: sessionInfo(row), summaries: await d.repo.summaries(row.id) });
+    const { allowed } = await visibleAthletes(p, d.store, row.athletes);
+    return answer(SessionResponse, { session: sessionInfo(row), tallies: (await d.classes.tallies(row.id)).filter((t) => allowed.includes(t.athlete)) });
+  });
+
+  /** Starts the class's interval timer (work/rest rounds); every board watching shows it. */
+  app.post<{ Params: { id: string } }>('/api/sessions/:id/timer', async (req, reply) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    assertOwner(p, await d.classes.get(req.params.id));
+    const body = parseBody(TimerBody, req.body);
+    const timer = await d.classes.setTimer(req.params.id, body);
+    await recordAudit(d.store, p, 'session.timer.start', req.params.id, body, req.log);
+    return reply.status(201).send(answer(TimerResponse, { timer }));
+  });
+
+  /** Stops the interval timer (it stays on record with its stop time). */
+  app.delete<{ Params: { id: string } }>('/api/sessions/:id/timer', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
+    assertOwner(p, await d.classes.get(req.params.id));
+    const timer = await d.classes.setTimer(req.params.id, null);
+    await recordAudit(d.store, p, 'session.timer.stop', req.params.id, {}, req.log);
+    return answer(TimerResponse, { timer });
   });
 
   /** Ends the class: the per-athlete summary is computed from every reading and stored. */
   app.post<{ Params: { id: string } }>('/api/sessions/:id/end', async (req) => {
     const p = await requirePrincipal(req, d.tokens, coachOrAdmin);
-    assertOwner(p, await d.classes.get(req.params.id));
-    const ended = await d.classes.end(req.params.id);
+    const row = await d.classes.get(req.params.id);
+    assertOwner(p, row);
+    const ended = await d.classes.end(req.params.id, sessionAudience(row, p));
     await recordAudit(d.store, p, 'session.end', req.params.id, { athletes: ended.summaries.length }, req.log);
     return ended;
   });

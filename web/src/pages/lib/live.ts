@@ -1,4 +1,5 @@
 import type { ClientMessageInput, ServerMessage } from '@pulsehub/contracts';
+import { WS_CLOSE } from '@pulsehub/contracts/ws-close';
 
 export type ReadyMessage = Extract<ServerMessage, { type: 'ready' }>;
 
@@ -36,7 +37,7 @@ export class LiveConnection {
   stop(): void {
     this.stopped = true;
     window.clearTimeout(this.watchdog);
-    this.ws?.close(1000, 'bye');
+    this.ws?.close(WS_CLOSE.normal, 'bye');
   }
 
   subscribe(athletes: string[], session?: string): void {
@@ -85,12 +86,12 @@ export class LiveConnection {
     ws.onclose = (e) => {
       window.clearTimeout(this.watchdog);
       if (this.ws !== ws || this.stopped) return;
-      if (e.code === 4401 || e.code === 4408) {
+      if (e.code === WS_CLOSE.unauthenticated || e.code === WS_CLOSE.authTimeout) {
         this.h.onStatus?.(`token refused — ${e.reason || 'enter another'}`, false);
         this.h.onAuthFailed?.(e.reason);
         return;
       }
-      this.h.onStatus?.(e.code === 4429 ? 'fell behind — catching up…' : 'disconnected — reconnecting…', false);
+      this.h.onStatus?.(e.code === WS_CLOSE.tooSlow ? 'fell behind — catching up…' : 'disconnected — reconnecting…', false);
       window.setTimeout(() => this.open(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 5000);
     };
@@ -99,7 +100,7 @@ export class LiveConnection {
   /** Two heartbeats without a frame: the link is dead even if the socket does not know yet. */
   private kick(): void {
     window.clearTimeout(this.watchdog);
-    this.watchdog = window.setTimeout(() => this.ws?.close(4000, 'heartbeat missed'), this.heartbeatMs * 2.5);
+    this.watchdog = window.setTimeout(() => this.ws?.close(WS_CLOSE.heartbeatMissed, 'heartbeat missed'), this.heartbeatMs * 2.5);
   }
 
   private track(m: ServerMessage): void {

@@ -13,3 +13,6 @@ export function formatDuration(seconds: number): string {
   const r = s % 60;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
+
+/** The hub's default zone floors (fractions of max HR), from the one physiology module. */
+export { ZONE_FLOORS as DEFAULT_ZONE_FLOORS } from '@pulsehub/physiology';
