@@ -18,7 +18,8 @@ export async function brokerCommand(args: string[]): Promise<void> {
   const port = values.port === undefined ? config.mqtt.port : Number(values.port);
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error('--port must be 0..65535');
   const tokens = createTokenService(loadKeyring(config).keyring);
-  const broker = await createBroker({ tokens, logger: log, ...(policy ? policyOptions(policy) : { allowAnonymous: config.allowAnonymous }) });
+  const { maxFiltersPerSubscribe, maxSubscriptionsPerSession, maxTopicLength } = config.limits;
+  const broker = await createBroker({ tokens, logger: log, maxFiltersPerSubscribe, maxSubscriptionsPerSession, maxTopicLength, ...(policy ? policyOptions(policy) : { allowAnonymous: config.allowAnonymous }) });
   const addr = await broker.listen({ port, host: values.host ?? config.mqtt.host });
   console.log(`PulseHub broker on mqtt://${addr.host}:${addr.port}${policy ? ` with policy ${values.policy}` : ''}${(policy?.allowAnonymous ?? config.allowAnonymous) ? ' (anonymous clients allowed)' : ''}; Ctrl-C stops`);
   const stop = () => void broker.close().then(() => process.exit(0), () => process.exit(1));

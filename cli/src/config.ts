@@ -6,6 +6,22 @@ import { PulseHubError } from '@pulsehub/contracts';
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z.string().refine((s) => Buffer.from(s, 'base64url').length >= 32, { error: 'must be base64url of at least 32 random bytes (openssl rand -base64 32 | tr "+/" "-_" | tr -d =)' });
 
+/**
+ * Why a signing secret is too weak for production, or undefined. The secret is the whole of
+ * token security: 32+ bytes that look random (at least 16 distinct byte values, not all
+ * printable ASCII) — an all-zero key, one repeated byte, a short repeated pattern or a
+ * password-like string is refused.
+ */
+export function weakSecretReason(secret: string): string | undefined {
+  const bytes = Buffer.from(secret, 'base64url');
+  if (bytes.length < 32) return `is ${bytes.length} bytes once decoded; use at least 32 random bytes`;
+  const distinct = new Set(bytes).size;
+  if (distinct < 16) return `has only ${distinct} distinct byte values (low entropy); use 32 random bytes`;
+  if (bytes.every((b) => b >= 0x20 && b < 0x7f)) return 'decodes to printable text (a password, not random bytes; low entropy); use 32 random bytes';
+  return undefined;
+}
+const HOW_TO = '(openssl rand -base64 32 | tr "+/" "-_" | tr -d =)';
+
 const EnvSchema = z.object({
   PULSEHUB_MODE: z.enum(['development', 'production']).default('development'),
   PULSEHUB_DATA_DIR: z.string().default('./data'),
@@ -35,8 +51,16 @@ const EnvSchema = z.object({
   PULSEHUB_INGEST_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('pulsehub-ingest'),
   /** Raw high-rate readings (heart rate, cycling, running samples) older than this many days are deleted; daily rollups stay. */
   PULSEHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Subscription limits (issue 11): filters per SUBSCRIBE, filters per MQTT session, topic length in bytes, athletes per /live connection. */
+  PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE: z.coerce.number().int().min(1).max(10_000).default(64),
+  PULSEHUB_MQTT_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(1_000_000).default(256),
+  PULSEHUB_MQTT_MAX_TOPIC_LENGTH: z.coerce.number().int().min(16).max(65_535).default(512),
+  PULSEHUB_LIVE_MAX_ATHLETES: z.coerce.number().int().min(1).max(100_000).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Every environment variable the configuration reads (README: Configuration). */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export interface HubConfig {
   readonly mode: 'development' | 'production';
@@ -55,6 +79,8 @@ export interface HubConfig {
   /** For the single `ingest` and `web` roles. */
   readonly brokerAddress: { readonly host: string; readonly port: number };
   readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined };
+  /** Broker subscription limits (broker options of the same names) and athletes per /live connection. */
+  readonly limits: { readonly maxFiltersPerSubscribe: number; readonly maxSubscriptionsPerSession: number; readonly maxTopicLength: number; readonly liveMaxAthletes: number };
 }
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -88,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   if (e.PULSEHUB_MODE === 'production') {
     if (!e.PULSEHUB_JWT_SECRET) problems.push('PULSEHUB_JWT_SECRET is required in production (generated secrets are for development only)');
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (PGlite is the embedded development default)');
+    const weak = e.PULSEHUB_JWT_SECRET === undefined ? undefined : weakSecretReason(e.PULSEHUB_JWT_SECRET);
+    if (weak) problems.push(`PULSEHUB_JWT_SECRET ${weak} ${HOW_TO}`);
+    for (const p of previous) {
+      const w = weakSecretReason(p.secret);
+      if (w) problems.push(`PULSEHUB_JWT_PREVIOUS: "${p.kid}" ${w} ${HOW_TO}`);
+    }
   }
   if (problems.length) {
     const code = problems.some((p) => p.includes('required')) ? 'PH_CONFIG_SECRET_MISSING' : 'PH_CONFIG_INVALID';
@@ -109,5 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       : undefined,
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
     ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
+    limits: Object.freeze({
+      maxFiltersPerSubscribe: e.PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE,
+      maxSubscriptionsPerSession: e.PULSEHUB_MQTT_MAX_SUBSCRIPTIONS,
+      maxTopicLength: e.PULSEHUB_MQTT_MAX_TOPIC_LENGTH,
+      liveMaxAthletes: e.PULSEHUB_LIVE_MAX_ATHLETES,
+    }),
   });
 }

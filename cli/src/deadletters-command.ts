@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createTokenService } from '@pulsehub/auth';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
+import { hubAddresses, keyringForRunningHub } from './runtime-file.js';
 
 export const DEADLETTERS_USAGE = `  pulsehub deadletters list [--reason CODE] [--id N] [--limit N] [--json]
   pulsehub deadletters replay (--reason CODE | --id N) [--limit N]
@@ -31,8 +32,9 @@ export async function deadlettersCommand(args: string[], config: HubConfig, out:
     console.error('replay needs --reason CODE or --id N (replaying everything at once is not what you want after one adapter fix)');
     return 2;
   }
-  const base = (values.url ?? process.env.PULSEHUB_URL ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`).replace(/\/$/, '');
-  const tokens = createTokenService(loadKeyring(config).keyring);
+  const http = hubAddresses(config).http;
+  const base = (values.url ?? process.env.PULSEHUB_URL ?? `http://${http.host}:${http.port}`).replace(/\/$/, '');
+  const tokens = createTokenService(keyringForRunningHub(config, loadKeyring(config).keyring));
   const { token } = await tokens.mint({ subject: 'pulsehub-cli', kind: 'admin', ttlSeconds: 300 });
   const call = async (method: string, path: string, body?: unknown) => {
     let res: Response;

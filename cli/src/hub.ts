@@ -1,10 +1,13 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
-import type { IngestService } from '@pulsehub/ingest';
+import { ingestMetricsText, type IngestService } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
+import { loadKeyring } from './secrets.js';
+import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
 import { createAccessControl, createEmbeddedIntake, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
 
 export interface Hub {
@@ -18,6 +21,10 @@ export interface Hub {
   /** The mqtts listener, when PULSEHUB_MQTTS_PORT is set. */
   readonly mqtts?: { port: number; url: string };
   readonly http: { host: string; port: number; url: string };
+  /** What was written to `<dataDir>/ports.json`: the ports bound, whether a default one moved, the signing kid. */
+  readonly runtime: RuntimePorts;
+  /** Banner lines for ports that moved off a taken default ("MQTT on 1884 — 1883 was taken"). */
+  readonly notes: string[];
   /** Mints a token and records its id (so it can be listed and revoked). */
   mint(options: MintOptions): Promise<string>;
   close(): Promise<void>;
@@ -29,6 +36,8 @@ export interface StartHubOptions {
   logger?: Logger;
   /** Overrides the database choice (tests). */
   storeTarget?: StoreTarget;
+  /** The development key file: a rotation written to it (`pulsehub keys rotate`) is picked up live. */
+  keyringFile?: string;
 }
 
 const shownHost = (h: string) => (h === '0.0.0.0' ? 'localhost' : h);
@@ -37,7 +46,7 @@ const shownHost = (h: string) => (h === '0.0.0.0' ? 'localhost' : h);
 export async function startHub(o: StartHubOptions): Promise<Hub> {
   const { config } = o;
   const log = o.logger ?? pino({ level: config.logLevel });
-  const store = await openHubStore(config, o.storeTarget);
+  const store = await openHubStore(config, o.storeTarget, log);
   const closers: Closer[] = [() => store.close()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while closing'));
@@ -46,19 +55,44 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    // The intake publishes live events on the broker it feeds: created first, bound after.
-    const bound: { broker?: PulseHubBroker } = {};
-    const { intake, service: ingest } = createEmbeddedIntake(config, store, log, () => bound.broker!);
-    const node = await startBrokerNode(config, access, store, log, { intake: intake.accept });
-    bound.broker = node.broker;
+    // The broker builds the intake with its own publishLocal, so live events need no broker holder.
+    let ingest!: IngestService;
+    const node = await startBrokerNode(config, access, store, log, {
+      intake: (publishLocal) => {
+        const embedded = createEmbeddedIntake(config, store, log, publishLocal);
+        ingest = embedded.service;
+        return embedded.intake.accept;
+      },
+    });
     closers.push(node.close);
     // Closed before the broker, so pending batches commit and their PUBACKs still go out.
     closers.push(() => ingest.close());
-    const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: ingest.stats }) });
+    const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
+      metrics: () => ingestMetricsText(ingest.stats, ingest.health),
+    });
     closers.push(() => web.close());
     await ingest.ready();
 
+    const moved = (actual: number, c: { port: number; portExplicit: boolean }) => !c.portExplicit && c.port !== 0 && actual !== c.port;
+    const runtime: RuntimePorts = {
+      pid: process.pid, startedAt: new Date().toISOString(), kid: access.tokens.currentKid,
+      mqtt: { host: config.mqtt.host, port: node.address.port, configured: config.mqtt.port, moved: moved(node.address.port, config.mqtt) },
+      http: { host: config.http.host, port: httpPort, configured: config.http.port, moved: moved(httpPort, config.http) },
+      ...(node.tlsPort === undefined ? {} : { mqtts: { port: node.tlsPort } }),
+    };
+    writeRuntimePorts(config.dataDir, runtime);
+    closers.push(async () => removeRuntimePorts(config.dataDir));
+    if (o.keyringFile) {
+      const file = o.keyringFile;
+      watchKeyring(file, config, access.tokens, log, (kid) => {
+        runtime.kid = kid;
+        writeRuntimePorts(config.dataDir, runtime);
+      });
+      closers.push(async () => unwatchFile(file));
+    }
+
     return {
+      runtime, notes: movedPortNotes(runtime),
       config, store, tokens: access.tokens, broker: node.broker, ingest, web,
       mqtt: { ...node.address, url: `mqtt://${shownHost(config.mqtt.host)}:${node.address.port}` },
       ...(node.tlsPort === undefined ? {} : { mqtts: { port: node.tlsPort, url: `mqtts://${shownHost(config.mqtt.host)}:${node.tlsPort}` } }),
@@ -74,4 +108,24 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * `pulsehub keys rotate` rewrites the key file; the running hub loads it within a second, so
+ * tokens the CLI signs with the new key are accepted without a restart (and the old key keeps
+ * verifying as the previous one).
+ */
+function watchKeyring(file: string, config: HubConfig, tokens: { currentKid: string; replaceKeyring(k: Keyring): void }, log: Logger, changed: (kid: string) => void): void {
+  watchFile(file, { interval: 250 }, (cur, prev) => {
+    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
+    try {
+      const { keyring } = loadKeyring(config);
+      if (keyring.current.kid === tokens.currentKid) return;
+      tokens.replaceKeyring(keyring);
+      log.info({ kid: keyring.current.kid, previous: keyring.previous.map((k) => k.kid) }, 'signing keys reloaded');
+      changed(keyring.current.kid);
+    } catch (err) {
+      log.warn({ err }, 'the key file changed but cannot be read; keeping the current keys');
+    }
+  });
 }

@@ -13,7 +13,7 @@ async function runRole(role: Role, config: HubConfig, log: Logger): Promise<{ de
   if (!config.databaseUrl) log.warn(`the ${role} role runs on PGlite in ${config.dataDir}: only one process can open it; set DATABASE_URL to run roles apart`);
   if (!config.redisUrl && role !== 'ingest') log.warn('REDIS_URL is not set: revocations and consent changes stay inside this process');
   const { keyring } = loadKeyring(config);
-  const store = await openHubStore(config);
+  const store = await openHubStore(config, undefined, log);
   const closers: Closer[] = [() => store.close()];
   try {
     const access = await createAccessControl(config, keyring, store, log);

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { FastifyInstance } from 'fastify';
-import { createTokenService, type Keyring, type TokenService } from '@pulsehub/auth';
+import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
+import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { createIntake, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
+import { createIntake, replayDeadLetters, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
 import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
+import { ensurePrivateDir, tightenTree } from './data-dir.js';
+import { relayMqttTo } from './mqtt-relay.js';
 
 /**
  * The building blocks of a hub process. `pulsehub start` runs all three roles in one process;
@@ -18,13 +20,18 @@ export function storeTargetFor(config: HubConfig): StoreTarget {
   return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: join(config.dataDir, 'db') };
 }
 
-export async function openHubStore(config: HubConfig, override?: StoreTarget): Promise<Store> {
-  return openStore(override ?? storeTargetFor(config));
+/** Opens the database; the data directory (keys, PGlite files, lock) stays private to this user. */
+export async function openHubStore(config: HubConfig, override?: StoreTarget, log?: Logger): Promise<Store> {
+  ensurePrivateDir(config.dataDir, log);
+  const store = await openStore(override ?? storeTargetFor(config));
+  tightenTree(config.dataDir, log);
+  return store;
 }
 
 /** Token verification with a revocation set kept current by the revocation bus. */
 export interface AccessControl {
-  readonly tokens: TokenService;
+  /** Reloadable: `pulsehub start` replaces the keys when `pulsehub keys rotate` rewrites them. */
+  readonly tokens: ReloadableTokenService;
   readonly bus: RevocationBus;
   /** A store whose consent changes are announced on the bus (brokers cut coach subscriptions). */
   announcing(store: Store): Store;
@@ -91,6 +98,7 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
   try {
     broker = await createBroker({
       tokens: access.tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous,
+      maxFiltersPerSubscribe: config.limits.maxFiltersPerSubscribe, maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession, maxTopicLength: config.limits.maxTopicLength,
       deviceInfo: async (id) => {
         const d = await store.getDevice(id);
         return d && { kind: d.kind, revoked: d.revokedAt !== null };
@@ -144,19 +152,22 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
  * stored before its PUBACK, and live events go straight onto the in-process bus. Roles apart
  * (`pulsehub ingest`) use the MQTT consumer instead.
  */
-export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, broker: () => PulseHubBroker): { intake: Intake; service: IngestService } {
+export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void): { intake: Intake; service: IngestService } {
   const { retentionDays } = config.ingest;
   const intake = createIntake({
     // A device waits for its PUBACK until the batch commits: keep the batch window short.
     store, logger: log.child({ role: 'ingest' }), maxDelayMs: 5,
     ...(retentionDays !== undefined ? { retentionDays } : {}),
-    publishLive: (topic, payload) => broker().aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
+    publishLive,
   });
   const service: IngestService = {
     get stats() {
       return { ...intake.stats, unacked: 0 };
     },
     refresher: intake.refresher,
+    get health() {
+      return intake.health;
+    },
     ready: async () => {},
     close: () => intake.close(),
   };
@@ -168,27 +179,33 @@ export interface WebRoleOptions {
   /** The in-process broker: serves MQTT over WebSocket on /mqtt and Prometheus metrics. */
   local?: PulseHubBroker;
   health?: () => Record<string, unknown>;
+  /** More Prometheus text for `/metrics` (the embedded ingest's counters). */
+  metrics?: () => string;
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
   const local = o.local;
   const web = await createWebApp({
-    store: access.announcing(store), tokens: access.tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs,
-    ...(local ? { mqttHandler: (stream, req) => local.handle(stream, req) } : {}),
+    store: access.announcing(store), tokens: access.tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs, liveMaxAthletes: config.limits.liveMaxAthletes,
+    // MQTT over WebSocket: the in-process broker, or (roles apart) relayed to o.broker.
+    mqttHandler: local ? (stream, req) => local.handle(stream, req) : relayMqttTo(o.broker),
     revokeToken: (jti) => access.bus.publish({ type: 'token', jti }),
+    // Replay runs the ingest adapters: passed in, so the web role does not import ingest.
+    replayDeadLetters: (filter) => replayDeadLetters(store, filter),
     revokeDevice: (deviceId) => access.bus.publish({ type: 'device', deviceId }),
-    health: () => ({ ...(local ? { broker: { clients: local.aedes.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+    health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+    // Broker and ingest counters, passed in: web defines /metrics but imports neither.
+    ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
   });
   // Revocations made on any node (another web process, the CLI) cut this node's streams too.
   access.bus.subscribe((e) => {
     if (e.type === 'token') {
-      for (const s of web.sessions) if (s.jti === e.jti) s.close(4401, 'token revoked');
+      for (const s of web.sessions) if (s.jti === e.jti) s.close(WS_CLOSE.unauthenticated, 'token revoked');
     } else if (e.type === 'consent' && !e.granted) {
       web.hub.revokeViewer(e.athleteId, e.viewerId);
     }
   });
   try {
-    if (local) installMetricsRoute(web.app, access.tokens, local);
     const name = 'pulsehub-web';
     const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
     await web.hub.connect({ ...o.broker, username: name, token });
@@ -200,13 +217,3 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
   }
 }
 
-/** Prometheus scrape: from loopback, or with a bearer token of an admin or a service. */
-function installMetricsRoute(app: FastifyInstance, tokens: TokenService, broker: PulseHubBroker): void {
-  app.get('/metrics', async (req, reply) => {
-    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const p = bearer ? await tokens.verify(bearer).catch(() => null) : null;
-    if (!loopback && !(p && (p.kind === 'admin' || p.kind === 'service'))) return reply.status(401).send({ error: { code: 'PH_AUTH_TOKEN_MISSING', message: 'send an admin or service bearer token' } });
-    return reply.type('text/plain; version=0.0.4').send(await broker.metrics.render());
-  });
-}

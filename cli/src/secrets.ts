@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { generateSigningKey, type Keyring } from '@pulsehub/auth';
 import { PulseHubError } from '@pulsehub/contracts';
 import type { HubConfig } from './config.js';
+import { ensurePrivateDir } from './data-dir.js';
 
 const Key = z.object({ kid: z.string().min(1), secret: z.string().min(43) });
 const SecretsFile = z.object({ keyring: z.object({ current: Key, previous: z.array(Key) }) });
@@ -21,7 +22,7 @@ export function loadKeyring(config: HubConfig): { keyring: Keyring; created: boo
     if (!parsed.success) throw new PulseHubError('PH_CONFIG_INVALID', `${path} is damaged: ${z.prettifyError(parsed.error)}; delete it to generate new keys (all tokens become invalid)`);
     return { keyring: parsed.data.keyring, created: false, path };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   const keyring: Keyring = { current: generateSigningKey(), previous: [] };
   writeFileSync(path, JSON.stringify({ keyring }, null, 2), { mode: 0o600 });
   chmodSync(path, 0o600);

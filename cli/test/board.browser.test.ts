@@ -117,6 +117,12 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
       stop();
     }
 
+    // "End class" asks first: dismissed, the class goes on; accepted, it ends.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByRole('button', { name: 'End class' }).click();
+    await page.waitForTimeout(200);
+    expect(await page.locator('#summary').isVisible()).toBe(false);
+    page.once('dialog', (d) => void (d.message().startsWith('End "') ? d.accept() : d.dismiss()));
     await page.getByRole('button', { name: 'End class' }).click();
     const summary = page.locator('#summary');
     await summary.waitFor({ state: 'visible', timeout: 10_000 });
@@ -125,6 +131,57 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     await page.screenshot({ path: `${ARTIFACTS}/board-summary.png`, fullPage: true });
     await page.close();
   }, 60_000);
+
+  it('shows cycling power, % FTP and the power zone on the tile of an athlete with an FTP (TV mode)', async () => {
+    const ana = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
+    expect((await api('PATCH', '/api/users/ana/profile', ana, { ftpWatts: 250 })).status).toBe(200);
+    const ride = (id: string, power: number) =>
+      watches.get(id)!.publishAsync(eventsTopic(id), JSON.stringify({ metric: 'cycling', at: new Date().toISOString(), values: { power, cadence: 88 } }), { qos: 1 });
+    const coach = await t.hub.mint({ subject: 'coach-k', kind: 'coach', ttlSeconds: 600 });
+    const page = await newPage(1920, 1080);
+    await page.goto(`${t.hub.http.url}/?token=${coach}`);
+    await page.locator('[data-athlete="ben"]').waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => document.body.classList.contains('tv'))).toBe(true);
+    expect(await page.locator('[data-athlete="ana"] .power').isVisible()).toBe(false);
+
+    await ride('ana', 300); // 120 % of 250 W: Coggan level 5, VO2max
+    await ride('ben', 180); // no FTP: watts only
+    const power = page.locator('[data-athlete="ana"] .power');
+    await power.waitFor({ state: 'visible', timeout: 5000 });
+    await expect.poll(() => tileText(page, 'ana', '.watts')).toBe('300');
+    expect(await tileText(page, 'ana', '.pct-ftp')).toBe('120');
+    expect(await tileText(page, 'ana', '.pzone')).toBe('P5 VO2max');
+    expect(await power.getAttribute('data-pzone')).toBe('5');
+    await expect.poll(() => tileText(page, 'ben', '.watts')).toBe('180');
+    expect(await page.locator('[data-athlete="ben"] .pct-ftp').isVisible()).toBe(false);
+    expect(await page.locator('[data-athlete="ben"] .pzone').isVisible()).toBe(false);
+
+    // The level badge is violet, never one of the heart-rate zone colours; the line is readable from afar.
+    const look = await page.evaluate(() => {
+      const tile = document.querySelector<HTMLElement>('[data-athlete="ana"]')!;
+      const line = tile.querySelector<HTMLElement>('.power')!;
+      const probe = document.createElement('span');
+      document.body.append(probe);
+      const hrZones = ['#8b95a1', '#4b8ff7', '#2fc46a', '#f2c12e', '#fb8a3c', '#f4525a'].map((c) => ((probe.style.color = c), getComputedStyle(probe).color));
+      probe.remove();
+      return { badge: getComputedStyle(tile.querySelector('.pzone')!).backgroundColor, hrZones, fontPx: parseFloat(getComputedStyle(line).fontSize), tileH: tile.getBoundingClientRect().height };
+    });
+    expect(look.hrZones).not.toContain(look.badge);
+    expect(look.badge).toBe('rgb(107, 69, 214)');
+    expect(look.fontPx).toBeGreaterThanOrEqual(look.tileH / 12);
+    await page.screenshot({ path: `${ARTIFACTS}/board-power-tv.png` });
+
+    // A harder effort moves the zone live.
+    await ride('ana', 400); // 160 %: level 7
+    await expect.poll(() => tileText(page, 'ana', '.pzone')).toBe('P7 neuromuscular');
+    expect(await tileText(page, 'ana', '.pct-ftp')).toBe('160');
+    // On a phone the power line wraps inside the tile: no horizontal scroll.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await power.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/board-power-phone.png` });
+    await page.close();
+  });
 
   it('renders the overlay on a transparent background from a read-only overlay token', async () => {
     const athlete = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isPulseHubError } from '@pulsehub/contracts';
 import { loadConfig } from '@pulsehub/cli';
 
-const secret = Buffer.alloc(32, 7).toString('base64url');
+const secret = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 97 + 13) % 256)).toString('base64url'); // 32 distinct bytes: passes the production entropy check
 
 describe('configuration is read and validated once', () => {
   it('starts on embedded defaults with no configuration', () => {
