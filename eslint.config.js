@@ -2,6 +2,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// ---- package boundaries (issue 12, point 3) -------------------------------------------------
+// Which of our packages each package may NOT import (src and test; `cli` only from src, since
+// some tests still start a hub through it). The design: contracts is a leaf; physiology sees
+// only contracts; web and ingest never import each other (web gets ingest's work passed in, as
+// `replayDeadLetters`); nothing imports cli, the composition root. See each package's README.
+const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'physiology', 'store', 'web'];
+const FORBIDDEN = {
+  contracts: OURS,
+  physiology: OURS.filter((p) => p !== 'contracts'),
+  web: ['ingest'],
+  ingest: ['web'],
+};
+const PUBLIC_DOOR = { group: ['@pulsehub/*/src/*', '../../*/src/*'], message: 'Import other packages through their public index (@pulsehub/<name>).' };
+const forbid = (names, why) => names.map((n) => ({ group: [`@pulsehub/${n}`, `@pulsehub/${n}/*`, `../../${n}/*`], message: why(n) }));
+const boundaries = OURS.filter((p) => p !== 'cli').flatMap((pkg) => {
+  const own = FORBIDDEN[pkg] ?? [];
+  const why = (n) => `${pkg} may not import ${n} (package boundaries: eslint.config.js, ${pkg}/README.md).`;
+  const rule = (extra) => ['error', { patterns: [PUBLIC_DOOR, ...forbid([...new Set([...own, ...extra])].filter((n) => n !== pkg), why)] }];
+  return [
+    { files: [`${pkg}/test/**/*.ts`], rules: { 'no-restricted-imports': rule([]) } },
+    { files: [`${pkg}/src/**/*.ts`], rules: { 'no-restricted-imports': rule(['cli']) } },
+  ];
+});
+// ---- end package boundaries ------------------------------------------------------------------
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'data/**', 'test-artifacts/**', 'bench/results/**', 'web/dist/**', '../shared/**'] },
   js.configs.recommended,
@@ -15,4 +40,14 @@ export default tseslint.config(
     },
   },
   { files: ['web/public/**/*.js', 'web/src/pages/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  // Type-aware rules: a promise is awaited, returned, handled, or marked `void` on purpose.
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  ...boundaries,
 );

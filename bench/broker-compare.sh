@@ -24,7 +24,8 @@ persistence false
 connection_messages false
 CONF
 cd "$ROOT"
-node --conditions=source --import tsx bench/broker-creds.ts --dir "$WORK" 200:1 2000:1 10000:0
+# TOKEN_TTL=<seconds>: device tokens that expire (each in its own second), to weigh the expiry schedule.
+node --conditions=source --import tsx bench/broker-creds.ts --dir "$WORK" ${TOKEN_TTL:+--ttl "$TOKEN_TTL"} 200:1 2000:1 10000:0
 # Give every scenario its credentials and the subscription both brokers can serve.
 sed -i \
   -e "s|^\(  \[b2\]=\"[^\"]*\)\"|\1 -F $WORK/creds-200-1.txt -s users/#\"|" \

@@ -5,13 +5,16 @@
  *
  *   node --conditions=source --import tsx bench/broker-creds.ts --dir DIR 200:1 2000:1 10000:0
  *   -> DIR/keys.json, DIR/creds-200-1.txt, DIR/creds-2000-1.txt, DIR/creds-10000-0.txt
+ *
+ * `--ttl N`: device tokens expire, the i-th N + i seconds from now (each in its own second:
+ * the broker's expiry schedule at its most expensive); default: no expiry.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTokenService, generateSigningKey, type Keyring } from '@pulsehub/auth';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' }, ttl: { type: 'string' } } });
 if (!values.dir || positionals.length === 0) throw new Error('usage: broker-creds.ts --dir DIR P:S ...');
 const keysPath = join(values.dir, 'keys.json');
 const keyring: Keyring = existsSync(keysPath) ? (JSON.parse(readFileSync(keysPath, 'utf8')) as Keyring) : { current: generateSigningKey(), previous: [] };
@@ -21,7 +24,7 @@ for (const spec of positionals) {
   const [p, s] = spec.split(':').map(Number) as [number, number];
   const lines: string[] = [];
   for (let i = 0; i < p; i++) {
-    const { token } = await tokens.mint({ subject: `dev-${i}`, kind: 'device', users: [String(i)] });
+    const { token } = await tokens.mint({ subject: `dev-${i}`, kind: 'device', users: [String(i)], ...(values.ttl ? { ttlSeconds: Number(values.ttl) + i } : {}) });
     lines.push(`dev-${i} ${token} dev-${i} users/${i}/events`);
   }
   for (let j = 0; j < s; j++) {

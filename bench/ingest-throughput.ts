@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
-import { createBroker } from '@pulsehub/broker';
+import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
 import { createIntake, startIngest, type IngestStats } from '@pulsehub/ingest';
 import { createTestDatabase, openStore } from '@pulsehub/store';
 
@@ -55,8 +55,7 @@ interface BenchBroker { port: number; cpuMs(): number; outgoing?: () => AsyncIte
 async function inProcessBroker(): Promise<BenchBroker> {
   const broker = await createBroker({ tokens, logger: log, rateLimits: false });
   const { port } = await broker.listen({ port: 0, host: '127.0.0.1' });
-  const persistence = (broker.aedes as unknown as { persistence: { outgoingStream(c: { id: string }): AsyncIterable<{ messageId?: number; topic: string; brokerCounter: number }> } }).persistence;
-  return { port, cpuMs: () => 0, outgoing: () => persistence.outgoingStream({ id: 'bench-ingest' }), close: () => broker.close() };
+  return { port, cpuMs: () => 0, outgoing: () => broker.queued('bench-ingest'), close: () => broker.close() };
 }
 /** bench/broker-node.ts as a child: the broker on a core of its own, like `pulsehub broker`. */
 async function childBroker(): Promise<BenchBroker> {
@@ -82,13 +81,13 @@ let broker: BenchBroker;
 let ingest: BenchIngest;
 if (MODE === 'embedded') {
   // The intake publishes live on the broker it feeds: created first, bound after.
-  const bound: { aedes?: Awaited<ReturnType<typeof createBroker>>['aedes'] } = {};
+  const bound: { broker?: PulseHubBroker } = {};
   const intake = createIntake({
     store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000,
-    publishLive: (topic, payload) => bound.aedes!.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => {}),
+    publishLive: (topic, payload) => bound.broker!.publishLocal(topic, payload),
   });
-  const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.accept });
-  bound.aedes = b.aedes;
+  const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: () => intake.accept });
+  bound.broker = b;
   const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
   broker = { port: p, cpuMs: () => 0, close: () => b.close() };
   ingest = intake;

@@ -50,7 +50,7 @@ export function describeTarget(name: string, start: () => Promise<Target>): void
           return;
         }
         const result = await runExpected(target, c, expectations[c.id]);
-        if (result.outcome === 'differs') ctx.annotate(`differs as expected: ${result.error?.message ?? ''}`);
+        if (result.outcome === 'differs') await ctx.annotate(`differs as expected: ${result.error?.message ?? ''}`);
       });
     }
   });
