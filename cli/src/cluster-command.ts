@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { defaultRunDir, readClusterState, startCluster, stopClusterState, type ClusterState } from './cluster.js';
 import { haproxyServers } from './cluster-haproxy.js';
 
-export const CLUSTER_USAGE = `  pulsehub cluster up|down|status [--dir DIR] [--brokers 2] [--webs 2] [--ingest 1]
+export const CLUSTER_USAGE = `  pulsehub cluster up|down|status [--dir DIR] [--brokers 2] [--webs 2] [--ingest 0]
                                              a local cluster behind HAProxy on this machine's Redis and
                                              Postgres (deploy/README.md); state and logs in DIR (./data/cluster)`;
 
@@ -14,14 +14,14 @@ export async function clusterCommand(args: string[]): Promise<number> {
     options: { dir: { type: 'string' }, brokers: { type: 'string' }, webs: { type: 'string' }, ingest: { type: 'string' } },
   });
   const runDir = values.dir ?? defaultRunDir();
-  const count = (v: string | undefined, d: number) => {
+  const count = (v: string | undefined, d: number, min = 1) => {
     const n = v === undefined ? d : Number(v);
-    if (!(Number.isInteger(n) && n >= 1 && n <= 8)) throw new Error('--brokers, --webs and --ingest take 1..8');
+    if (!(Number.isInteger(n) && n >= min && n <= 8)) throw new Error('--brokers and --webs take 1..8, --ingest 0..8 (0: the brokers store readings themselves)');
     return n;
   };
   switch (positionals[0]) {
     case 'up': {
-      const cluster = await startCluster({ runDir, detached: true, brokers: count(values.brokers, 2), webs: count(values.webs, 2), ingest: count(values.ingest, 1) });
+      const cluster = await startCluster({ runDir, detached: true, brokers: count(values.brokers, 2), webs: count(values.webs, 2), ingest: count(values.ingest, 0, 0) });
       const admin = await cluster.mint({ subject: 'admin', kind: 'admin', ttlSeconds: 12 * 3600 });
       writeFileSync(`${runDir}/cluster.env`, `PULSEHUB_JWT_SECRET=${cluster.state.secret}\nPULSEHUB_JWT_KID=k1\n`, { mode: 0o600 });
       console.log(describe(cluster.state));
@@ -68,7 +68,7 @@ function describe(s: ClusterState): string {
     `PulseHub cluster in ${s.runDir} — database ${s.database.name}, ${s.redisUrl}`,
     `  MQTT        mqtt://127.0.0.1:${s.mqttPort}   (HAProxy → brokers: ${own('broker')})`,
     `  Web         http://127.0.0.1:${s.httpPort}   (HAProxy → web: ${own('web')}; /live, /mqtt, /healthz)`,
-    `  Ingest      ${own('ingest')} (through HAProxy's MQTT port)`,
+    own('ingest') ? `  Ingest      ${own('ingest')} (through HAProxy's MQTT port; brokers route only)` : '  Ingest      in each broker node (a reading is committed before its PUBACK)',
     `  Logs        ${s.runDir}/<node>.log`,
   ].join('\n');
 }

@@ -12,7 +12,8 @@ import { haproxyConfig, haproxyServers, type ServerStatus } from './cluster-hapr
 
 /**
  * A local cluster as the roles-apart design runs it: HAProxy in front of N broker nodes
- * (TCP MQTT) and M web nodes (HTTP, `/live`, `/mqtt`), ingest workers, on the local Redis and
+ * (TCP MQTT, each storing readings before their PUBACK) and M web nodes (HTTP, `/live`,
+ * `/mqtt`), optionally standalone ingest workers instead, on the local Redis and
  * Postgres (a fresh database per cluster), all plain processes with one log file each in a
  * run folder. Ingest and web nodes reach the brokers through HAProxy too, so they follow a
  * broker that dies. `pulsehub cluster up|down|status` drives it from a shell; tests and
@@ -51,6 +52,11 @@ export interface ClusterOptions {
   keepRunDir?: boolean;
   brokers?: number;
   webs?: number;
+  /**
+   * Standalone `pulsehub ingest` workers (default 0). With 0 the broker nodes store each reading
+   * before its PUBACK (PULSEHUB_BROKER_INTAKE, the cluster's guarantee); with N > 0 the brokers
+   * only route and N workers consume through HAProxy (the consumer shape, README: Data flow).
+   */
   ingest?: number;
   /** Where a fresh database is created (default PULSEHUB_TEST_DATABASE_URL or the local `test`). */
   adminDatabaseUrl?: string;
@@ -92,7 +98,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const runDir = resolve(o.runDir ?? mkdtempSync(join(tmpdir(), 'pulsehub-cluster-')));
   mkdirSync(runDir, { recursive: true });
   if (existsSync(join(runDir, STATE_FILE))) throw new Error(`a cluster is already running from ${runDir} (pulsehub cluster down)`);
-  const nBrokers = o.brokers ?? 2, nWebs = o.webs ?? 2, nIngest = o.ingest ?? 1;
+  const nBrokers = o.brokers ?? 2, nWebs = o.webs ?? 2, nIngest = o.ingest ?? 0;
   const [mqttPort, httpPort, ...own] = await freePorts(2 + nBrokers + nWebs);
   const brokers = Array.from({ length: nBrokers }, (_, i) => ({ name: `broker-${i + 1}`, port: own[i]! }));
   const webs = Array.from({ length: nWebs }, (_, i) => ({ name: `web-${i + 1}`, port: own[nBrokers + i]! }));
@@ -110,7 +116,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     const lbMqtt = `mqtt://127.0.0.1:${state.mqttPort}`;
     const spawnAll = (specs: { name: string; role: ClusterRole; port?: number; env: Record<string, string> }[]) =>
       Promise.all(specs.map((s) => launch(state, children, o, { ...s, argv: [process.execPath, '--max-semi-space-size=64', '--import', 'tsx', '--conditions=source', MAIN, s.role] })));
-    await spawnAll(brokers.map((b) => ({ ...b, role: 'broker', env: { ...common, PULSEHUB_MQTT_PORT: String(b.port) } })));
+    await spawnAll(brokers.map((b) => ({ ...b, role: 'broker', env: { ...common, PULSEHUB_MQTT_PORT: String(b.port), PULSEHUB_BROKER_INTAKE: String(nIngest === 0) } })));
     writeFileSync(join(runDir, 'haproxy.cfg'), haproxyConfig({ mqttPort: state.mqttPort, httpPort: state.httpPort, brokers, webs, statsSocket }));
     await launch(state, children, o, { name: 'haproxy', role: 'haproxy', env: { ...common }, argv: [o.haproxyBin ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy'), '-db', '-f', join(runDir, 'haproxy.cfg')] });
     await spawnAll([

@@ -49,6 +49,12 @@ const EnvSchema = z.object({
   PULSEHUB_INGEST_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - (no / + #)' }).optional(),
   /** The ingest worker's MQTT client id; stable per worker so its persistent session survives restarts. */
   PULSEHUB_INGEST_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('pulsehub-ingest'),
+  /**
+   * The broker role runs the ingest pipeline itself, so a device's QoS 1 PUBACK is written only
+   * after its reading is committed (the guarantee of \`pulsehub start\`). \`false\`: the broker only
+   * routes, and \`pulsehub ingest\` workers consume \`users/+/events/+\` (README: Data flow).
+   */
+  PULSEHUB_BROKER_INTAKE: z.enum(['true', 'false']).default('true'),
   /** Raw high-rate readings (heart rate, cycling, running samples) older than this many days are deleted; daily rollups stay. */
   PULSEHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Subscription limits (issue 11): filters per SUBSCRIBE, filters per MQTT session, topic length in bytes, athletes per /live connection. */
@@ -79,6 +85,8 @@ export interface HubConfig {
   /** For the single `ingest` and `web` roles. */
   readonly brokerAddress: { readonly host: string; readonly port: number };
   readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined };
+  /** The `broker` role stores readings before their PUBACK (PULSEHUB_BROKER_INTAKE). */
+  readonly brokerIntake: boolean;
   /** Broker subscription limits (broker options of the same names) and athletes per /live connection. */
   readonly limits: { readonly maxFiltersPerSubscribe: number; readonly maxSubscriptionsPerSession: number; readonly maxTopicLength: number; readonly liveMaxAthletes: number };
 }
@@ -141,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       : undefined,
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
     ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
+    brokerIntake: e.PULSEHUB_BROKER_INTAKE === 'true',
     limits: Object.freeze({
       maxFiltersPerSubscribe: e.PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE,
       maxSubscriptionsPerSession: e.PULSEHUB_MQTT_MAX_SUBSCRIPTIONS,

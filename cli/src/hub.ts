@@ -8,7 +8,7 @@ import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
 import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
-import { createAccessControl, createEmbeddedIntake, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
+import { createAccessControl, openHubStore, startIntakeBrokerNode, startWebRole, type Closer } from './roles.js';
 
 export interface Hub {
   readonly config: HubConfig;
@@ -55,18 +55,10 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    // The broker builds the intake with its own publishLocal, so live events need no broker holder.
-    let ingest!: IngestService;
-    const node = await startBrokerNode(config, access, store, log, {
-      intake: (publishLocal) => {
-        const embedded = createEmbeddedIntake(config, store, log, publishLocal);
-        ingest = embedded.service;
-        return embedded.intake.accept;
-      },
-    });
+    const node = await startIntakeBrokerNode(config, access, store, log);
+    const ingest = node.ingest;
+    // Closes the intake first, so pending batches commit and their PUBACKs still go out.
     closers.push(node.close);
-    // Closed before the broker, so pending batches commit and their PUBACKs still go out.
-    closers.push(() => ingest.close());
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
       metrics: () => ingestMetricsText(ingest.stats, ingest.health),
     });

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig, type HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
-import { createAccessControl, openHubStore, startBrokerNode, startIngestRole, startWebRole, type Closer } from './roles.js';
+import { createAccessControl, openHubStore, startBrokerNode, startIngestRole, startIntakeBrokerNode, startWebRole, type Closer, type IntakeBrokerNode } from './roles.js';
 
 /**
  * `pulsehub broker|ingest|web`: one role per process, for scale-out. Nodes share Postgres
@@ -19,9 +19,11 @@ async function runRole(role: Role, config: HubConfig, log: Logger): Promise<{ de
     const access = await createAccessControl(config, keyring, store, log);
     closers.push(access.close);
     if (role === 'broker') {
-      const node = await startBrokerNode(config, access, store, log);
+      const node = config.brokerIntake ? await startIntakeBrokerNode(config, access, store, log) : await startBrokerNode(config, access, store, log);
       closers.push(node.close);
-      return { describe: `broker listening on mqtt://${config.mqtt.host}:${node.address.port}`, closers };
+      if (config.brokerIntake) await (node as IntakeBrokerNode).ingest.ready();
+      const stores = config.brokerIntake ? ', storing readings before their PUBACK' : ' (routing only: run `pulsehub ingest` to store readings)';
+      return { describe: `broker listening on mqtt://${config.mqtt.host}:${node.address.port}${stores}`, closers };
     }
     if (role === 'ingest') {
       const ingest = await startIngestRole(config, access, store, config.brokerAddress, log);

@@ -137,6 +137,36 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
   }
 }
 
+/** A broker node that runs the ingest pipeline in process: readings are committed before their PUBACK. */
+export interface IntakeBrokerNode extends BrokerNode {
+  readonly ingest: IngestService;
+}
+
+/**
+ * `pulsehub start` and (unless PULSEHUB_BROKER_INTAKE=false) each `pulsehub broker` node: the
+ * broker builds the intake with its own publishLocal, so live events need no broker holder and,
+ * with Redis, reach the web nodes of every broker. close() lets pending batches commit (their
+ * PUBACKs still go out) before the broker stops.
+ */
+export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger): Promise<IntakeBrokerNode> {
+  let ingest!: IngestService;
+  const node = await startBrokerNode(config, access, store, log, {
+    intake: (publishLocal) => {
+      const embedded = createEmbeddedIntake(config, store, log, publishLocal);
+      ingest = embedded.service;
+      return embedded.intake.accept;
+    },
+  });
+  return {
+    ...node,
+    ingest,
+    close: async () => {
+      await ingest.close();
+      await node.close();
+    },
+  };
+}
+
 export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
   const name = 'pulsehub-ingest';
   const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;

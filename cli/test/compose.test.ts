@@ -73,9 +73,12 @@ describe('deploy/compose.yaml', () => {
   const compose = parse(read('deploy/compose.yaml'), { merge: true }) as ComposeFile;
   const haproxyCfg = read('deploy/haproxy.cfg');
 
-  it('runs the roles apart: 2 brokers, 2 web nodes, ingest, HAProxy, Postgres with a volume, Redis', () => {
+  it('runs the roles apart: 2 brokers that store, 2 web nodes, HAProxy, Postgres with a volume, Redis', () => {
     const roles = hubServices(compose).map(([, s]) => s.command?.[0]).sort();
-    expect(roles).toEqual(['broker', 'broker', 'ingest', 'web', 'web']);
+    expect(roles).toEqual(['broker', 'broker', 'web', 'web']);
+    // No ingest worker: each broker node commits a reading before its PUBACK (README: Data flow).
+    const secrets = { PULSEHUB_JWT_SECRET: createHash('sha256').update('compose test').digest('base64url'), DATABASE_URL: 'postgres://x@y/z' };
+    for (const [, s] of hubServices(compose).filter(([, s]) => s.command?.[0] === 'broker')) expect(loadConfig({ ...secrets, ...s.environment }).brokerIntake).toBe(true);
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'haproxy']));
     const pgVolume = compose.services.postgres!.volumes?.find((v) => v.endsWith(':/var/lib/postgresql/data'))?.split(':')[0];
     expect(pgVolume && compose.volumes).toHaveProperty(pgVolume!);

@@ -15,7 +15,9 @@ const startRole = spawnPulsehub;
 
 const portIn = (line: string, scheme: string) => Number(new RegExp(`${scheme}://[^:]+:(\\d+)`).exec(line)![1]);
 
-describe('one role per process: two brokers on one Redis, ingest on one, web on the other', () => {
+// The consumer shape: brokers only route (PULSEHUB_BROKER_INTAKE=false) and a `pulsehub ingest`
+// worker stores. The cluster shape (brokers store before PUBACK) is cli/test/cluster*.test.ts.
+describe('one role per process: two routing brokers on one Redis, ingest on one, web on the other', () => {
   let db: TestDatabase;
   let store: Store;
   const nodes: Node[] = [];
@@ -27,8 +29,8 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
     db = await createTestDatabase('postgres');
     store = await openStore(db.target); // applies the migrations once before the roles start
     env = { DATABASE_URL: db.url!, REDIS_URL, PULSEHUB_JWT_SECRET: secret, PULSEHUB_JWT_KID: 'k1', PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' };
-    const a = await startRole('broker', env);
-    const b = await startRole('broker', env);
+    const a = await startRole('broker', { ...env, PULSEHUB_BROKER_INTAKE: 'false' });
+    const b = await startRole('broker', { ...env, PULSEHUB_BROKER_INTAKE: 'false' });
     nodes.push(a, b);
     const ingest = await startRole('ingest', { ...env, PULSEHUB_BROKER_URL: `mqtt://127.0.0.1:${portIn(a.line, 'mqtt')}` });
     const web = await startRole('web', { ...env, PULSEHUB_BROKER_URL: `mqtt://127.0.0.1:${portIn(b.line, 'mqtt')}` });
