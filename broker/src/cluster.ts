@@ -23,6 +23,12 @@ export interface ClusterOptions {
   keyPrefix?: string;
   /** Messages kept per offline persistent session (aedes-persistence-redis maxSessionDelivery). */
   maxSessionDelivery?: number;
+  /**
+   * A Redis connection failed (Redis restarting, network): ioredis reconnects and resubscribes
+   * on its own. Without a listener mqemitter-redis re-emits the error unhandled, which killed
+   * every broker node when Redis restarted (issue 15).
+   */
+  onError?: (err: Error) => void;
 }
 
 /** How long a `$share` claim is kept: far longer than any node takes to see a message. */
@@ -44,6 +50,9 @@ async function ready(url: string, keyPrefix: string | undefined): Promise<Redis>
 export async function createClusterBackends(o: ClusterOptions): Promise<ClusterBackends> {
   const [subConn, pubConn, conn] = await Promise.all([ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix), ready(o.url, o.keyPrefix)]);
   const mq = mqemitterRedis({ subConn, pubConn });
+  const onError = o.onError ?? (() => {});
+  (mq as unknown as { state: { on(e: 'error', f: (err: Error) => void): void } }).state.on('error', onError);
+  for (const c of [subConn, pubConn, conn]) c.on('error', onError);
   const persistence = persistenceRedis({ conn, maxSessionDelivery: o.maxSessionDelivery ?? 1000 });
   // SET NX: the first node to claim a (group, message) routes it; the key expires on its own.
   const claim = async (key: string): Promise<boolean> => (await conn.set(key, '1', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';

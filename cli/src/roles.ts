@@ -92,7 +92,8 @@ export interface BrokerNode {
 }
 
 export async function startBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: Partial<Parameters<typeof createBroker>[0]> = {}): Promise<BrokerNode> {
-  const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl }) : undefined;
+  // Redis errors are logged, not fatal: ioredis reconnects (a Redis restart is survived).
+  const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl, onError: (err) => log.warn({ err: err.message }, 'broker Redis connection error; reconnecting') }) : undefined;
   const registry = createRegistry(store.db);
   let broker: PulseHubBroker;
   try {

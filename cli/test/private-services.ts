@@ -1,0 +1,85 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from '@pulsehub/cli';
+import { waitFor } from './helpers.js';
+
+/**
+ * A Postgres and a Redis of one test's own, so the test may stop and restart them: the shared
+ * servers on 5432 and 6379 serve every other test file running next to it.
+ */
+const PG_BIN = process.env.PULSEHUB_PG_BIN ?? execFileSync('pg_config', ['--bindir']).toString().trim();
+
+export class PrivatePostgres {
+  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-pg-'));
+  readonly data = join(this.dir, 'data');
+  port = 0;
+  private readonly asPostgres = process.getuid?.() === 0;
+
+  private run(bin: string, args: string[]): void {
+    const [cmd, argv] = this.asPostgres ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+    execFileSync(cmd, argv, { stdio: 'pipe' });
+  }
+
+  async init(): Promise<void> {
+    if (this.asPostgres) chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    this.run('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    [this.port] = (await freePorts(1)) as [number];
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  start(): void {
+    this.run('pg_ctl', ['-D', this.data, '-w', '-l', join(this.dir, 'log'), '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  }
+
+  stop(): void {
+    this.run('pg_ctl', ['-D', this.data, '-w', '-m', 'fast', 'stop']);
+  }
+
+  destroy(): void {
+    try {
+      this.stop();
+    } catch {
+      // not running
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `redis-server` on a free port, with an append-only file so a restart keeps the sessions. */
+export class PrivateRedis {
+  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-redis-'));
+  port = 0;
+  private proc: ChildProcess | undefined;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) [this.port] = (await freePorts(1)) as [number];
+    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('Ready to accept connections'), 10_000, 'redis-server to start');
+  }
+
+  /** Stops it (SIGTERM: the append-only file is complete) and waits for the exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
