@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
+import type { ServerMessage } from '@pulsehub/contracts';
 import postgres from 'postgres';
 import { startCluster, type Cluster } from '@pulsehub/cli';
 import { waitFor } from './helpers.js';
@@ -14,6 +16,87 @@ import { Fleet, type FleetDevice } from './fleet.js';
  */
 const DEVICES = Number(process.env.PULSEHUB_FAILOVER_DEVICES ?? 300);
 const USERS = 50;
+/** The issue's 50 boards watching 200 athletes, scaled like the device fleet. */
+const BOARDS = 20;
+const ATHLETES = 40;
+
+/**
+ * A coach's board on `/live` through HAProxy, as the pages behave: when the socket drops it
+ * reconnects and subscribes again with its resume cursor (the newest `receivedAt` per athlete).
+ */
+class Board {
+  readonly seen = new Map<string, number>(); // event id → times received as a live `event`
+  /** What the board had when its socket dropped: a resumed snapshot must hold none of it. */
+  private hadAtClose = new Set<string>();
+  readonly athletesSeen = new Set<string>();
+  readonly cursor: Record<string, string> = {};
+  readonly replayed: string[] = [];
+  reconnects = 0;
+  private ws: WebSocket | undefined;
+  private closing = false;
+  connected = false;
+
+  constructor(private readonly url: string, private readonly token: string, private readonly athletes: string[]) {}
+
+  async open(): Promise<void> {
+    for (;;) {
+      try {
+        await this.connectOnce();
+        return;
+      } catch {
+        if (this.closing) return;
+        await new Promise((r) => setTimeout(r, 300)); // the node is gone and HAProxy has not noticed yet
+      }
+    }
+  }
+
+  private connectOnce(): Promise<void> {
+    const ws = new WebSocket(`${this.url}/live?token=${encodeURIComponent(this.token)}`);
+    this.ws = ws;
+    return new Promise((resolve, reject) => {
+      ws.once('error', reject);
+      ws.once('unexpected-response', () => reject(new Error('refused')));
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as ServerMessage;
+        if (m.type === 'ready') {
+          const resume = Object.keys(this.cursor).length > 0 ? { resume: { ...this.cursor } } : {};
+          ws.send(JSON.stringify({ type: 'subscribe', athletes: this.athletes, ...resume }));
+        } else if (m.type === 'subscribed') {
+          this.connected = true;
+          resolve();
+        } else if (m.type === 'snapshot') {
+          for (const e of m.events) this.record(e.id, e.userId, e.source.receivedAt, m.resumed === true);
+        } else if (m.type === 'event') {
+          this.record(m.event.id, m.event.userId, m.event.source.receivedAt, false, true);
+        }
+      });
+      ws.once('close', () => {
+        const was = this.connected;
+        this.connected = false;
+        this.hadAtClose = new Set(this.seen.keys());
+        if (was && !this.closing) {
+          this.reconnects++;
+          void this.open();
+        }
+      });
+    });
+  }
+
+  private record(id: string, athlete: string, receivedAt: string, fromResume: boolean, live = false): void {
+    // An event the board had before the drop, sent again in the resumed snapshot, is a replay.
+    // (A snapshot may repeat an event that arrived live while it loaded: the page keeps one per id.)
+    if (fromResume && this.hadAtClose.has(id)) this.replayed.push(id);
+    if (live) this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
+    else if (!this.seen.has(id)) this.seen.set(id, 0);
+    this.athletesSeen.add(athlete);
+    if (!this.cursor[athlete] || this.cursor[athlete]! < receivedAt) this.cursor[athlete] = receivedAt;
+  }
+
+  close(): void {
+    this.closing = true;
+    this.ws?.close();
+  }
+}
 
 async function fleetDevices(cluster: Cluster, sql: postgres.Sql, prefix: string, n: number): Promise<FleetDevice[]> {
   const users = Array.from({ length: Math.min(USERS, n) }, (_, i) => `${prefix}-u${i}`);
@@ -134,4 +217,41 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
     console.log(`broker SIGKILL: ${fleet.acked.size} readings acknowledged and stored once; ${fleet.states.filter((s) => s.connacks.length > 1).length}/${DEVICES} devices moved to the survivor; ${fleet.dupsSent} publishes resent with DUP`);
     await cluster.restart('broker-1');
   }, 150_000);
+
+  it(`SIGKILL a web node while ${BOARDS} boards watch ${ATHLETES} athletes: boards reconnect through HAProxy, resume without replay, see only consented athletes`, async () => {
+    const athletes = Array.from({ length: ATHLETES }, (_, i) => `wb-a${i}`);
+    await sql`insert into users ${sql(athletes.map((id) => ({ id, name: id })))} on conflict do nothing`;
+    // Coach i may see the athletes a with a % 4 === i % 4; every board asks for all of them.
+    const allowed = (coach: number) => new Set(athletes.filter((_, a) => a % 4 === coach % 4));
+    const consents = Array.from({ length: BOARDS }, (_, c) => [...allowed(c)].map((a) => ({ athlete_id: a, viewer_id: `wb-c${c}` }))).flat();
+    await sql`insert into consents ${sql(consents)}`;
+    const boards = await Promise.all(Array.from({ length: BOARDS }, async (_, c) => new Board(cluster.http.url.replace('http', 'ws'), await cluster.mint({ subject: `wb-c${c}`, kind: 'coach', ttlSeconds: 600 }), athletes)));
+    await Promise.all(boards.map((b) => b.open()));
+    const devices = await Promise.all(athletes.map(async (a) => ({ id: `wb-d-${a}`, userId: a, token: await cluster.mint({ subject: `wb-d-${a}`, kind: 'device', users: [a], ttlSeconds: 600 }) })));
+    const fleet = await Fleet.connect({ url: cluster.mqtt.url, devices, periodMs: 500 });
+    try {
+      fleet.start();
+      await waitFor(() => boards.every((b) => b.seen.size >= 20), 30_000, 'every board to see live events');
+      await cluster.kill('web-1', 'SIGKILL');
+      await waitFor(() => boards.some((b) => b.reconnects > 0), 15_000, 'the boards of the killed node to notice');
+      const moved = boards.filter((b) => b.reconnects > 0);
+      await waitFor(() => moved.every((b) => b.connected), 30_000, 'the boards to reconnect through HAProxy');
+      const counts = new Map(moved.map((b) => [b, b.seen.size]));
+      await waitFor(() => moved.every((b) => b.seen.size >= counts.get(b)! + 20), 30_000, 'live events on the reconnected boards');
+      await fleet.drain();
+    } finally {
+      await fleet.close();
+      for (const b of boards) b.close();
+    }
+    const moved = boards.filter((b) => b.reconnects > 0);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.length).toBeLessThan(BOARDS); // the boards of web-2 never noticed
+    for (const [c, b] of boards.entries()) {
+      expect(b.replayed, `board ${c} was sent events it already had`).toEqual([]);
+      expect([...b.seen].filter(([, n]) => n > 1), `board ${c} got a live event twice`).toEqual([]);
+      expect([...b.athletesSeen].filter((a) => !allowed(c).has(a)), `board ${c} saw athletes it may not see`).toEqual([]);
+    }
+    console.log(`web SIGKILL: ${moved.length}/${BOARDS} boards reconnected and resumed; ${boards.reduce((n, b) => n + b.seen.size, 0)} events shown, none twice, none of an athlete without consent`);
+    await cluster.restart('web-1');
+  }, 120_000);
 });
