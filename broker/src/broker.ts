@@ -107,6 +107,7 @@ async function createAedes(settings: BrokerSettings, options: BrokerOptions, met
     drainTimeout: settings.drainTimeoutMs,
     queueLimit: settings.queueLimit,
     maxTopicLevels: settings.maxTopicLevels,
+    heartbeatInterval: settings.heartbeatIntervalMs,
   };
   if (settings.id !== undefined) aedesOptions.id = settings.id;
   if (options.mq !== undefined) aedesOptions.mq = options.mq;

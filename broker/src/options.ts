@@ -46,6 +46,11 @@ export const BrokerOptionsSchema = z
     partialDeny: PartialDeny.default('refuse'),
     /** Addresses allowed to send PROXY protocol headers / X-Forwarded-For. */
     trustedProxies: z.array(z.string()).default([]),
+    /**
+     * aedes' node heartbeat on the shared emitter: a node silent for 3 intervals is dead, and
+     * another node publishes its clients' wills (checked every 4 intervals).
+     */
+    heartbeatIntervalMs: z.number().int().min(100).default(60_000),
     /** How often $SYS statistics are published; 0 turns them off. */
     sysIntervalMs: z.number().int().min(0).default(10_000),
     /**

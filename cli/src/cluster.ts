@@ -116,7 +116,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     const lbMqtt = `mqtt://127.0.0.1:${state.mqttPort}`;
     const spawnAll = (specs: { name: string; role: ClusterRole; port?: number; env: Record<string, string> }[]) =>
       Promise.all(specs.map((s) => launch(state, children, o, { ...s, argv: [process.execPath, '--max-semi-space-size=64', '--import', 'tsx', '--conditions=source', MAIN, s.role] })));
-    await spawnAll(brokers.map((b) => ({ ...b, role: 'broker', env: { ...common, PULSEHUB_MQTT_PORT: String(b.port), PULSEHUB_BROKER_INTAKE: String(nIngest === 0) } })));
+    await spawnAll(brokers.map((b) => ({ ...b, role: 'broker', env: { ...common, PULSEHUB_MQTT_PORT: String(b.port), PULSEHUB_BROKER_INTAKE: String(nIngest === 0), PULSEHUB_BROKER_HEARTBEAT_MS: o.env?.PULSEHUB_BROKER_HEARTBEAT_MS ?? '2000' } })));
     writeFileSync(join(runDir, 'haproxy.cfg'), haproxyConfig({ mqttPort: state.mqttPort, httpPort: state.httpPort, brokers, webs, statsSocket }));
     await launch(state, children, o, { name: 'haproxy', role: 'haproxy', env: { ...common }, argv: [o.haproxyBin ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy'), '-db', '-f', join(runDir, 'haproxy.cfg')] });
     await spawnAll([

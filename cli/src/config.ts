@@ -55,6 +55,8 @@ const EnvSchema = z.object({
    * routes, and \`pulsehub ingest\` workers consume \`users/+/events/+\` (README: Data flow).
    */
   PULSEHUB_BROKER_INTAKE: z.enum(['true', 'false']).default('true'),
+  /** Broker nodes' heartbeat (ms): the wills of a node silent for 3 of them are published by another node. */
+  PULSEHUB_BROKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** Raw high-rate readings (heart rate, cycling, running samples) older than this many days are deleted; daily rollups stay. */
   PULSEHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Subscription limits (issue 11): filters per SUBSCRIBE, filters per MQTT session, topic length in bytes, athletes per /live connection. */
@@ -87,6 +89,8 @@ export interface HubConfig {
   readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined };
   /** The `broker` role stores readings before their PUBACK (PULSEHUB_BROKER_INTAKE). */
   readonly brokerIntake: boolean;
+  /** aedes heartbeat interval of broker nodes (wills of a dead node). */
+  readonly brokerHeartbeatMs: number;
   /** Broker subscription limits (broker options of the same names) and athletes per /live connection. */
   readonly limits: { readonly maxFiltersPerSubscribe: number; readonly maxSubscriptionsPerSession: number; readonly maxTopicLength: number; readonly liveMaxAthletes: number };
 }
@@ -150,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
     ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
     brokerIntake: e.PULSEHUB_BROKER_INTAKE === 'true',
+    brokerHeartbeatMs: e.PULSEHUB_BROKER_HEARTBEAT_MS,
     limits: Object.freeze({
       maxFiltersPerSubscribe: e.PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE,
       maxSubscriptionsPerSession: e.PULSEHUB_MQTT_MAX_SUBSCRIPTIONS,

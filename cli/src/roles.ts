@@ -99,6 +99,7 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
   try {
     broker = await createBroker({
       tokens: access.tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous,
+      heartbeatIntervalMs: config.brokerHeartbeatMs,
       maxFiltersPerSubscribe: config.limits.maxFiltersPerSubscribe, maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession, maxTopicLength: config.limits.maxTopicLength,
       deviceInfo: async (id) => {
         const d = await store.getDevice(id);

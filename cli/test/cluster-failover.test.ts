@@ -254,4 +254,22 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
     console.log(`web SIGKILL: ${moved.length}/${BOARDS} boards reconnected and resumed; ${boards.reduce((n, b) => n + b.seen.size, 0)} events shown, none twice, none of an athlete without consent`);
     await cluster.restart('web-1');
   }, 120_000);
+
+  it('the wills of a SIGKILLed broker node are published by the survivor (aedes-persistence-redis keeps them)', async () => {
+    // The harness runs broker nodes with a 2 s heartbeat (PULSEHUB_BROKER_HEARTBEAT_MS): a node
+    // silent for 3 heartbeats is dead, checked every 4, so the will comes within ~15 s.
+    const gwToken = await cluster.mint({ subject: 'wl-gw', kind: 'gateway', users: [], ttlSeconds: 300 });
+    const admin = await connectTo(cluster.node('broker-2').port!, 'wl-admin', await cluster.mint({ subject: 'wl-admin', kind: 'admin', ttlSeconds: 300 }), { clean: true });
+    await admin.subscribeAsync('gateways/+/status', { qos: 1 });
+    const will = new Promise<string>((r) => admin.on('message', (t, p) => t === 'gateways/wl-gw/status' && r(p.toString())));
+    const gw = await connectTo(cluster.node('broker-1').port!, 'wl-gw', gwToken, { will: { topic: 'gateways/wl-gw/status', payload: Buffer.from('offline'), qos: 1, retain: false } });
+    gw.on('error', () => {});
+    await cluster.kill('broker-1', 'SIGKILL');
+    const t0 = Date.now();
+    expect(await Promise.race([will, new Promise((r) => setTimeout(() => r('no will within 40 s'), 40_000))])).toBe('offline');
+    console.log(`will of the killed node's gateway published by broker-2 after ${Date.now() - t0} ms`);
+    gw.end(true);
+    await admin.endAsync();
+    await cluster.restart('broker-1');
+  }, 60_000);
 });
