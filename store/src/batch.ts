@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { toStorableText, type CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import { queryRows, type Db } from './db.js';
 import { deadLetters, users } from './schema.js';
 
 export interface DeadLetterInput {
@@ -36,16 +36,6 @@ export function deadLetterRow(r: DeadLetterInput) {
     payload: r.payload,
     receivedAt: r.receivedAt && !Number.isNaN(r.receivedAt.getTime()) ? r.receivedAt : new Date(),
   };
-}
-
-/** postgres.js returns the rows array itself, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
-
-export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
-  return rowsOf<T>(await db.execute(query));
 }
 
 function toRecord(e: CanonicalEvent) {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { auditLog, classSessions, classSessionSummaries, consents, devices, observations, tokens } from './schema.js';
 
 export interface ClassSessionRow {

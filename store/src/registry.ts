@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { devices, gatewayUsers, tokens } from './schema.js';
 
 export interface RegisteredDevice {

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { CanonicalEvent, MetricId } from '@pulsehub/contracts';
-import { openDb, type Db, type StoreTarget } from './open.js';
+import { openDb, type StoreTarget } from './open.js';
+import type { Db } from './db.js';
 import { consents, deadLetters, devices, observations, tokens, users } from './schema.js';
 import { commitBatch, deadLetterRow, type CommitResult, type DeadLetterInput, type IngestBatch } from './batch.js';
 import { createBatchCommitter } from './batch-copy.js';
