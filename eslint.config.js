@@ -15,14 +15,16 @@ const FORBIDDEN = {
   ingest: ['web'],
 };
 const PUBLIC_DOOR = { group: ['@pulsehub/*/src/*', '../../*/src/*'], message: 'Import other packages through their public index (@pulsehub/<name>).' };
+// Test helpers (a scratch database, raw SQL on a store) are for tests and bench/, never a role's code.
+const TEST_ONLY = { group: ['@pulsehub/store/testing'], message: 'Test helpers are imported only by tests and bench/.' };
 const forbid = (names, why) => names.map((n) => ({ group: [`@pulsehub/${n}`, `@pulsehub/${n}/*`, `../../${n}/*`], message: why(n) }));
 const boundaries = OURS.filter((p) => p !== 'cli').flatMap((pkg) => {
   const own = FORBIDDEN[pkg] ?? [];
   const why = (n) => `${pkg} may not import ${n} (package boundaries: eslint.config.js, ${pkg}/README.md).`;
-  const rule = (extra) => ['error', { patterns: [PUBLIC_DOOR, ...forbid([...new Set([...own, ...extra])].filter((n) => n !== pkg), why)] }];
+  const rule = (extra, more = []) => ['error', { patterns: [PUBLIC_DOOR, ...more, ...forbid([...new Set([...own, ...extra])].filter((n) => n !== pkg), why)] }];
   return [
     { files: [`${pkg}/test/**/*.ts`], rules: { 'no-restricted-imports': rule([]) } },
-    { files: [`${pkg}/src/**/*.ts`], rules: { 'no-restricted-imports': rule(['cli']) } },
+    { files: [`${pkg}/src/**/*.ts`], rules: { 'no-restricted-imports': rule(['cli'], pkg === 'store' ? [] : [TEST_ONLY]) } },
   ];
 });
 // ---- end package boundaries ------------------------------------------------------------------

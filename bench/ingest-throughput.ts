@@ -17,7 +17,8 @@ import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
 import { createIntake, startIngest, type IngestStats } from '@pulsehub/ingest';
-import { createTestDatabase, openStore } from '@pulsehub/store';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 
 const { values } = parseArgs({ allowNegative: true, options: {
   events: { type: 'string', default: '400000' },
@@ -247,7 +248,7 @@ console.log(JSON.stringify({
   hubCpuUsPerEvent: Number(((cpu.user + cpu.system) / N).toFixed(1)),
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
-  commits: store.commitStats,
+  commits: store.observations.commitStats,
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
 }, null, 2));
 process.exit(0);

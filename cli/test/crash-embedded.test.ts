@@ -7,7 +7,8 @@ import mqtt from 'mqtt';
 import { sql } from 'drizzle-orm';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, queryStore, type TestDatabase } from '@pulsehub/store/testing';
 import { spawnPulsehub, waitFor } from './helpers.js';
 
 /** `pulsehub start` as a process of its own, so it can be killed outright. */
@@ -58,13 +59,12 @@ describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is l
 
     hub = await startHubProcess(env);
     await Promise.all(sendAll);
-    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) >= N, 30_000, 'every reading after the restart');
-    expect(await store.countObservations({ userId: 'ana' })).toBe(N);
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) >= N, 30_000, 'every reading after the restart');
+    expect(await store.observations.count({ userId: 'ana' })).toBe(N);
     await device.endAsync();
   }, 90_000);
 });
 
 async function listIds(store: Store): Promise<string[]> {
-  const r = (await store.db.execute(sql`select id from observations`)) as unknown as { id: string }[] | { rows: { id: string }[] };
-  return (Array.isArray(r) ? r : r.rows).map((x) => x.id);
+  return (await queryStore<{ id: string }>(store, sql`select id from observations`)).map((x) => x.id);
 }

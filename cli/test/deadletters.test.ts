@@ -26,10 +26,10 @@ describe('invalid device payloads become dead letters with a reason code; nothin
   ];
 
   it.each(cases)('keeps %s as a dead letter with the raw bytes', async (_name, payload, reason) => {
-    const before = (await t.hub.store.listDeadLetters({ reason })).length;
+    const before = (await t.hub.store.deadLetters.list({ reason })).length;
     await watch.publishAsync(eventsTopic('ana'), payload, { qos: 1 });
     const rows = await waitFor(async () => {
-      const r = await t.hub.store.listDeadLetters({ reason });
+      const r = await t.hub.store.deadLetters.list({ reason });
       return r.length > before ? r : undefined;
     }, 5000, `a ${reason} dead letter`);
     const row = rows[0]!;
@@ -42,7 +42,7 @@ describe('invalid device payloads become dead letters with a reason code; nothin
 
   it('still stores valid readings from the same device afterwards', async () => {
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ok-after-bad', metric: 'heart_rate', values: { bpm: 64 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 1, 5000, 'the valid reading');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 1, 5000, 'the valid reading');
     expect(t.hub.ingest.stats.rejected).toBe(cases.length);
   });
 

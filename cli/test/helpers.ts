@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { generateSigningKey } from '@pulsehub/auth';
 import type { ServerMessage } from '@pulsehub/contracts';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 
 export interface TestHub extends AsyncDisposable {

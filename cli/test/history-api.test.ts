@@ -21,7 +21,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startTestHub(kind);
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana', birthYear: 1990 });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana', birthYear: 1990 });
     admin = await t.hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     coach = await t.hub.mint({ subject: 'coach-c', kind: 'coach', ttlSeconds: 600 });
@@ -31,7 +31,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     const readings = Array.from({ length: 12 }, (_, i) => ({ id: `h${i}`, metric: 'heart_rate', at: at(i * 10), values: { bpm: 60 + i } }));
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ readings }), { qos: 1 });
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 's1', metric: 'steps', start: at(0), end: at(60), values: { count: 100 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 13, 10_000, 'the readings');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 13, 10_000, 'the readings');
   }, 60_000);
   afterAll(async () => {
     await watch?.endAsync();
@@ -48,9 +48,9 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     expect((await get('/api/users/ana/sync', coach)).status).toBe(403);
     expect((await get('/api/users/ana/observations/latest', coach)).status).toBe(403);
     expect((await fetch(`${t.hub.http.url}${q}`)).status).toBe(401);
-    await t.hub.store.grantConsent('ana', 'coach-c');
+    await t.hub.store.consents.grant('ana', 'coach-c');
     expect((await get(q, coach)).status).toBe(200);
-    await t.hub.store.revokeConsent('ana', 'coach-c');
+    await t.hub.store.consents.revoke('ana', 'coach-c');
     expect((await get(q, coach)).status).toBe(403);
   });
 
@@ -102,7 +102,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     const none = await get(`/api/users/ana/sync?cursor=${cursor}`, ana);
     expect(none.body).toMatchObject({ events: [], cursor, more: false });
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ readings: [{ id: 'h0', metric: 'heart_rate', at: at(0), values: { bpm: 60 } }, { id: 'h12', metric: 'heart_rate', at: at(120), values: { bpm: 72 } }] }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 14, 10_000, 'the new reading');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 14, 10_000, 'the new reading');
     const next = await waitFor(async () => {
       const r = await get(`/api/users/ana/sync?cursor=${cursor}`, ana);
       return (r.body.events as unknown[]).length > 0 ? r : undefined;
@@ -131,7 +131,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
   it('lists one dead letter by id and replays dead letters for an admin only', async () => {
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ metric: 'heart_rate', values: { bpm: 900 } }), { qos: 1 });
     const [dl] = await waitFor(async () => {
-      const r = await t.hub.store.listDeadLetters({ reason: 'PH_INGEST_OUT_OF_RANGE' });
+      const r = await t.hub.store.deadLetters.list({ reason: 'PH_INGEST_OUT_OF_RANGE' });
       return r.length > 0 ? r : undefined;
     }, 5000, 'the dead letter');
     const one = await get(`/api/deadletters/${dl!.id}`, admin);

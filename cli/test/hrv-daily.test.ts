@@ -14,8 +14,8 @@ describe('GET /api/users/:id/hrv/daily', () => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'sam', name: 'Sam' });
-    await t.hub.store.commitBatch({
+    await t.hub.store.users.upsert({ id: 'sam', name: 'Sam' });
+    await t.hub.store.observations.commitBatch({
       users: ['sam'], deadLetters: [],
       events: [
         // 20th: woke at 06:30 (sleep data); RMSSD before waking and after 07:00 does not count

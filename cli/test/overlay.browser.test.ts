@@ -102,7 +102,7 @@ describe('stream overlay: designer, legibility, fade on signal loss (headless Ch
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres', { PULSEHUB_SILENCE_MS: '1500' });
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
     watch = await connectDevice(t.hub, 'w-ana', await t.hub.mint({ subject: 'w-ana', kind: 'device', users: ['ana'] }));
     const overlayToken = await t.hub.mint({ subject: 'ov-ana', kind: 'overlay', users: ['ana'], ttlSeconds: 600 });
     overlayUrl = `${t.hub.http.url}/overlay.html?token=${overlayToken}`;

@@ -32,9 +32,9 @@ describe('pages on a 390 px phone', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
-    await t.hub.store.grantConsent('ana', 'coach-p');
-    await t.hub.store.upsertDevice({ id: 'w-ana', userId: 'ana', kind: 'watch', model: 'A watch with a rather long model name for the table' });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.consents.grant('ana', 'coach-p');
+    await t.hub.store.devices.upsert({ id: 'w-ana', userId: 'ana', kind: 'watch', model: 'A watch with a rather long model name for the table' });
     watch = await connectDevice(t.hub, 'w-ana', await t.hub.mint({ subject: 'w-ana', kind: 'device', users: ['ana'] }));
     // Eight minutes of readings (one every 5 s) before any page opens.
     const now = Date.now();

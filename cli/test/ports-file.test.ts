@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService, rotateKeyring } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { hubAddresses, keyringForRunningHub, loadConfig, loadKeyring, readRuntimePorts, runtimeFilePath, startHub, type Hub } from '@pulsehub/cli';
 import { deadlettersCommand } from '../src/deadletters-command.js';
 import { waitFor } from './helpers.js';
@@ -78,7 +78,7 @@ describe('the hub records the ports it bound; the CLI uses them', () => {
       const line = await waitFor(() => out.split('\n').find((l) => l.includes('publishing')), 20_000, 'the simulate banner');
       expect(line).toContain(`to mqtt://127.0.0.1:${hub.mqtt.port} (the running hub`);
       expect(line).not.toContain('null');
-      await waitFor(async () => (await hub.store.latestObservations('portsim-0')).length > 0, 10_000, 'a simulated reading stored by this hub');
+      await waitFor(async () => (await hub.store.observations.latest('portsim-0')).length > 0, 10_000, 'a simulated reading stored by this hub');
     } finally {
       proc.kill('SIGINT');
     }

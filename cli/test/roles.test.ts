@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { generateSigningKey, createTokenService } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { LiveClient, spawnPulsehub, waitFor, type PulsehubProcess } from './helpers.js';
 
 // Redis database 9 is this file's own: aedes-persistence-redis keys have no prefix option.
@@ -47,8 +48,8 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
 
   it('a reading published on broker B is stored by ingest (on A) and streamed by web (on B)', async () => {
     const tokens = createTokenService({ current: { kid: 'k1', secret }, previous: [] });
-    await store.upsertUser({ id: 'ana', name: 'Ana' });
-    await store.grantConsent('ana', 'coach-r');
+    await store.users.upsert({ id: 'ana', name: 'Ana' });
+    await store.consents.grant('ana', 'coach-r');
     const [brokerA, brokerB, , web] = nodes as [Node, Node, Node, Node];
     const webPort = portIn(web.line, 'http');
     const live = await LiveClient.open({ http: { port: webPort } } as never, (await tokens.mint({ subject: 'coach-r', kind: 'coach', ttlSeconds: 300 })).token);
@@ -62,7 +63,7 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
 
     const got = await live.next('event', (m) => m.event.id === 'roles-1', 10_000);
     expect(got.event.values.bpm?.value).toBe(88);
-    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) === 1, 10_000, 'the row written by the ingest node');
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, 10_000, 'the row written by the ingest node');
     expect(portIn(brokerA.line, 'mqtt')).not.toBe(portIn(brokerB.line, 'mqtt'));
     await device.endAsync();
     live.close();

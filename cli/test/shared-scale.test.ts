@@ -41,7 +41,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
       const at = new Date(Date.now() - daysAgo * DAY).toISOString();
       return { id: `seed-${userId}-${i}`, userId, deviceId: 'old-scale', metric: 'body_weight', time: { at }, values: { kg: { value: kg, unit: 'kg' } }, source: { adapter: 'pulsehub.v1', receivedAt: at } };
     });
-    await t.hub.store.commitBatch({ events, users: [userId] });
+    await t.hub.store.observations.commitBatch({ events, users: [userId] });
   };
 
   const weights = async (userId: string): Promise<number[]> => {
@@ -93,7 +93,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
 
   it('refuses a shared-scale weigh-in published for a user the scale is not bound to', async () => {
     await weighIn('ana', SCALE2, 62.0);
-    const dead = await waitFor(async () => (await t.hub.store.listDeadLetters({ reason: 'PH_INGEST_USER_MISMATCH' })).find((d) => d.detail.includes(SCALE2)), 5000, 'the dead letter');
+    const dead = await waitFor(async () => (await t.hub.store.deadLetters.list({ reason: 'PH_INGEST_USER_MISMATCH' })).find((d) => d.detail.includes(SCALE2)), 5000, 'the dead letter');
     expect(dead.detail).toContain('not bound to user ana');
     expect(await weights('eve')).toEqual([]);
   });

@@ -23,8 +23,8 @@ describe('MQTT over TLS from the hub configuration', () => {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('dev.key'), '-out', f('dev.csr'), '-subj', '/CN=cuff-7');
     openssl('x509', '-req', '-in', f('dev.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('dev.crt'), '-days', '1');
     t = await startTestHub('postgres', { PULSEHUB_MQTTS_PORT: '0', PULSEHUB_TLS_CERT: f('server.crt'), PULSEHUB_TLS_KEY: f('server.key'), PULSEHUB_TLS_CA: f('ca.crt') });
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana' });
-    await t.hub.store.upsertDevice({ id: 'cuff-7', userId: 'ana', kind: 'cuff' });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana' });
+    await t.hub.store.devices.upsert({ id: 'cuff-7', userId: 'ana', kind: 'cuff' });
   });
   afterAll(async () => {
     await t?.close();
@@ -39,14 +39,14 @@ describe('MQTT over TLS from the hub configuration', () => {
   it('carries a token-authenticated publish end to end', async () => {
     const c = await tlsConnect({ username: 'w-tls', password: await t.hub.mint({ subject: 'w-tls', kind: 'device', users: ['ana'] }) });
     await c.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'tls-1', metric: 'heart_rate', values: { bpm: 77 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.latestObservations('ana')).some((e) => e.id === 'tls-1'), 5000, 'the TLS reading');
+    await waitFor(async () => (await t.hub.store.observations.latest('ana')).some((e) => e.id === 'tls-1'), 5000, 'the TLS reading');
     await c.endAsync();
   });
 
   it('authenticates a registered device by its client certificate alone, and stores its reading under its user', async () => {
     const c = await tlsConnect({ cert: readFileSync(f('dev.crt')), key: readFileSync(f('dev.key')) });
     await c.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'cert-1', metric: 'heart_rate', values: { bpm: 66 } }), { qos: 1 });
-    const stored = await waitFor(async () => (await t.hub.store.latestObservations('ana')).find((e) => e.id === 'cert-1'), 5000, 'the certificate-authenticated reading');
+    const stored = await waitFor(async () => (await t.hub.store.observations.latest('ana')).find((e) => e.id === 'cert-1'), 5000, 'the certificate-authenticated reading');
     expect(stored.deviceId).toBe('cuff-7');
     await c.endAsync();
   });

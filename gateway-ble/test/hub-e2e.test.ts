@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig as loadHubConfig, startHub, type Hub } from '@pulsehub/cli';
 import { run } from '../src/cli/run.js';
 import { pair } from '../src/cli/pair.js';
@@ -28,8 +28,8 @@ beforeAll(async () => {
   db = await createTestDatabase('postgres');
   const config = loadHubConfig({ PULSEHUB_DATA_DIR: join(dir, 'hub'), PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' });
   hub = await startHub({ config, keyring: { current: generateSigningKey(), previous: [] }, storeTarget: db.target, logger: pino({ level: 'silent' }) });
-  await hub.store.upsertUser({ id: 'ana', name: 'Ana' });
-  await hub.store.upsertUser({ id: 'bob', name: 'Bob' });
+  await hub.store.users.upsert({ id: 'ana', name: 'Ana' });
+  await hub.store.users.upsert({ id: 'bob', name: 'Bob' });
 }, 60_000);
 
 afterAll(async () => {
@@ -81,7 +81,7 @@ describe('gateway → hub, end to end', () => {
     // FTMS Rower Data: stroke rate 24 /min, 321 strokes, 210 W
     binding.push(rower, '1826', '2ad1', Buffer.from(hex('20 00 30 41 01 D2 00')));
 
-    const count = async (userId: string) => hub.store.countObservations({ userId });
+    const count = async (userId: string) => hub.store.observations.count({ userId });
     let ana = 0;
     let bob = 0;
     const deadline = Date.now() + 15_000;
@@ -91,10 +91,10 @@ describe('gateway → hub, end to end', () => {
     }
     stop();
     await running;
-    expect(await hub.store.countObservations({ userId: 'ana', metric: 'heart_rate' })).toBe(5);
-    expect(await hub.store.countObservations({ userId: 'bob', metric: 'blood_pressure' })).toBe(1);
-    expect(await hub.store.countObservations({ userId: 'bob', metric: 'rowing' })).toBe(1);
-    expect(await hub.store.countObservations({ userId: 'bob', metric: 'heart_rate' })).toBe(0);
+    expect(await hub.store.observations.count({ userId: 'ana', metric: 'heart_rate' })).toBe(5);
+    expect(await hub.store.observations.count({ userId: 'bob', metric: 'blood_pressure' })).toBe(1);
+    expect(await hub.store.observations.count({ userId: 'bob', metric: 'rowing' })).toBe(1);
+    expect(await hub.store.observations.count({ userId: 'bob', metric: 'heart_rate' })).toBe(0);
   }, 40_000);
 
   it('pair: the real POST /api/devices lets a gateway pair sensors for its bound users only, and the binding is written', async () => {
@@ -103,16 +103,16 @@ describe('gateway → hub, end to end', () => {
     const out: string[] = [];
     const base = { configPath, userId: 'ana', profile: 'heart_rate', address: 'C0:FF:EE:00:00:07', scan: false, scanSeconds: 1, write: true, env: {}, out: (l: string) => out.push(l) };
 
-    await hub.store.upsertUser({ id: 'carl', name: 'Carl' });
+    await hub.store.users.upsert({ id: 'carl', name: 'Carl' });
     const refused = await pair({ ...base, userId: 'carl', address: 'C0:FF:EE:00:00:08' }).catch((e: unknown) => e);
     expect(isBleGatewayError(refused, 'PH_GW_PAIR_FAILED')).toBe(true);
     expect((refused as Error).message).toMatch(/HTTP 403 PH_AUTH_FORBIDDEN/);
     expect(JSON.parse(await readFile(configPath, 'utf8')).devices).toEqual([]);
-    expect(await hub.store.getDevice('ble-c0ffee000008')).toBeUndefined();
+    expect(await hub.store.devices.get('ble-c0ffee000008')).toBeUndefined();
 
     const binding = await pair(base);
     expect(binding).toMatchObject({ address: 'c0:ff:ee:00:00:07', deviceId: 'ble-c0ffee000007', userId: 'ana', profile: 'heart_rate' });
-    expect(await hub.store.getDevice('ble-c0ffee000007')).toMatchObject({ userId: 'ana', adapter: 'ble.v1' });
+    expect(await hub.store.devices.get('ble-c0ffee000007')).toMatchObject({ userId: 'ana', adapter: 'ble.v1' });
     expect(JSON.parse(await readFile(configPath, 'utf8')).devices).toEqual([{ address: 'c0:ff:ee:00:00:07', profile: 'heart_rate', userId: 'ana', deviceId: 'ble-c0ffee000007' }]);
   }, 30_000);
 });

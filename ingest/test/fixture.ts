@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 
 /** Polls until `fn` gives a value (not undefined or false), or fails naming `what`. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {

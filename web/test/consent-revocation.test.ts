@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import type { CanonicalEvent, ServerMessage } from '@pulsehub/contracts';
-import { createClassRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 
 // Issue 11, defect 2: after ana revoked her consent, the coach's open socket kept receiving
@@ -66,8 +67,8 @@ describe('revoking consent stops every path of class-session data for that coach
     web = await createWebApp({ store, tokens, logger: pino({ level: 'silent' }), heartbeatMs: 60_000, revokeToken: async () => {} });
     port = (await web.listen({ port: 0 })).port;
     for (const id of ['ana', 'ben']) {
-      await store.upsertUser({ id, name: id, birthYear: 1990 });
-      await store.grantConsent(id, 'coach1');
+      await store.users.upsert({ id, name: id, birthYear: 1990 });
+      await store.consents.grant(id, 'coach1');
     }
   });
   afterAll(async () => {
@@ -134,7 +135,7 @@ describe('revoking consent stops every path of class-session data for that coach
     type Summary = { athleteId: string; readings: number; maxBpm: number | null };
     const anaOf = (rows: Summary[]) => rows.find((r) => r.athleteId === 'ana');
     expect(anaOf(ended.json.summaries as Summary[])).toMatchObject({ readings: 2, maxBpm: 122 });
-    expect(anaOf(await createClassRepo(store.db).summaries(id))).toMatchObject({ readings: 2, maxBpm: 122 });
+    expect(anaOf(await store.classes.summaries(id))).toMatchObject({ readings: 2, maxBpm: 122 });
     expect(anaOf((await api('GET', `/api/sessions/${id}`, coach)).json.summaries as Summary[])).toMatchObject({ readings: 2, maxBpm: 122 });
     c1.ws.close();
     c2.ws.close();

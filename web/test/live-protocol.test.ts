@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import type { CanonicalEvent, ServerMessage } from '@pulsehub/contracts';
-import { createClassRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 
 // The live gateway on a real socket and a real Postgres; events enter through LiveHub.publish,
@@ -65,7 +66,7 @@ describe('live gateway protocol', () => {
   const revoked = new Set<string>();
   const mint = async (o: Parameters<TokenService['mint']>[0]) => {
     const m = await tokens.mint(o);
-    await store.recordToken({ jti: m.jti, subject: o.subject, kind: o.kind });
+    await store.tokens.record({ jti: m.jti, subject: o.subject, kind: o.kind });
     return m;
   };
 
@@ -80,8 +81,8 @@ describe('live gateway protocol', () => {
     });
     port = (await web.listen({ port: 0 })).port;
     for (const id of ['ana', 'ben']) {
-      await store.upsertUser({ id, name: id.toUpperCase(), birthYear: 1990 });
-      await store.grantConsent(id, 'coach-1');
+      await store.users.upsert({ id, name: id.toUpperCase(), birthYear: 1990 });
+      await store.consents.grant(id, 'coach-1');
     }
   });
   afterAll(async () => {
@@ -220,7 +221,7 @@ describe('live gateway protocol', () => {
     const ended = await post(`/api/sessions/${session.id}/end`, coach);
     expect(ended.status).toBe(200);
     await c.next('session', (m) => m.session.endedAt !== null);
-    const rows = await createClassRepo(store.db).summaries(session.id);
+    const rows = await store.classes.summaries(session.id);
     const ana = rows.find((r) => r.athleteId === 'ana')!;
     expect(ana).toMatchObject({ avgBpm: 150, maxBpm: 150, readings: 61, kcal: Math.round(tally.tally.kcal), effortPoints: Math.round(tally.tally.effortPoints) });
     expect(rows.find((r) => r.athleteId === 'ben')).toMatchObject({ readings: 0, avgBpm: null });

@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import pino from 'pino';
 import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 
 /**
