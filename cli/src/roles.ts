@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
 import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { createIntake, replayDeadLetters, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
+import { replayDeadLetters, startIngest, type IngestService } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
@@ -148,33 +148,6 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
     broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
   });
-}
-
-/**
- * The ingest pipeline inside the broker process (`pulsehub start`): a device's QoS 1 reading is
- * stored before its PUBACK, and live events go straight onto the in-process bus. Roles apart
- * (`pulsehub ingest`) use the MQTT consumer instead.
- */
-export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void): { intake: Intake; service: IngestService } {
-  const { retentionDays } = config.ingest;
-  const intake = createIntake({
-    // A device waits for its PUBACK until the batch commits: keep the batch window short.
-    store, logger: log.child({ role: 'ingest' }), maxDelayMs: 5,
-    ...(retentionDays !== undefined ? { retentionDays } : {}),
-    publishLive,
-  });
-  const service: IngestService = {
-    get stats() {
-      return { ...intake.stats, unacked: 0 };
-    },
-    refresher: intake.refresher,
-    get health() {
-      return intake.health;
-    },
-    ready: async () => {},
-    close: () => intake.close(),
-  };
-  return { intake, service };
 }
 
 export interface WebRoleOptions {
