@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import { generateSigningKey, type Keyring } from '@pulsehub/auth';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
-import { LiveClient } from './helpers.js';
+import { LiveClient } from '@pulsehub/testkit';
 
 // Issue 11: the access matrix. Every identity kind × every REST route, /live message and MQTT
 // action, with the rightful owner as a control. REST rows are keyed by fastify's route table

@@ -9,7 +9,8 @@ import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, queryStore, type TestDatabase } from '@pulsehub/store/testing';
-import { spawnPulsehub, waitFor } from './helpers.js';
+import { spawnPulsehub } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 /** `pulsehub start` as a process of its own, so it can be killed outright. */
 const startHubProcess = async (env: Record<string, string>): Promise<ChildProcess> => (await spawnPulsehub('start', env)).proc;
@@ -47,7 +48,7 @@ describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is l
       const id = `crash-${i}`;
       return device.publishAsync(eventsTopic('ana'), JSON.stringify({ id, metric: 'heart_rate', at: new Date(Date.UTC(2026, 10, 22, 6, 0, 0, i * 10)).toISOString(), values: { bpm: 60 + (i % 90) } }), { qos: 1 }).then(() => void acked.add(id));
     });
-    await waitFor(() => acked.size >= N / 5, 30_000, 'a fifth of the readings acknowledged');
+    await waitFor(() => acked.size >= N / 5, { timeout: 30_000, what: 'a fifth of the readings acknowledged' });
     hub.kill('SIGKILL');
     await new Promise((r) => hub!.once('exit', r));
     const ackedAtCrash = [...acked];
@@ -59,7 +60,7 @@ describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is l
 
     hub = await startHubProcess(env);
     await Promise.all(sendAll);
-    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) >= N, 30_000, 'every reading after the restart');
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) >= N, { timeout: 30_000, what: 'every reading after the restart' });
     expect(await store.observations.count({ userId: 'ana' })).toBe(N);
     await device.endAsync();
   }, 90_000);

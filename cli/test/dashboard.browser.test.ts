@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 

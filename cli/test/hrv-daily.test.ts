@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { startTestHub, type TestHub } from './helpers.js';
+import { startTestHub, type TestHub } from '@pulsehub/testkit';
 
 const source = { adapter: 'pulsehub.v1', receivedAt: '2026-11-23T00:00:00Z' };
 let n = 0;

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Frame, Page } from 'playwright-core';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 

@@ -7,7 +7,8 @@ import { generateSigningKey, createTokenService } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
-import { LiveClient, spawnPulsehub, waitFor, type PulsehubProcess } from './helpers.js';
+import { spawnPulsehub, type PulsehubProcess } from './helpers.js';
+import { LiveClient, waitFor } from '@pulsehub/testkit';
 
 // Redis database 9 is this file's own: aedes-persistence-redis keys have no prefix option.
 const REDIS_URL = 'redis://127.0.0.1:6379/9';
@@ -61,9 +62,9 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
     await new Promise((r, j) => (device.once('connect', r), device.once('error', j)));
     await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'roles-1', metric: 'heart_rate', values: { bpm: 88 } }), { qos: 1 });
 
-    const got = await live.next('event', (m) => m.event.id === 'roles-1', 10_000);
+    const got = await live.next('event', (m) => m.event.id === 'roles-1', { timeout: 10_000 });
     expect(got.event.values.bpm?.value).toBe(88);
-    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, 10_000, 'the row written by the ingest node');
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, { timeout: 10_000, what: 'the row written by the ingest node' });
     expect(portIn(brokerA.line, 'mqtt')).not.toBe(portIn(brokerB.line, 'mqtt'));
     await device.endAsync();
     live.close();

@@ -12,7 +12,7 @@ import { nobleWithBindings } from '../src/runtime/noble.js';
 import { isBleGatewayError } from '../src/errors.js';
 import { FakeBinding } from './fake-binding.js';
 import { hex } from './helpers.js';
-import { waitFor } from './broker-helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 /**
  * The real gateway (`run`: config, disk queue, MQTT publisher, BLE runtime on noble) against
@@ -67,11 +67,11 @@ describe('gateway → hub, end to end', () => {
     const strap = binding.add({ id: 'p1', address: 'c0:ff:ee:00:00:01', services: { '180d': [{ uuid: '2a37', properties: ['notify'] }] } });
     const cuff = binding.add({ id: 'p2', address: 'c0:ff:ee:00:00:02', services: { '1810': [{ uuid: '2a35', properties: ['indicate'] }] } });
     const rower = binding.add({ id: 'p3', address: 'c0:ff:ee:00:00:03', services: { '1826': [{ uuid: '2ad1', properties: ['notify'] }] } });
-    await waitFor(() => binding.scanning, 10_000, 'scanning');
+    await waitFor(() => binding.scanning, { timeout: 10_000, what: 'scanning' });
     binding.advertise(strap);
     binding.advertise(cuff);
     binding.advertise(rower);
-    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a35') && binding.subscribed.has('p3/2ad1'), 5000, 'subscriptions');
+    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a35') && binding.subscribed.has('p3/2ad1'), { timeout: 5000, what: 'subscriptions' });
     for (let i = 0; i < 5; i++) {
       binding.push(strap, '180d', '2a37', Buffer.from([0x16, 70 + i, 0x00, 0x04]));
       await new Promise((r) => setTimeout(r, 5)); // distinct receive times

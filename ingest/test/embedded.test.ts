@@ -7,7 +7,7 @@ import { liveTopic } from '@pulsehub/contracts';
 import { startEmbeddedIngest, type EmbeddedIngest } from '@pulsehub/ingest';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
-import { waitFor } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -54,7 +54,7 @@ describe('startEmbeddedIngest: ingest inside the broker', () => {
     await watch.publishAsync('users/ana/events', JSON.stringify(reading), { qos: 1 });
     // The PUBACK came back: the reading is already stored.
     expect(await store.observations.count({ userId: 'ana' })).toBe(1);
-    await waitFor(() => live.some((m) => m.includes('emb-1')), 'the live event');
+    await waitFor(() => live.some((m) => m.includes('emb-1')), { what: 'the live event' });
     expect(ingest.stats).toMatchObject({ accepted: 1, stored: 1, unacked: 0 });
     expect(ingest.health.ok).toBe(true);
   });

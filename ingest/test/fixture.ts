@@ -6,17 +6,6 @@ import { startIngest, type IngestService } from '@pulsehub/ingest';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 
-/** Polls until `fn` gives a value (not undefined or false), or fails naming `what`. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A real broker on port 0 and the standalone ingest consumer, on a database of its own. */
 export interface IngestFixture {
   readonly tdb: TestDatabase;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { type IngestService } from '@pulsehub/ingest';
 import type { Store, SyncCursor } from '@pulsehub/store';
@@ -31,9 +32,9 @@ describe.each(['postgres', 'pglite'] as const)('event ids are scoped to their us
     const ana = await device('watch-a', 'ana');
     const ben = await device('watch-b', 'ben');
     await ana.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'watch-b-000100', metric: 'heart_rate', at: '2026-11-24T10:00:00Z', values: { bpm: 90 } }), { qos: 1 });
-    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, "ana's reading");
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, { what: "ana's reading" });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'watch-b-000100', metric: 'heart_rate', at: '2026-11-24T10:00:01Z', values: { bpm: 61 } }), { qos: 1 });
-    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 1, "ben's reading");
+    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 1, { what: "ben's reading" });
     expect((await store.observations.latest('ben'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-b', values: { bpm: { value: 61 } } });
     expect((await store.observations.latest('ana'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-a', values: { bpm: { value: 90 } } });
     expect(await store.deadLetters.list()).toEqual([]);
@@ -44,10 +45,10 @@ describe.each(['postgres', 'pglite'] as const)('event ids are scoped to their us
     const ben = await device('watch-b2', 'ben');
     const body = { id: 'ben-r1', metric: 'heart_rate', at: '2026-11-24T11:00:00Z', values: { bpm: 62 } };
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify(body), { qos: 1 });
-    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 2, 'the first');
+    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 2, { what: 'the first' });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify(body), { qos: 1 });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify({ ...body, values: { bpm: 150 } }), { qos: 1 });
-    await waitFor(() => ingest.stats.conflicts === 1 && ingest.stats.duplicates >= 2, 'the conflict');
+    await waitFor(() => ingest.stats.conflicts === 1 && ingest.stats.duplicates >= 2, { what: 'the conflict' });
     const stored = await store.history.range({ userId: 'ben', metric: 'heart_rate', from: new Date('2026-11-24T11:00:00Z'), to: new Date('2026-11-24T11:00:01Z'), limit: 10 });
     expect(stored.map((e) => e.values.bpm?.value)).toEqual([62]);
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { DeviceDirectory, ingestSubscription, maxHrFor, replayDeadLetters, startRetention, type IngestService } from '@pulsehub/ingest';
 import { restingHeartRate, timeInZones } from '@pulsehub/physiology';
@@ -44,11 +45,11 @@ describe('device directory: one lookup per device at a time, messages of a devic
     expect(seen).toEqual([]);
     expect(n).toBeGreaterThan(1);
     fail = false;
-    await waitFor(() => seen.length === 2, 'the waiting messages');
+    await waitFor(() => seen.length === 2, { what: 'the waiting messages' });
     expect(seen).toEqual([1, 2]);
     fail = true; // known device, lookup fails: the previous registration is used
     dir.dispatch('w', (d) => seen.push(d?.registered === 'pulsehub.v1' ? 3 : -1));
-    await waitFor(() => seen.length === 3, 'the third message');
+    await waitFor(() => seen.length === 3, { what: 'the third message' });
     expect(seen).toEqual([1, 2, 3]);
   });
 });
@@ -85,7 +86,7 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     for (const r of batch) await publish(w, 'ida', r);
     for (const r of batch.slice(0, 60)) await publish(w, 'ida', r); // redelivered / resent
     await publish(w, 'ida', { readings: batch.slice(60, 90) });
-    await waitFor(async () => ingest.stats.stored + ingest.stats.duplicates >= 210 && (await store.observations.count({ userId: 'ida' })) === 120, '120 stored readings');
+    await waitFor(async () => ingest.stats.stored + ingest.stats.duplicates >= 210 && (await store.observations.count({ userId: 'ida' })) === 120, { what: '120 stored readings' });
     const [day] = await store.history.daily({ userId: 'ida', from: '2026-11-20', to: '2026-11-20' });
     expect(day?.hrCount).toBe(120);
     expect(day?.hrMin).toBe(60);
@@ -108,8 +109,8 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     await publish(scale, 'sam', kit); // a scale may not relay HealthKit
     await publish(phone, 'sam', kit); // a phone may
     await publish(strap, 'sam', kit); // an explicit list replaces the kind's
-    await waitFor(async () => (await store.deadLetters.list({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' })).length === 2, 'two refusals');
-    await waitFor(async () => (await store.observations.count({ userId: 'sam' })) === 3, 'three weights');
+    await waitFor(async () => (await store.deadLetters.list({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' })).length === 2, { what: 'two refusals' });
+    await waitFor(async () => (await store.observations.count({ userId: 'sam' })) === 3, { what: 'three weights' });
     const latest = await store.history.range({ userId: 'sam', metric: 'body_weight', from: new Date('2026-01-01'), to: new Date('2027-01-01'), limit: 10 });
     expect(latest.map((e) => `${e.deviceId}:${e.source.adapter}`).sort()).toEqual(['phone-1:healthkit.v1', 'scale-1:pulsehub.v1', 'scale-1:withings.v1']);
     const refused = await store.deadLetters.list({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' });
@@ -139,7 +140,7 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     const readings = Array.from({ length: 480 }, (_, i) => hr(i, i < 180 ? 52 + (i % 3) : Math.min(190, 90 + (i - 180) / 3), `zoe-${i}`));
     await publish(w, 'zoe', { readings: readings.slice(0, 240) });
     await publish(w, 'zoe', { readings: readings.slice(240) });
-    await waitFor(async () => (await store.observations.count({ userId: 'zoe' })) === 480, 'zoe\'s readings');
+    await waitFor(async () => (await store.observations.count({ userId: 'zoe' })) === 480, { what: 'zoe\'s readings' });
     let [day] = await store.history.daily({ userId: 'zoe', from: '2026-11-20', to: '2026-11-20' });
     expect(day?.current).toBe(false);
     await ingest.refresher.refresh();
@@ -155,22 +156,22 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
   it('hands out a delta-sync cursor that returns only what is new', async () => {
     const w = await device('w-sync', 'syd');
     await publish(w, 'syd', { readings: [hr(1, 61, 'syd-1'), hr(2, 62, 'syd-2')] });
-    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 2, 'first two');
+    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 2, { what: 'first two' });
     // A sync page holds back rows above the oldest transaction still running anywhere on the
     // server (it may yet commit below them); other test files keep the shared server busy.
     const first = await waitFor(async () => {
       const r = await store.history.changes({ userId: 'syd', cursor: null, limit: 100 });
       return r.events.length >= 2 ? r : undefined;
-    }, 'the first two in a sync page');
+    }, { what: 'the first two in a sync page' });
     expect(first.events.map((e) => e.id)).toEqual(['syd-1', 'syd-2']);
     const cursor = first.cursors[1]!;
     expect((await store.history.changes({ userId: 'syd', cursor, limit: 100 })).events).toEqual([]);
     await publish(w, 'syd', { readings: [hr(1, 61, 'syd-1'), hr(3, 63, 'syd-3')] }); // one resend, one new
-    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 3, 'the third');
+    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 3, { what: 'the third' });
     const next = await waitFor(async () => {
       const r = await store.history.changes({ userId: 'syd', cursor, limit: 100 });
       return r.events.length > 0 ? r : undefined;
-    }, 'the third in a sync page');
+    }, { what: 'the third in a sync page' });
     expect(next.events.map((e) => e.id)).toEqual(['syd-3']);
   });
 

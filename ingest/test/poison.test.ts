@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { BatchWriter, type IngestService } from '@pulsehub/ingest';
 import type { Store } from '@pulsehub/store';
@@ -45,9 +46,9 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     // The same in one message next to a good reading: the good one is stored, the message kept.
     await bad.publishAsync(eventsTopic('ana'), `{"readings":[{"id":"fine-1","metric":"heart_rate","at":"2026-11-24T10:00:00Z","values":{"bpm":71}},${POISON[1]!.json}]}`, { qos: 1 });
     await good.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'ben-after', metric: 'heart_rate', at: '2026-11-24T10:01:00Z', values: { bpm: 65 } }), { qos: 1 });
-    await waitFor(async () => (await store.observations.latest('ben')).some((e) => e.id === 'ben-after'), "ben's reading");
+    await waitFor(async () => (await store.observations.latest('ben')).some((e) => e.id === 'ben-after'), { what: "ben's reading" });
     // Every message was acknowledged to the broker: none is stuck behind a failing commit.
-    await waitFor(() => ingest.stats.unacked === 0, 'no unacknowledged message');
+    await waitFor(() => ingest.stats.unacked === 0, { what: 'no unacknowledged message' });
     expect(ingest.health.ok).toBe(true);
     expect((await store.observations.latest('ana')).map((e) => e.id)).toEqual(['fine-1']);
     const letters = await store.deadLetters.list({ limit: 100 });
@@ -98,10 +99,10 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     const writer = new BatchWriter({ store: flaky, logger: captured, maxBatch: 10, maxDelayMs: 5, retryMs: 10, unhealthyAfter: 3 });
     const acked: number[] = [];
     writer.add([hr('flaky-1', 'dee', '2026-11-24T09:00:00Z')], null, () => acked.push(1));
-    await waitFor(() => writer.stats.failedCommits >= 3, 'three failed commits');
+    await waitFor(() => writer.stats.failedCommits >= 3, { what: 'three failed commits' });
     expect(writer.health).toMatchObject({ ok: false, lastErrorCode: 'ECONNREFUSED' });
     expect(acked).toEqual([]);
-    await waitFor(() => acked.length === 1, 'the acknowledgement after recovery');
+    await waitFor(() => acked.length === 1, { what: 'the acknowledgement after recovery' });
     expect(writer.health.ok).toBe(true);
     expect(writer.stats.refused).toBe(0);
     await writer.close();
