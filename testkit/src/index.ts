@@ -5,3 +5,4 @@ export { startTestHub, connectDevice, type TestHub } from './hub.js';
 export { startTestBroker, type TestBroker } from './broker.js';
 export { makeTestCerts, type TestCerts, type CertPair } from './certs.js';
 export { launchChromium, ensurePagesBuilt, CHROMIUM } from './chromium.js';
+export { startTestWeb, type TestWeb } from './web.js';
