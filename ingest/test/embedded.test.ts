@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
-import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
+import type { PulseHubBroker } from '@pulsehub/broker';
 import { liveTopic } from '@pulsehub/contracts';
 import { startEmbeddedIngest, type EmbeddedIngest } from '@pulsehub/ingest';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
-import { waitFor } from '@pulsehub/testkit';
+import { startTestBroker, waitFor } from '@pulsehub/testkit';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -26,8 +26,7 @@ describe('startEmbeddedIngest: ingest inside the broker', () => {
     tdb = await createTestDatabase('pglite');
     store = await openStore(tdb.target);
     ingest = startEmbeddedIngest({ store, logger: log, rollupRefreshMs: 600_000 });
-    broker = await createBroker({ tokens, logger: log, rateLimits: false, intake: ingest.intake });
-    port = (await broker.listen({ port: 0, host: '127.0.0.1' })).port;
+    ({ broker, port } = await startTestBroker({ tokens, logger: log, intake: ingest.intake }));
   }, 60_000);
   afterAll(async () => {
     for (const c of clients) await c.endAsync();

@@ -1,7 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
-import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
+import type { TokenService } from '@pulsehub/auth';
+import type { PulseHubBroker } from '@pulsehub/broker';
+import { startTestBroker } from '@pulsehub/testkit';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
@@ -22,9 +23,7 @@ export interface IngestFixture {
 export async function startIngestFixture(kind: 'postgres' | 'pglite', clientId: string, logger: Logger): Promise<IngestFixture> {
   const tdb = await createTestDatabase(kind);
   const store = await openStore(tdb.target);
-  const tokens = createTokenService({ current: generateSigningKey(), previous: [] });
-  const broker = await createBroker({ tokens, logger, rateLimits: false });
-  const port = (await broker.listen({ port: 0, host: '127.0.0.1' })).port;
+  const { broker, tokens, port } = await startTestBroker({ logger });
   const ingest = startIngest({
     broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
     username: 'pulsehub-ingest', clientId, store, logger, maxBatch: 50, maxDelayMs: 10, rollupRefreshMs: 60_000,
