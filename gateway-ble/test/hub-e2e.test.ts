@@ -1,40 +1,34 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
-import { loadConfig as loadHubConfig, startHub, type Hub } from '@pulsehub/cli';
 import { run } from '../src/cli/run.js';
 import { pair } from '../src/cli/pair.js';
 import { nobleWithBindings } from '../src/runtime/noble.js';
 import { isBleGatewayError } from '../src/errors.js';
 import { FakeBinding } from './fake-binding.js';
 import { hex } from './helpers.js';
-import { waitFor } from '@pulsehub/testkit';
+import { startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 /**
  * The real gateway (`run`: config, disk queue, MQTT publisher, BLE runtime on noble) against
  * the real hub (broker with JWT auth and ACL, ingest with the ble.v1 adapter, Postgres),
  * both started here. Only the radio is fake.
  */
-let hub: Hub;
-let db: TestDatabase;
+let t: TestHub;
+let hub: TestHub['hub'];
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ph-gw-e2e-'));
-  db = await createTestDatabase('postgres');
-  const config = loadHubConfig({ PULSEHUB_DATA_DIR: join(dir, 'hub'), PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' });
-  hub = await startHub({ config, keyring: { current: generateSigningKey(), previous: [] }, storeTarget: db.target, logger: pino({ level: 'silent' }) });
+  t = await startTestHub('postgres');
+  hub = t.hub;
   await hub.store.users.upsert({ id: 'ana', name: 'Ana' });
   await hub.store.users.upsert({ id: 'bob', name: 'Bob' });
 }, 60_000);
 
 afterAll(async () => {
-  await hub?.close();
-  await db?.drop();
+  await t?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
