@@ -27,7 +27,8 @@ import WebSocket from 'ws';
 import { createTokenService } from '@pulsehub/auth';
 import { eventsTopic, type ServerMessage } from '@pulsehub/contracts';
 import { freePorts, startCluster, type Cluster } from '@pulsehub/cli';
-import { createTestDatabase, openStore } from '@pulsehub/store';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, devices: { type: 'string', default: '40' },

@@ -91,7 +91,7 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
       http: { host: config.http.host, port: httpPort, url: `http://${shownHost(config.http.host)}:${httpPort}` },
       async mint(m) {
         const minted = await access.tokens.mint(m);
-        await store.recordToken({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+        await store.tokens.record({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
         return minted.token;
       },
       close: closeAll,

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { ServerMessage } from '@pulsehub/contracts';
 import postgres from 'postgres';
 import { startCluster, type Cluster } from '@pulsehub/cli';
-import { waitFor } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 import { Fleet, type FleetDevice } from './fleet.js';
 
 /**
@@ -153,7 +153,7 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
     const aClosed = new Promise<void>((r) => a.once('close', () => r()));
     const b = await connectTo(cluster.node('broker-2').port!, 'tk-dev', token);
     // [MQTT-3.1.4-2]: the server disconnects the existing client with the same client id.
-    await waitFor(() => aClosed.then(() => true), 10_000, 'A to be disconnected by the takeover on the other node');
+    await waitFor(() => aClosed.then(() => true), { timeout: 10_000, what: 'A to be disconnected by the takeover on the other node' });
     // ...and B continues A's session: present, with A's subscription.
     const connack = await new Promise<boolean>((r) => (b.connected ? r(true) : b.once('connect', () => r(true))));
     expect(connack).toBe(true);
@@ -180,12 +180,12 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
     await firstDelivery;
     try {
       fleet.start();
-      await waitFor(() => fleet.acked.size >= DEVICES * 3, 30_000, 'three seconds of readings');
+      await waitFor(() => fleet.acked.size >= DEVICES * 3, { timeout: 30_000, what: 'three seconds of readings' });
       const before = fleet.acked.size;
       await cluster.kill('broker-1', 'SIGKILL');
       // Devices of broker-1 are cut (HAProxy closes their side); each reconnects through HAProxy to broker-2.
-      await waitFor(() => fleet.states.some((s) => s.closes > 0), 15_000, 'the devices of the killed node to be cut');
-      await waitFor(() => fleet.states.every((s) => s.client.connected && (s.closes === 0 || s.connacks.length > 1)), 60_000, 'every device to be connected again')
+      await waitFor(() => fleet.states.some((s) => s.closes > 0), { timeout: 15_000, what: 'the devices of the killed node to be cut' });
+      await waitFor(() => fleet.states.every((s) => s.client.connected && (s.closes === 0 || s.connacks.length > 1)), { timeout: 60_000, what: 'every device to be connected again' })
         .catch((err: Error) => {
           const down = fleet.states.filter((s) => !s.client.connected || (s.closes > 0 && s.connacks.length < 2));
           throw new Error(`${err.message}: ${down.length} not back, e.g. ${JSON.stringify(down.slice(0, 3).map((s) => ({ id: s.device.id, closes: s.closes, connacks: s.connacks, connected: s.client.connected })))}`);
@@ -194,7 +194,7 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
       expect(moved.length, 'devices whose connection was on the killed node').toBeGreaterThan(0);
       // Their sessions lived in Redis: each one is resumed (session present) [MQTT-3.2.2-2].
       expect(moved.filter((s) => !s.connacks.at(-1)).map((s) => s.device.id)).toEqual([]);
-      await waitFor(() => fleet.acked.size >= before + DEVICES * 3, 60_000, 'three more seconds of readings after the kill');
+      await waitFor(() => fleet.acked.size >= before + DEVICES * 3, { timeout: 60_000, what: 'three more seconds of readings after the kill' });
       await fleet.drain();
     } finally {
       await fleet.close();
@@ -231,13 +231,13 @@ describe('cluster failover: 2 brokers and 2 web nodes behind HAProxy', () => {
     const fleet = await Fleet.connect({ url: cluster.mqtt.url, devices, periodMs: 500 });
     try {
       fleet.start();
-      await waitFor(() => boards.every((b) => b.seen.size >= 20), 30_000, 'every board to see live events');
+      await waitFor(() => boards.every((b) => b.seen.size >= 20), { timeout: 30_000, what: 'every board to see live events' });
       await cluster.kill('web-1', 'SIGKILL');
-      await waitFor(() => boards.some((b) => b.reconnects > 0), 15_000, 'the boards of the killed node to notice');
+      await waitFor(() => boards.some((b) => b.reconnects > 0), { timeout: 15_000, what: 'the boards of the killed node to notice' });
       const moved = boards.filter((b) => b.reconnects > 0);
-      await waitFor(() => moved.every((b) => b.connected), 30_000, 'the boards to reconnect through HAProxy');
+      await waitFor(() => moved.every((b) => b.connected), { timeout: 30_000, what: 'the boards to reconnect through HAProxy' });
       const counts = new Map(moved.map((b) => [b, b.seen.size]));
-      await waitFor(() => moved.every((b) => b.seen.size >= counts.get(b)! + 20), 30_000, 'live events on the reconnected boards');
+      await waitFor(() => moved.every((b) => b.seen.size >= counts.get(b)! + 20), { timeout: 30_000, what: 'live events on the reconnected boards' });
       await fleet.drain();
     } finally {
       await fleet.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { startCluster, type Cluster } from '@pulsehub/cli';
-import { waitFor } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 import { Fleet, type FleetDevice } from './fleet.js';
 import { PrivatePostgres, PrivateRedis } from './private-services.js';
 
@@ -54,14 +54,14 @@ describe('cluster under a Redis restart and a Postgres outage', () => {
     const fleet = await Fleet.connect({ url: cluster.mqtt.url, devices, subscribe: true, onAck: (_id, ms) => (slowest = Math.max(slowest, ms)) });
     try {
       fleet.start();
-      await waitFor(() => fleet.acked.size >= DEVICES * 3, 30_000, 'readings before the restart');
+      await waitFor(() => fleet.acked.size >= DEVICES * 3, { timeout: 30_000, what: 'readings before the restart' });
       const t0 = Date.now();
       await redis.stop();
       await new Promise((r) => setTimeout(r, 2000)); // the outage itself, not a wait for something
       await redis.start();
       const down = Date.now() - t0;
       const after = fleet.acked.size;
-      await waitFor(() => fleet.acked.size >= after + DEVICES * 3, 60_000, 'readings acknowledged after Redis is back');
+      await waitFor(() => fleet.acked.size >= after + DEVICES * 3, { timeout: 60_000, what: 'readings acknowledged after Redis is back' });
       await fleet.drain(60_000);
       expect(fleet.publishErrors).toEqual([]);
       const stored = await expectStoredOnce(fleet.acked);
@@ -75,7 +75,7 @@ describe('cluster under a Redis restart and a Postgres outage', () => {
     const fleet = await Fleet.connect({ url: cluster.mqtt.url, devices, subscribe: true });
     try {
       fleet.start();
-      await waitFor(() => fleet.acked.size >= DEVICES * 3, 30_000, 'readings before the outage');
+      await waitFor(() => fleet.acked.size >= DEVICES * 3, { timeout: 30_000, what: 'readings before the outage' });
       pg.stop();
       const atStop = fleet.acked.size;
       await new Promise((r) => setTimeout(r, 10_000)); // the outage
@@ -86,7 +86,7 @@ describe('cluster under a Redis restart and a Postgres outage', () => {
       pg.start();
       expect(duringOutage).toBeLessThan(DEVICES);
       expect(waiting).toBeGreaterThan(0);
-      await waitFor(() => fleet.acked.size >= atStop + DEVICES * 3, 60_000, 'readings acknowledged after Postgres is back');
+      await waitFor(() => fleet.acked.size >= atStop + DEVICES * 3, { timeout: 60_000, what: 'readings acknowledged after Postgres is back' });
       await fleet.drain(60_000);
       expect(fleet.publishErrors).toEqual([]);
       const stored = await expectStoredOnce(fleet.acked);

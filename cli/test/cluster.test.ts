@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import postgres from 'postgres';
 import { eventsTopic } from '@pulsehub/contracts';
 import { startCluster, type Cluster } from '@pulsehub/cli';
-import { LiveClient } from './helpers.js';
+import { LiveClient } from '@pulsehub/testkit';
 
 // The local cluster harness (deploy/README.md): HAProxy in front of 2 broker nodes (each storing
 // readings before their PUBACK) and 2 web nodes, real processes on the local Redis and Postgres.
@@ -45,7 +45,7 @@ describe('pulsehub cluster: HAProxy, 2 brokers that store, 2 web nodes', () => {
     // The broker node stores before it acknowledges: the row is there the moment the PUBACK is.
     expect((await sql`select count(*)::int as n from observations where id = 'cluster-1'`)[0]!.n).toBe(1);
 
-    const got = await live.next('event', (m) => m.event.id === 'cluster-1', 10_000);
+    const got = await live.next('event', (m) => m.event.id === 'cluster-1', { timeout: 10_000 });
     expect(got.event.values.bpm?.value).toBe(91);
     const rows = await sql`select user_id, device_id from observations where id = 'cluster-1'`;
     expect(rows).toEqual([{ user_id: 'ana', device_id: 'w-cluster' }]);

@@ -3,7 +3,7 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@pulsehub/cli';
-import { waitFor } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 /**
  * A Postgres and a Redis of one test's own, so the test may stop and restart them: the shared
@@ -66,7 +66,7 @@ export class PrivateRedis {
     this.proc = proc;
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('Ready to accept connections'), 10_000, 'redis-server to start');
+    await waitFor(() => out.includes('Ready to accept connections'), { timeout: 10_000, what: 'redis-server to start' });
   }
 
   /** Stops it (SIGTERM: the append-only file is complete) and waits for the exit. */
