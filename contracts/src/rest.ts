@@ -64,6 +64,10 @@ export const DeviceRegisteredResponse = z.object({
 });
 export type DeviceRegisteredResponse = z.infer<typeof DeviceRegisteredResponse>;
 
+/** POST /api/phone-devices: a phone registered as the athlete's device, its token and the app's address with it. */
+export const PhoneDeviceResponse = DeviceRegisteredResponse.extend({ url: z.string() });
+export type PhoneDeviceResponse = z.infer<typeof PhoneDeviceResponse>;
+
 /** POST /api/tokens */
 export const MintedTokenResponse = z.object({ token: z.string(), jti: z.string(), expiresAt: z.number().optional() });
 export type MintedTokenResponse = z.infer<typeof MintedTokenResponse>;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, AthletesResponse, BucketsResponse, DailyResponse,
-  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse,
+  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse,
   PendingReadingsResponse, ProfileResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
 } from '@pulsehub/contracts';
 import { createSharedScaleRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
@@ -90,6 +90,14 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(ProfileResponse, admin, 'GET', '/api/users/ana/profile')).profile.birthYear).toBe(1990);
     expect((await shaped(ProfileResponse, admin, 'PATCH', '/api/users/ana/profile', { ftpWatts: 250 })).profile.ftpWatts).toBe(250);
     expect((await shaped(OverlayTokenResponse, admin, 'POST', '/api/overlay-tokens', { athleteId: 'ana' })).url).toMatch(/^\/overlay\.html\?token=/);
+    // The phone app (issue 18): an athlete registers a phone for themselves; its token is a device token for ana.
+    const athlete = (await tokens.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 })).token;
+    const phone = await shaped(PhoneDeviceResponse, athlete, 'POST', '/api/phone-devices', { athleteId: 'ana' });
+    expect(phone.device).toMatchObject({ userId: 'ana', kind: 'phone' });
+    expect(phone.url).toMatch(/^\/app\/#device=phone-ana-[0-9a-f]{8}&user=ana&token=/);
+    expect(await tokens.verify(phone.mqtt.password)).toMatchObject({ kind: 'device', subject: phone.device.id, users: ['ana'] });
+    const refused = await web.app.inject({ method: 'POST', url: '/api/phone-devices', headers: { authorization: `Bearer ${athlete}` }, payload: { athleteId: 'ben' } });
+    expect(refused.statusCode).toBe(403);
     const q = new URLSearchParams({ metric: 'heart_rate', from: '2026-11-20T09:00:00Z', to: '2026-11-20T11:00:00Z', bucket: '60s' });
     expect((await shaped(BucketsResponse, coach, 'GET', `/api/users/ana/observations?${q}`)).buckets).toHaveLength(1);
     expect((await shaped(LatestResponse, coach, 'GET', '/api/users/ana/observations/latest')).events).toHaveLength(1);
