@@ -94,7 +94,7 @@ describe('REST answers match their schemas in contracts', () => {
     const athlete = (await tokens.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 })).token;
     const phone = await shaped(PhoneDeviceResponse, athlete, 'POST', '/api/phone-devices', { athleteId: 'ana' });
     expect(phone.device).toMatchObject({ userId: 'ana', kind: 'phone' });
-    expect(phone.url).toMatch(/^\/app\/#device=phone-ana-[0-9a-f]{8}&user=ana&token=/);
+    expect(phone.url).toMatch(/^\/app\/#device=phone-ana-[0-9a-f]{8}&user=ana&maxHr=\d+&token=/);
     expect(await tokens.verify(phone.mqtt.password)).toMatchObject({ kind: 'device', subject: phone.device.id, users: ['ana'] });
     const refused = await web.app.inject({ method: 'POST', url: '/api/phone-devices', headers: { authorization: `Bearer ${athlete}` }, payload: { athleteId: 'ben' } });
     expect(refused.statusCode).toBe(403);
