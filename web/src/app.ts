@@ -100,6 +100,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   if (existsSync(PUBLIC_DIR)) {
     await app.register(fastifyStatic, { root: PUBLIC_DIR, index: ['index.html'] });
+    // The phone app lives under /app/ (the service worker's scope); /app alone goes there.
+    app.get('/app', async (req, reply) => reply.redirect(`/app/${req.url.slice('/app'.length)}`, 301));
   } else {
     o.logger.warn({ dir: PUBLIC_DIR }, 'pages are not built: run `pnpm build:web` (pnpm start and pnpm test do it)');
     app.get('/', async (_req, reply) => reply.status(503).type('text/plain').send('PulseHub pages are not built: run `pnpm build:web` (pnpm start does it).\n'));

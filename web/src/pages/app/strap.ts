@@ -12,6 +12,9 @@ export class Strap {
   private device: PhBluetoothDevice | null = null;
   private retry = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Characteristics with our listener (the browser hands the same object back after a reconnect). */
+  private readonly wired = new WeakSet<PhBluetoothCharacteristic>();
+  private events = 0;
   state: StrapState;
 
   constructor(private readonly onReading: (r: HeartRateReading, at: Date) => void, private readonly onState: (s: StrapState, detail?: string) => void) {
@@ -36,16 +39,30 @@ export class Strap {
       const server = await gatt.connect();
       const service = await server.getPrimaryService('heart_rate');
       const ch = await service.getCharacteristic('heart_rate_measurement');
-      ch.addEventListener('characteristicvaluechanged', () => {
-        const v = ch.value;
+      const handle = (v: DataView | undefined) => {
         if (!v) return;
         try {
           this.onReading(decodeHeartRate(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)), new Date());
         } catch (err) {
           this.onState(this.state, `a measurement could not be decoded: ${(err as Error).message}`);
         }
-      });
+      };
+      if (!this.wired.has(ch)) {
+        this.wired.add(ch);
+        ch.addEventListener('characteristicvaluechanged', () => {
+          this.events++;
+          handle(ch.value);
+        });
+      }
       await ch.startNotifications();
+      // A strap that also allows reading 0x2A37 gives its last measurement at once, so the BPM
+      // shows before the first notification (Chromium fires characteristicvaluechanged for a
+      // read too; the count keeps it from being taken twice).
+      if (ch.properties.read) {
+        const before = this.events;
+        const v = await ch.readValue().catch(() => undefined);
+        if (this.events === before) handle(v);
+      }
       this.retry = 0;
       this.set('connected', this.device?.name);
     } catch (err) {
