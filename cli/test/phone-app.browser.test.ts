@@ -171,5 +171,141 @@ describe('the phone app at /app', () => {
     coach.close();
     await ctx.close();
   }, 90_000);
+
+  it('counts steps from the accelerometer (CDP sensor override) within 5 % of a walking trace', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await ctx.grantPermissions(['accelerometer'], { origin: base });
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setSensorOverrideEnabled', { enabled: true, type: 'accelerometer', metadata: { available: true, minimumFrequency: 1, maximumFrequency: 60 } });
+    await cdp.send('Emulation.setSensorOverrideReadings', { type: 'accelerometer', reading: { xyz: { x: 0.98, y: -9.32, z: 2.75 } } });
+    await page.goto(`${base}${phone.url}`);
+    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, 10_000, 'the motion sensor');
+    expect(await page.locator('#motion-state').getAttribute('data-source')).toBe('accelerometer');
+
+    // 40 steps at 100/min, sampled at 25 Hz, played in real time: the page's sensor reads the
+    // override as the phone's would read its accelerometer. Timing follows the wall clock, so a
+    // slow machine delays samples but does not squeeze them.
+    const STEPS = 40;
+    const trace = pocketWalk(STEPS, 100, 25);
+    const t0 = Date.now();
+    for (const s of trace) {
+      const wait = t0 + s.t - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await cdp.send('Emulation.setSensorOverrideReadings', { type: 'accelerometer', reading: { xyz: { x: s.x, y: s.y, z: s.z } } });
+    }
+    const counted = await waitFor(async () => {
+      const n = Number(await page.locator('#steps').textContent());
+      return n >= STEPS * 0.95 ? n : undefined;
+    }, 5000, 'the steps to be counted').catch(async () => Number(await page.locator('#steps').textContent()));
+    expect(Math.abs(counted - STEPS) / STEPS, `counted ${counted} of ${STEPS}`).toBeLessThanOrEqual(0.05);
+
+    // The count becomes an interval steps reading on the hub.
+    await page.locator('#steps-save').click();
+    await waitFor(async () => (await rows('steps')).length > 0, 15_000, 'a steps reading');
+    const stored = (await rows('steps')).reduce((s, r) => s + (r.values.count?.value ?? 0), 0);
+    expect(stored).toBe(counted);
+    await ctx.close();
+  }, 120_000);
+
+  it('says so when the browser gives no motion sensor, and counts nothing', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setSensorOverrideEnabled', { enabled: true, type: 'accelerometer', metadata: { available: false } });
+    await page.goto(`${base}${phone.url}`);
+    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, 15_000, 'the sensor check');
+    expect(await page.locator('#motion-state').getAttribute('data-source')).toBe('none');
+    expect(await page.locator('#motion-note').textContent()).toContain('no motion sensor');
+    expect(await page.locator('#steps').textContent()).toBe('0');
+    await ctx.close();
+  }, 60_000);
+
+  it('streams a chest strap over Web Bluetooth (CDP BluetoothEmulation): the reading reaches a coach over /live, RR reaches storage, and it reconnects by itself', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const bt = await browser.newBrowserCDPSession();
+    await bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    await bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address: STRAP, name: 'HRM-Pro', manufacturerData: [], knownServiceUuids: [HRS] });
+    let reads = 0;
+    const ops: string[] = [];
+    // The strap's GATT table: Heart Rate service, its measurement characteristic (notify; read
+    // too, see below) with the Client Characteristic Configuration descriptor (0x2902). The
+    // emulated peripheral forgets its services when it disconnects, as a real one's handles are
+    // rediscovered, so it is exposed again before each reconnection.
+    const exposeHeartRateService = async () => {
+      const { serviceId } = await bt.send('BluetoothEmulation.addService', { address: STRAP, serviceUuid: HRS });
+      const { characteristicId } = await bt.send('BluetoothEmulation.addCharacteristic', { serviceId, characteristicUuid: HRM, properties: { notify: true, read: true } });
+      await bt.send('BluetoothEmulation.addDescriptor', { characteristicId, descriptorUuid: '00002902-0000-1000-8000-00805f9b34fb' });
+    };
+    await exposeHeartRateService();
+    bt.on('BluetoothEmulation.descriptorOperationReceived', (e) => {
+      ops.push(`descriptor-${e.type}`);
+      void bt.send('BluetoothEmulation.simulateDescriptorOperationResponse', { descriptorId: e.descriptorId, type: e.type, code: 0, ...(e.type === 'read' ? { data: Buffer.from([0, 0]).toString('base64') } : {}) });
+    });
+    // Missing in Chromium 156: BluetoothEmulation has no command to send a notification (its
+    // commands answer the page's operations: connection, discovery, read, write, subscribe). So
+    // the closest real path is used: the page subscribes (answered here), and the values come as
+    // answers to its read of 0x2A37 on each connection, which fires the same
+    // `characteristicvaluechanged` event a notification does, through the same decoder.
+    // Real 0x2A37 values: flags 0x16 = uint8 bpm, contact detected, RR present; RR in 1/1024 s.
+    const measurements = [
+      Buffer.from([0x16, 142, 0xb0, 0x01, 0xb4, 0x01]), // 142 bpm, RR 432 and 436 /1024 s
+      Buffer.from([0x16, 145, 0xa8, 0x01]), // 145 bpm, RR 424 /1024 s
+    ];
+    bt.on('BluetoothEmulation.gattOperationReceived', (e) => {
+      ops.push(e.type);
+      void bt.send('BluetoothEmulation.simulateGATTOperationResponse', { address: e.address, type: e.type, code: 0 });
+    });
+    bt.on('BluetoothEmulation.characteristicOperationReceived', (e) => {
+      ops.push(e.type);
+      const data = e.type === 'read' ? measurements[Math.min(reads++, measurements.length - 1)]!.toString('base64') : undefined;
+      void bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', { characteristicId: e.characteristicId, type: e.type, code: 0, ...(data ? { data } : {}) });
+    });
+
+    const coach = await LiveClient.open(t.hub, await t.hub.mint({ subject: 'coach-p', kind: 'coach', ttlSeconds: 600 }));
+    await coach.next('ready');
+    coach.send({ type: 'subscribe', athletes: ['ana'] });
+    await coach.next('subscribed');
+
+    const page = await ctx.newPage();
+    const pageCdp = await ctx.newCDPSession(page);
+    await pageCdp.send('DeviceAccess.enable');
+    // The chooser: pick the strap once it is listed (the prompt is announced again as the list grows; answer it once).
+    const answered = new Set<string>();
+    pageCdp.on('DeviceAccess.deviceRequestPrompted', (e) => {
+      const strap = e.devices[0];
+      if (!strap || answered.has(e.id)) return;
+      answered.add(e.id);
+      void pageCdp.send('DeviceAccess.selectPrompt', { id: e.id, deviceId: strap.id });
+    });
+    await page.goto(`${base}${phone.url}`);
+    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the MQTT link');
+    expect(await page.evaluate(() => 'bluetooth' in navigator)).toBe(true);
+    await page.locator('#strap-connect').click();
+    await waitFor(async () => (await page.locator('#strap-state').getAttribute('data-state')) === 'connected', 20_000, 'the strap to connect').catch(async (err: Error) => {
+      throw new Error(`${err.message}; operations: ${ops.join(',')}; page says: ${await page.locator('#strap-state').textContent()} / ${await page.locator('#strap-note').textContent()}`);
+    });
+    expect(ops).toContain('subscribe-to-notifications');
+    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '142', 10_000, 'the page to show 142 bpm');
+
+    const live = await coach.next('event', (m) => m.event.metric === 'heart_rate' && m.event.deviceId === phone.device.id, 15_000);
+    expect(live.event.values.bpm?.value).toBe(142);
+    await waitFor(async () => (await rows('heart_rate')).length === 1, 10_000, 'the reading stored');
+    const [stored] = await rows('heart_rate');
+    expect(stored!.series?.rr?.values).toEqual([421.875, 425.781]);
+
+    // The strap drops (out of range); the page reconnects by itself and streams again.
+    await bt.send('BluetoothEmulation.simulateGATTDisconnection', { address: STRAP });
+    await exposeHeartRateService();
+    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '145', 20_000, 'a reading after the reconnect').catch(async (err: Error) => {
+      throw new Error(`${err.message}; operations: ${ops.join(',')}; page says: ${await page.locator('#strap-state').textContent()} / ${await page.locator('#strap-note').textContent()}`);
+    });
+    expect(await page.locator('#strap-state').getAttribute('data-state')).toBe('connected');
+    await waitFor(async () => (await rows('heart_rate')).length === 2, 10_000, 'the second reading stored');
+    expect((await rows('heart_rate'))[1]!.series?.rr?.values).toEqual([414.063]);
+    coach.close();
+    await bt.detach();
+    await ctx.close();
+  }, 90_000);
 });
 
