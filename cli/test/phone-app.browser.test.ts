@@ -307,5 +307,29 @@ describe('the phone app at /app', () => {
     await bt.detach();
     await ctx.close();
   }, 90_000);
+
+  it('the athlete page makes the phone link and its QR code; the link opens the app signed in', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    const athlete = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
+    await page.goto(`${base}/athlete.html?token=${athlete}`);
+    await page.locator('#make-phone').click();
+    await page.locator('#phone-qr').waitFor({ state: 'visible', timeout: 10_000 });
+    const qr = await page.locator('#phone-qr').evaluate((img: HTMLImageElement) => ({ src: img.src.slice(0, 22), w: img.naturalWidth }));
+    expect(qr.src).toBe('data:image/png;base64,');
+    expect(qr.w).toBeGreaterThanOrEqual(200);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways).toBeLessThanOrEqual(0);
+    const href = await page.locator('#phone-link').getAttribute('href');
+    expect(href).toMatch(/\/app\/#device=phone-ana-/);
+    const device = new URLSearchParams(new URL(href!).hash.slice(1)).get('device');
+    expect(await t.hub.store.getDevice(device!)).toMatchObject({ userId: 'ana', kind: 'phone' });
+
+    await page.goto(href!);
+    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the app to connect with the new token');
+    expect(new URL(page.url()).hash).toBe(''); // the token left the address bar
+    expect(await page.locator('#status').textContent()).toBe('ana');
+    await ctx.close();
+  }, 60_000);
 });
 
