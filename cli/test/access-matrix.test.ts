@@ -34,6 +34,7 @@ const REST: Record<string, Row | { public: string }> = {
   'GET /live': { public: 'WebSocket: the /live matrix below' },
   'GET /mqtt': { public: 'MQTT over WebSocket: the broker authenticates each CONNECT, the MQTT matrix below' },
   'POST /api/tokens': { path: '/api/tokens', body: { kind: 'coach', subject: 'c9' }, allow: ['admin'] },
+  'GET /api/my-class-timers': { path: '/api/my-class-timers', allow: ['athlete', 'device', 'otherDevice', 'otherAthlete'] },
   'POST /api/phone-devices': { path: '/api/phone-devices', body: { athleteId: 'ana' }, allow: ['admin', 'athlete'] },
   'POST /api/overlay-tokens': { path: '/api/overlay-tokens', body: { athleteId: 'ana' }, allow: ['admin', 'athlete'] },
   'DELETE /api/tokens/:jti': { path: '/api/tokens/nosuchjti123', allow: ['admin'] },

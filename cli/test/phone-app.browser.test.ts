@@ -331,5 +331,24 @@ describe('the phone app at /app', () => {
     expect(await page.locator('#status').textContent()).toBe('ana');
     await ctx.close();
   }, 60_000);
+
+  it("shows the class's interval timer when the coach starts it", async () => {
+    const coach = await t.hub.mint({ subject: 'coach-p', kind: 'coach', ttlSeconds: 600 });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${t.hub.http.url}${path}`, { method, headers: { authorization: `Bearer ${coach}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : null });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+      return (await res.json()) as { session: { id: string } };
+    };
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await openApp(ctx);
+    expect(await page.locator('#class-timer').isHidden()).toBe(true);
+    const { session } = await call('POST', '/api/sessions', { name: 'Spin 7am', athletes: ['ana'] });
+    await call('POST', `/api/sessions/${session.id}/timer`, { workSec: 40, restSec: 20, rounds: 4 });
+    await page.locator('#class-timer').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#class-timer').textContent()).toMatch(/^Spin 7am: round 1\/4 · WORK \d+s$/);
+    await call('DELETE', `/api/sessions/${session.id}/timer`);
+    await page.locator('#class-timer').waitFor({ state: 'hidden', timeout: 15_000 });
+    await ctx.close();
+  }, 60_000);
 });
 

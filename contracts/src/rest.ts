@@ -205,6 +205,10 @@ export type SessionResponse = z.infer<typeof SessionResponse>;
 export const TimerResponse = z.object({ timer: IntervalTimer.nullable() });
 export type TimerResponse = z.infer<typeof TimerResponse>;
 
+/** GET /api/my-class-timers: the running interval timers of the open classes the caller (an athlete, or their device) is in. */
+export const MyClassTimersResponse = z.object({ timers: z.array(z.object({ session: z.string(), name: z.string(), timer: IntervalTimer })) });
+export type MyClassTimersResponse = z.infer<typeof MyClassTimersResponse>;
+
 // --- shared scales ---
 
 /** A weigh-in waiting for a person to say whose it is. */

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, AthletesResponse, BucketsResponse, DailyResponse,
-  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse,
+  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse, MyClassTimersResponse,
   PendingReadingsResponse, ProfileResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
 } from '@pulsehub/contracts';
 import { createSharedScaleRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
@@ -111,6 +111,11 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(SessionsResponse, coach, 'GET', '/api/sessions')).sessions.map((s) => s.id)).toEqual([session.id]);
     expect((await shaped(SessionResponse, coach, 'GET', `/api/sessions/${session.id}`)).tallies).toBeDefined();
     expect((await shaped(TimerResponse, coach, 'POST', `/api/sessions/${session.id}/timer`, { workSec: 30, restSec: 10, rounds: 4 })).timer?.rounds).toBe(4);
+    // The athlete's phone (a device token for ana) sees the class timer, ben's sees none.
+    const anaPhone = (await tokens.mint({ subject: 'phone-ana', kind: 'device', users: ['ana'], ttlSeconds: 600 })).token;
+    const benPhone = (await tokens.mint({ subject: 'phone-ben', kind: 'device', users: ['ben'], ttlSeconds: 600 })).token;
+    expect((await shaped(MyClassTimersResponse, anaPhone, 'GET', '/api/my-class-timers')).timers).toEqual([expect.objectContaining({ session: session.id, name: 'Spin', timer: expect.objectContaining({ workSec: 30, rounds: 4 }) })]);
+    expect((await shaped(MyClassTimersResponse, benPhone, 'GET', '/api/my-class-timers')).timers).toEqual([]);
     expect((await shaped(TimerResponse, coach, 'DELETE', `/api/sessions/${session.id}/timer`)).timer?.stoppedAt).not.toBeNull();
     await call(coach, 'POST', `/api/sessions/${session.id}/end`);
     expect((await shaped(SessionResponse, coach, 'GET', `/api/sessions/${session.id}`)).summaries).toHaveLength(1);

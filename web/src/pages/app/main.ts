@@ -10,6 +10,7 @@ import { Strap } from './strap.js';
 import { Motion } from './motion.js';
 import { Breather, PATTERNS } from './practice.js';
 import { Stopwatch } from './timers.js';
+import { showClassTimers } from './class-timer.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
@@ -46,6 +47,7 @@ if (!identity) {
     document.body.dataset.link = s;
   });
   link.start();
+  showClassTimers(identity, $('class-timer'));
 }
 
 // ---- heart rate from a strap ---------------------------------------------------------------
