@@ -70,7 +70,17 @@ export class HubLink {
         if (!client?.connected) return;
         const batch = await this.outbox.head(BATCH);
         if (batch.length === 0) return;
-        await client.publishAsync(`users/${this.id.user}/events`, JSON.stringify({ format: 'pulsehub.v1', readings: batch.map((b) => b.reading) }), { qos: 1 });
+        // If the connection closes before the PUBACK, give up on this attempt: the batch stays
+        // queued and goes again after the reconnect (same ids, stored once).
+        let onClose = () => {};
+        try {
+          await Promise.race([
+            client.publishAsync(`users/${this.id.user}/events`, JSON.stringify({ format: 'pulsehub.v1', readings: batch.map((b) => b.reading) }), { qos: 1 }),
+            new Promise((_, reject) => client.once('close', (onClose = () => reject(new Error('connection closed before the PUBACK'))))),
+          ]);
+        } finally {
+          client.removeListener('close', onClose);
+        }
         await this.outbox.remove(batch.map((b) => b.key));
       }
     } catch {
