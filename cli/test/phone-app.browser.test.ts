@@ -3,8 +3,7 @@ import postgres from 'postgres';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { PhoneDeviceResponse } from '@pulsehub/contracts';
-import { LiveClient, startTestHub, waitFor, type TestHub } from './helpers.js';
-import { CHROMIUM, ensurePagesBuilt } from './browser.js';
+import { CHROMIUM, ensurePagesBuilt, LiveClient, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 // The phone app (issue 18) in real headless Chromium against a real hub: Web Bluetooth through
 // Chromium's emulated central (CDP BluetoothEmulation), the accelerometer through the sensor
@@ -47,8 +46,8 @@ describe('the phone app at /app', () => {
     ensurePagesBuilt();
     t = await startTestHub('postgres');
     sql = postgres(t.db.url!, { max: 1, onnotice: () => {} });
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
-    await t.hub.store.grantConsent('ana', 'coach-p');
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.consents.grant('ana', 'coach-p');
     // Made the way the athlete page makes it: the athlete's own token, POST /api/phone-devices.
     const athlete = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     const res = await fetch(`${t.hub.http.url}/api/phone-devices`, { method: 'POST', headers: { authorization: `Bearer ${athlete}`, 'content-type': 'application/json' }, body: JSON.stringify({ athleteId: 'ana' }) });
@@ -97,7 +96,7 @@ describe('the phone app at /app', () => {
     // The worker takes control of this very page (clients.claim), so no second load is needed.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
     expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope)).toBe(`${base}/app/`);
-    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the MQTT link');
+    await waitFor(async () => (await linkState(page)) === 'online', { timeout: 15_000, what: 'the MQTT link' });
 
     const sideways = await page.evaluate(() => ({ scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), client: document.documentElement.clientWidth }));
     expect(sideways.scroll).toBeLessThanOrEqual(sideways.client);
@@ -106,7 +105,7 @@ describe('the phone app at /app', () => {
     await ctx.setOffline(true);
     await page.reload();
     await page.locator('#hr-title').waitFor({ timeout: 10_000 });
-    await waitFor(async () => (await linkState(page)) === 'offline', 10_000, 'the page to say it is offline');
+    await waitFor(async () => (await linkState(page)) === 'offline', { timeout: 10_000, what: 'the page to say it is offline' });
     expect(await page.locator('#link').textContent()).toContain('offline');
     await ctx.setOffline(false);
     await ctx.close();
@@ -119,9 +118,9 @@ describe('the phone app at /app', () => {
     coach.send({ type: 'subscribe', athletes: ['ana'] });
     await coach.next('subscribed');
     let page = await openApp(ctx);
-    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the MQTT link');
+    await waitFor(async () => (await linkState(page)) === 'online', { timeout: 15_000, what: 'the MQTT link' });
     await ctx.setOffline(true);
-    await waitFor(async () => (await linkState(page)) === 'offline', 10_000, 'offline');
+    await waitFor(async () => (await linkState(page)) === 'offline', { timeout: 10_000, what: 'offline' });
 
     // 1: a mood check-in. 2: a box-breathing session with moods before and after. 3: a stopwatch with a lap.
     await page.locator('#mood-before button[data-mood="2"]').click();
@@ -135,17 +134,17 @@ describe('the phone app at /app', () => {
     await page.locator('#sw-start').click();
     await page.locator('#sw-lap').click();
     await page.locator('#sw-stop').click();
-    await waitFor(async () => (await waiting(page)) === 3, 5000, 'three waiting');
+    await waitFor(async () => (await waiting(page)) === 3, { timeout: 5000, what: 'three waiting' });
     expect(await rows('mindfulness')).toHaveLength(0);
 
     // Closing the tab keeps the queue (IndexedDB); a new tab, still offline, shows it.
     await page.close();
     page = await openApp(ctx, false);
-    await waitFor(async () => (await waiting(page)) === 3, 5000, 'three waiting after reopening');
+    await waitFor(async () => (await waiting(page)) === 3, { timeout: 5000, what: 'three waiting after reopening' });
     expect(await rows('mindfulness')).toHaveLength(0);
 
     await ctx.setOffline(false);
-    await waitFor(async () => (await waiting(page)) === 0, 20_000, 'the outbox to drain');
+    await waitFor(async () => (await waiting(page)) === 0, { timeout: 20_000, what: 'the outbox to drain' });
     const mind = await rows('mindfulness');
     const timers = await rows('timer_session');
     expect(mind.map((r) => r.values.kind?.value)).toEqual([2, 0]);
@@ -158,7 +157,7 @@ describe('the phone app at /app', () => {
 
     // In order: the coach's board got them as queued.
     const ids = [...mind, ...timers].map((r) => r.id);
-    await waitFor(() => coach.messages.filter((m) => m.type === 'event' && ids.includes(m.event.id)).length === 3, 5000, 'three live events');
+    await waitFor(() => coach.messages.filter((m) => m.type === 'event' && ids.includes(m.event.id)).length === 3, { timeout: 5000, what: 'three live events' });
     const liveOrder = coach.messages.flatMap((m) => (m.type === 'event' && ids.includes(m.event.id) ? [m.event.metric + ':' + String(m.event.values.kind?.value ?? '')] : []));
     expect(liveOrder).toEqual(['mindfulness:2', 'mindfulness:0', 'timer_session:']);
 
@@ -180,7 +179,7 @@ describe('the phone app at /app', () => {
     await cdp.send('Emulation.setSensorOverrideEnabled', { enabled: true, type: 'accelerometer', metadata: { available: true, minimumFrequency: 1, maximumFrequency: 60 } });
     await cdp.send('Emulation.setSensorOverrideReadings', { type: 'accelerometer', reading: { xyz: { x: 0.98, y: -9.32, z: 2.75 } } });
     await page.goto(`${base}${phone.url}`);
-    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, 10_000, 'the motion sensor');
+    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, { timeout: 10_000, what: 'the motion sensor' });
     expect(await page.locator('#motion-state').getAttribute('data-source')).toBe('accelerometer');
 
     // 40 steps at 100/min, sampled at 25 Hz, played in real time: the page's sensor reads the
@@ -197,12 +196,12 @@ describe('the phone app at /app', () => {
     const counted = await waitFor(async () => {
       const n = Number(await page.locator('#steps').textContent());
       return n >= STEPS * 0.95 ? n : undefined;
-    }, 5000, 'the steps to be counted').catch(async () => Number(await page.locator('#steps').textContent()));
+    }, { timeout: 5000, what: 'the steps to be counted' }).catch(async () => Number(await page.locator('#steps').textContent()));
     expect(Math.abs(counted - STEPS) / STEPS, `counted ${counted} of ${STEPS}`).toBeLessThanOrEqual(0.05);
 
     // The count becomes an interval steps reading on the hub.
     await page.locator('#steps-save').click();
-    await waitFor(async () => (await rows('steps')).length > 0, 15_000, 'a steps reading');
+    await waitFor(async () => (await rows('steps')).length > 0, { timeout: 15_000, what: 'a steps reading' });
     const stored = (await rows('steps')).reduce((s, r) => s + (r.values.count?.value ?? 0), 0);
     expect(stored).toBe(counted);
     await ctx.close();
@@ -214,7 +213,7 @@ describe('the phone app at /app', () => {
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Emulation.setSensorOverrideEnabled', { enabled: true, type: 'accelerometer', metadata: { available: false } });
     await page.goto(`${base}${phone.url}`);
-    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, 15_000, 'the sensor check');
+    await waitFor(async () => (await page.locator('#motion-state').getAttribute('data-source')) ?? undefined, { timeout: 15_000, what: 'the sensor check' });
     expect(await page.locator('#motion-state').getAttribute('data-source')).toBe('none');
     expect(await page.locator('#motion-note').textContent()).toContain('no motion sensor');
     expect(await page.locator('#steps').textContent()).toBe('0');
@@ -279,29 +278,29 @@ describe('the phone app at /app', () => {
       void pageCdp.send('DeviceAccess.selectPrompt', { id: e.id, deviceId: strap.id });
     });
     await page.goto(`${base}${phone.url}`);
-    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the MQTT link');
+    await waitFor(async () => (await linkState(page)) === 'online', { timeout: 15_000, what: 'the MQTT link' });
     expect(await page.evaluate(() => 'bluetooth' in navigator)).toBe(true);
     await page.locator('#strap-connect').click();
-    await waitFor(async () => (await page.locator('#strap-state').getAttribute('data-state')) === 'connected', 20_000, 'the strap to connect').catch(async (err: Error) => {
+    await waitFor(async () => (await page.locator('#strap-state').getAttribute('data-state')) === 'connected', { timeout: 20_000, what: 'the strap to connect' }).catch(async (err: Error) => {
       throw new Error(`${err.message}; operations: ${ops.join(',')}; page says: ${await page.locator('#strap-state').textContent()} / ${await page.locator('#strap-note').textContent()}`);
     });
     expect(ops).toContain('subscribe-to-notifications');
-    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '142', 10_000, 'the page to show 142 bpm');
+    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '142', { timeout: 10_000, what: 'the page to show 142 bpm' });
 
-    const live = await coach.next('event', (m) => m.event.metric === 'heart_rate' && m.event.deviceId === phone.device.id, 15_000);
+    const live = await coach.next('event', (m) => m.event.metric === 'heart_rate' && m.event.deviceId === phone.device.id, { timeout: 15_000 });
     expect(live.event.values.bpm?.value).toBe(142);
-    await waitFor(async () => (await rows('heart_rate')).length === 1, 10_000, 'the reading stored');
+    await waitFor(async () => (await rows('heart_rate')).length === 1, { timeout: 10_000, what: 'the reading stored' });
     const [stored] = await rows('heart_rate');
     expect(stored!.series?.rr?.values).toEqual([421.875, 425.781]);
 
     // The strap drops (out of range); the page reconnects by itself and streams again.
     await bt.send('BluetoothEmulation.simulateGATTDisconnection', { address: STRAP });
     await exposeHeartRateService();
-    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '145', 20_000, 'a reading after the reconnect').catch(async (err: Error) => {
+    await waitFor(async () => (await page.locator('#hr-bpm').textContent()) === '145', { timeout: 20_000, what: 'a reading after the reconnect' }).catch(async (err: Error) => {
       throw new Error(`${err.message}; operations: ${ops.join(',')}; page says: ${await page.locator('#strap-state').textContent()} / ${await page.locator('#strap-note').textContent()}`);
     });
     expect(await page.locator('#strap-state').getAttribute('data-state')).toBe('connected');
-    await waitFor(async () => (await rows('heart_rate')).length === 2, 10_000, 'the second reading stored');
+    await waitFor(async () => (await rows('heart_rate')).length === 2, { timeout: 10_000, what: 'the second reading stored' });
     expect((await rows('heart_rate'))[1]!.series?.rr?.values).toEqual([414.063]);
     coach.close();
     await bt.detach();
@@ -323,10 +322,10 @@ describe('the phone app at /app', () => {
     const href = await page.locator('#phone-link').getAttribute('href');
     expect(href).toMatch(/\/app\/#device=phone-ana-/);
     const device = new URLSearchParams(new URL(href!).hash.slice(1)).get('device');
-    expect(await t.hub.store.getDevice(device!)).toMatchObject({ userId: 'ana', kind: 'phone' });
+    expect(await t.hub.store.devices.get(device!)).toMatchObject({ userId: 'ana', kind: 'phone' });
 
     await page.goto(href!);
-    await waitFor(async () => (await linkState(page)) === 'online', 15_000, 'the app to connect with the new token');
+    await waitFor(async () => (await linkState(page)) === 'online', { timeout: 15_000, what: 'the app to connect with the new token' });
     expect(new URL(page.url()).hash).toBe(''); // the token left the address bar
     expect(await page.locator('#status').textContent()).toBe('ana');
     await ctx.close();

@@ -30,13 +30,13 @@ export function registerPhoneRoutes(app: FastifyInstance, d: PhoneRouteDeps): vo
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
     const body = r.data;
     if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes register phones for themselves only');
-    const user = await d.store.getUser(body.athleteId);
+    const user = await d.store.users.get(body.athleteId);
     if (!user) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.athleteId}`);
     const id = `phone-${body.athleteId.slice(0, 48)}-${randomBytes(4).toString('hex')}`;
     const device = { id, userId: body.athleteId, kind: 'phone', model: body.model ?? 'phone web app', adapter: 'pulsehub.v1' };
     await registerDeviceRow(d.store, device);
     const minted = await d.tokens.mint({ subject: id, kind: 'device', users: [body.athleteId] });
-    await d.store.recordToken({ jti: minted.jti, subject: id, kind: 'device', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    await d.store.tokens.record({ jti: minted.jti, subject: id, kind: 'device', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
     await recordAudit(d.store, p, 'device.register', id, { ...device, jti: minted.jti, via: 'phone-app' }, req.log);
     const url = `/app/#${new URLSearchParams({ device: id, user: body.athleteId, maxHr: String(profileOf(user).maxHr), token: minted.token }).toString()}`;
     return reply.status(201).send(answer(PhoneDeviceResponse, { device, mqtt: { username: id, password: minted.token, topic: `users/${body.athleteId}/events` }, jti: minted.jti, url }));
