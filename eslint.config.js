@@ -44,6 +44,7 @@ export default tseslint.config(
     },
   },
   { files: ['web/public/**/*.js', 'web/src/pages/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['web/src/pages/public/**/sw.js'], languageOptions: { globals: { ...globals.serviceworker } } },
   // Type-aware rules: a promise is awaited, returned, handled, or marked `void` on purpose.
   {
     files: ['**/*.ts'],

@@ -16,6 +16,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
-    rollupOptions: { input: { index: page('index'), athlete: page('athlete'), overlay: page('overlay'), admin: page('admin') } },
+    rollupOptions: { input: { index: page('index'), athlete: page('athlete'), overlay: page('overlay'), admin: page('admin'), app: page('app/index') } },
   },
 });

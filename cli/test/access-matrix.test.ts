@@ -28,11 +28,14 @@ interface Row { path: string; body?: unknown; allow: Id[] }
 /** Who may pass each route's access check (everyone else must get 401/403); `public` rows say why they have no token check. */
 const REST: Record<string, Row | { public: string }> = {
   'GET /*': { public: 'the built pages and their assets; data comes only through the API and /live' },
+  'GET /app': { public: 'redirects to the phone app at /app/ (a page; it signs in with a device token over MQTT)' },
   'GET /healthz': { public: 'load balancer health check; counts only, no athlete data' },
   'GET /metrics': { public: 'Prometheus scrape from loopback (as this test is) or with an admin/service token' },
   'GET /live': { public: 'WebSocket: the /live matrix below' },
   'GET /mqtt': { public: 'MQTT over WebSocket: the broker authenticates each CONNECT, the MQTT matrix below' },
   'POST /api/tokens': { path: '/api/tokens', body: { kind: 'coach', subject: 'c9' }, allow: ['admin'] },
+  'GET /api/my-class-timers': { path: '/api/my-class-timers', allow: ['athlete', 'device', 'otherDevice', 'otherAthlete'] },
+  'POST /api/phone-devices': { path: '/api/phone-devices', body: { athleteId: 'ana' }, allow: ['admin', 'athlete'] },
   'POST /api/overlay-tokens': { path: '/api/overlay-tokens', body: { athleteId: 'ana' }, allow: ['admin', 'athlete'] },
   'DELETE /api/tokens/:jti': { path: '/api/tokens/nosuchjti123', allow: ['admin'] },
   'POST /api/users': { path: '/api/users', body: { id: 'zoe', name: 'Zoe' }, allow: ['admin'] },

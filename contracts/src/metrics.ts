@@ -198,9 +198,37 @@ export const METRICS = {
       max_hr: c('/min', 20, 260, false, '55426-1'),
     },
   },
+  /**
+   * A mindfulness session (the phone app's breathing, meditation or a bare check-in): `kind`
+   * is a MINDFULNESS_KINDS code; the mood check-ins before and after are 1 (low) .. 5 (good).
+   */
+  mindfulness: {
+    id: 'mindfulness', label: 'Mindfulness', loincNote: 'no LOINC term for a guided breathing or meditation session was found, so none is given', time: 'interval', primary: 'duration',
+    components: {
+      duration: c('min', 0, 1440, true),
+      kind: c('{mindfulness}', 0, 2, true),
+      mood_before: c('{score}', 1, 5),
+      mood_after: c('{score}', 1, 5),
+    },
+  },
+  /** A stopwatch or interval-timer run (`mode` is a TIMER_MODES code); lap durations in `series.laps`. */
+  timer_session: {
+    id: 'timer_session', label: 'Timer session', loincNote: 'a stopwatch or interval timer is not an observation with a LOINC term', time: 'interval', primary: 'duration',
+    components: {
+      duration: c('s', 0, 86_400, true),
+      laps: c('{count}', 0, 10_000),
+      mode: c('{timer}', 0, 1, true),
+    },
+    series: { laps: { unit: 's', min: 0, max: 86_400 } },
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricId = keyof typeof METRICS;
+
+/** `mindfulness.kind` codes (unit `{mindfulness}`): the index in this list. Append only. */
+export const MINDFULNESS_KINDS = ['breathing', 'meditation', 'check_in'] as const;
+/** `timer_session.mode` codes (unit `{timer}`): the index in this list. Append only. */
+export const TIMER_MODES = ['stopwatch', 'interval'] as const;
 export const METRIC_IDS = Object.keys(METRICS) as [MetricId, ...MetricId[]];
 
 export function metricSpec(id: MetricId): MetricSpec {

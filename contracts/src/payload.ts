@@ -22,6 +22,8 @@ export const PulseHubReading = z
     end: z.iso.datetime({ offset: true }).optional(),
     values: z.record(z.string(), ValueInput),
     rr: z.array(z.number().finite()).max(4096).optional(),
+    /** Other sample series of the metric (e.g. `timer_session` lap durations), in the unit the catalog gives. */
+    series: z.record(z.string().min(1).max(64), z.array(z.number().finite()).max(4096)).optional(),
     userId: UserId.optional(),
     deviceId: DeviceId.optional(),
   })

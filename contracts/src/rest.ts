@@ -64,6 +64,10 @@ export const DeviceRegisteredResponse = z.object({
 });
 export type DeviceRegisteredResponse = z.infer<typeof DeviceRegisteredResponse>;
 
+/** POST /api/phone-devices: a phone registered as the athlete's device, its token and the app's address with it. */
+export const PhoneDeviceResponse = DeviceRegisteredResponse.extend({ url: z.string() });
+export type PhoneDeviceResponse = z.infer<typeof PhoneDeviceResponse>;
+
 /** POST /api/tokens */
 export const MintedTokenResponse = z.object({ token: z.string(), jti: z.string(), expiresAt: z.number().optional() });
 export type MintedTokenResponse = z.infer<typeof MintedTokenResponse>;
@@ -200,6 +204,10 @@ export type SessionResponse = z.infer<typeof SessionResponse>;
 /** POST and DELETE /api/sessions/:id/timer */
 export const TimerResponse = z.object({ timer: IntervalTimer.nullable() });
 export type TimerResponse = z.infer<typeof TimerResponse>;
+
+/** GET /api/my-class-timers: the running interval timers of the open classes the caller (an athlete, or their device) is in. */
+export const MyClassTimersResponse = z.object({ timers: z.array(z.object({ session: z.string(), name: z.string(), timer: IntervalTimer })) });
+export type MyClassTimersResponse = z.infer<typeof MyClassTimersResponse>;
 
 // --- shared scales ---
 

@@ -55,6 +55,11 @@ const CONVERSIONS: Readonly<Record<string, Readonly<Record<string, Convert>>>> =
   '{steps}': { '{steps}': same, '{step}': same, steps: same, count: same, '{count}': same, '1': same },
   '{flags}': { '{flags}': same },
   '{sport}': { '{sport}': same },
+  '{mindfulness}': { '{mindfulness}': same },
+  '{timer}': { '{timer}': same },
+  '{score}': { '{score}': same },
+  '{count}': { '{count}': same, count: same, '1': same },
+  s: { s: same, ms: per(1000), min: times(60) },
 };
 
 /** Substance-specific conversions, by `metric.component`. */

@@ -34,3 +34,22 @@ describe('pulsehub.v1 unit conversion', () => {
     expect(reason(pulsehubV1, { metric: 'body_temperature', at: '2026-03-02T07:00:00Z', values: { celsius: { value: 150, unit: '[degF]' } } })).toBe('PH_INGEST_OUT_OF_RANGE');
   });
 });
+
+// The phone app's sessions (issue 18): mindfulness and timer_session, lap durations as a named series.
+describe('pulsehub.v1 sessions from the phone app', () => {
+  const span = { start: '2026-03-02T07:00:00Z', end: '2026-03-02T07:05:00Z' };
+  it('stores a mindfulness session with its mood check-ins', () => {
+    const [e] = events(pulsehubV1, { metric: 'mindfulness', ...span, values: { duration: 5, kind: 0, mood_before: 2, mood_after: 4 } });
+    expect(e!.values).toEqual({ duration: { value: 5, unit: 'min' }, kind: { value: 0, unit: '{mindfulness}' }, mood_before: { value: 2, unit: '{score}' }, mood_after: { value: 4, unit: '{score}' } });
+  });
+
+  it('carries timer laps as series.laps in seconds', () => {
+    const [e] = events(pulsehubV1, { metric: 'timer_session', ...span, values: { duration: 300, laps: 2, mode: 0 }, series: { laps: [120.5, 179.5] } });
+    expect(e!.series).toEqual({ laps: { unit: 's', values: [120.5, 179.5] } });
+  });
+
+  it('refuses a mood outside 1..5 and an unknown series', () => {
+    expect(reason(pulsehubV1, { metric: 'mindfulness', ...span, values: { duration: 5, kind: 1, mood_after: 6 } })).toBe('PH_INGEST_OUT_OF_RANGE');
+    expect(reason(pulsehubV1, { metric: 'timer_session', ...span, values: { duration: 5, mode: 1 }, series: { splits: [1] } })).toBe('PH_INGEST_SCHEMA_INVALID');
+  });
+});

@@ -26,6 +26,7 @@ import { registerHrvRoutes } from './routes/hrv.js';
 import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletters.js';
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
+import { registerPhoneRoutes } from './routes/phone.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
@@ -99,6 +100,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   if (existsSync(PUBLIC_DIR)) {
     await app.register(fastifyStatic, { root: PUBLIC_DIR, index: ['index.html'] });
+    // The phone app lives under /app/ (the service worker's scope); /app alone goes there.
+    app.get('/app', async (req, reply) => reply.redirect(`/app/${req.url.slice('/app'.length)}`, 301));
   } else {
     o.logger.warn({ dir: PUBLIC_DIR }, 'pages are not built: run `pnpm build:web` (pnpm start and pnpm test do it)');
     app.get('/', async (_req, reply) => reply.status(503).type('text/plain').send('PulseHub pages are not built: run `pnpm build:web` (pnpm start does it).\n'));
@@ -118,6 +121,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerDeadLetters(app, { store: o.store, tokens: o.tokens, replay: o.replayDeadLetters });
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
+  registerPhoneRoutes(app, { store: o.store, tokens: o.tokens });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();

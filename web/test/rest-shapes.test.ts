@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, AthletesResponse, BucketsResponse, DailyResponse,
-  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse,
+  DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse, MyClassTimersResponse,
   PendingReadingsResponse, ProfileResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
 } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
@@ -91,6 +91,14 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(ProfileResponse, admin, 'GET', '/api/users/ana/profile')).profile.birthYear).toBe(1990);
     expect((await shaped(ProfileResponse, admin, 'PATCH', '/api/users/ana/profile', { ftpWatts: 250 })).profile.ftpWatts).toBe(250);
     expect((await shaped(OverlayTokenResponse, admin, 'POST', '/api/overlay-tokens', { athleteId: 'ana' })).url).toMatch(/^\/overlay\.html\?token=/);
+    // The phone app (issue 18): an athlete registers a phone for themselves; its token is a device token for ana.
+    const athlete = (await tokens.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 })).token;
+    const phone = await shaped(PhoneDeviceResponse, athlete, 'POST', '/api/phone-devices', { athleteId: 'ana' });
+    expect(phone.device).toMatchObject({ userId: 'ana', kind: 'phone' });
+    expect(phone.url).toMatch(/^\/app\/#device=phone-ana-[0-9a-f]{8}&user=ana&maxHr=\d+&token=/);
+    expect(await tokens.verify(phone.mqtt.password)).toMatchObject({ kind: 'device', subject: phone.device.id, users: ['ana'] });
+    const refused = await web.app.inject({ method: 'POST', url: '/api/phone-devices', headers: { authorization: `Bearer ${athlete}` }, payload: { athleteId: 'ben' } });
+    expect(refused.statusCode).toBe(403);
     const q = new URLSearchParams({ metric: 'heart_rate', from: '2026-11-20T09:00:00Z', to: '2026-11-20T11:00:00Z', bucket: '60s' });
     expect((await shaped(BucketsResponse, coach, 'GET', `/api/users/ana/observations?${q}`)).buckets).toHaveLength(1);
     expect((await shaped(LatestResponse, coach, 'GET', '/api/users/ana/observations/latest')).events).toHaveLength(1);
@@ -104,6 +112,11 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(SessionsResponse, coach, 'GET', '/api/sessions')).sessions.map((s) => s.id)).toEqual([session.id]);
     expect((await shaped(SessionResponse, coach, 'GET', `/api/sessions/${session.id}`)).tallies).toBeDefined();
     expect((await shaped(TimerResponse, coach, 'POST', `/api/sessions/${session.id}/timer`, { workSec: 30, restSec: 10, rounds: 4 })).timer?.rounds).toBe(4);
+    // The athlete's phone (a device token for ana) sees the class timer, ben's sees none.
+    const anaPhone = (await tokens.mint({ subject: 'phone-ana', kind: 'device', users: ['ana'], ttlSeconds: 600 })).token;
+    const benPhone = (await tokens.mint({ subject: 'phone-ben', kind: 'device', users: ['ben'], ttlSeconds: 600 })).token;
+    expect((await shaped(MyClassTimersResponse, anaPhone, 'GET', '/api/my-class-timers')).timers).toEqual([expect.objectContaining({ session: session.id, name: 'Spin', timer: expect.objectContaining({ workSec: 30, rounds: 4 }) })]);
+    expect((await shaped(MyClassTimersResponse, benPhone, 'GET', '/api/my-class-timers')).timers).toEqual([]);
     expect((await shaped(TimerResponse, coach, 'DELETE', `/api/sessions/${session.id}/timer`)).timer?.stoppedAt).not.toBeNull();
     await call(coach, 'POST', `/api/sessions/${session.id}/end`);
     expect((await shaped(SessionResponse, coach, 'GET', `/api/sessions/${session.id}`)).summaries).toHaveLength(1);

@@ -43,6 +43,11 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
     source: { adapter: 'pulsehub.v1', receivedAt: ctx.receivedAt },
   };
   if (r.rr !== undefined) event.series = { rr: { unit: 'ms', values: r.rr } };
+  // Named series take the catalog's unit; an unknown name is kept so the catalog check refuses it.
+  for (const [name, values] of Object.entries(r.series ?? {})) {
+    const unit = spec.series?.[name]?.unit ?? '1';
+    event.series = { ...event.series, [name]: { unit, values } };
+  }
   return event;
 }
 

@@ -10,6 +10,7 @@ import { ZONE_NAMES, zoneColor } from './lib/zones.js';
 import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type OverlayOptions, type OverlayStyle } from './lib/overlay-options.js';
 import { mountPendingWeighIns } from './pending.js';
 import { mountFtpCard } from './ftp.js';
+import { setupPhoneCard } from './phone-link.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -188,6 +189,7 @@ function onMessage(m: ServerMessage): void {
       void backfillLive(athleteId, token);
     }
     $('#overlay-card').hidden = m.kind !== 'athlete' && m.kind !== 'admin';
+    $('#phone-card').hidden = m.kind !== 'athlete' && m.kind !== 'admin';
     if (!histChart) setRange(1);
     if (token) void hrvChart.load(token, athleteId);
   } else if (m.type === 'snapshot' && m.athlete === athleteId) {
@@ -311,6 +313,7 @@ function connect(t: string): void {
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-range]')) b.addEventListener('click', () => setRange(Number(b.dataset.range)));
 $('#hist-chart').addEventListener('dblclick', () => setRange(rangeDays));
 $('#make-overlay').addEventListener('click', () => void makeOverlay());
+setupPhoneCard($('#phone-card'), () => ({ token, athleteId }));
 $('#copy-overlay').addEventListener('click', () => {
   const input = $<HTMLInputElement>('#overlay-url');
   input.select();

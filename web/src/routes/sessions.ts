@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PulseHubError, SessionResponse, SessionsResponse, SessionStartedResponse, TimerResponse, UserId, type Principal } from '@pulsehub/contracts';
+import { MyClassTimersResponse, PulseHubError, SessionResponse, SessionsResponse, SessionStartedResponse, TimerResponse, UserId, type Principal } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import type { ClassRepo, ClassSessionRow, Store } from '@pulsehub/store';
 import { sessionAudience, visibleAthletes } from '../access.js';
@@ -46,6 +46,18 @@ export function registerSessionRoutes(app: FastifyInstance, d: SessionRouteDeps)
     const session = await d.classes.start({ coachId: p.subject, name: body.name, athletes: allowed, ...(body.zoneFloors ? { zoneFloors: body.zoneFloors } : {}) });
     await recordAudit(d.store, p, 'session.start', session.id, { name: body.name, athletes: allowed }, req.log);
     return reply.status(201).send(answer(SessionStartedResponse, { session }));
+  });
+
+  /**
+   * The class timers an athlete's phone shows (issue 18): an athlete, or a device acting for
+   * them (the phone app's token), gets the timers of the open classes they are in, and nothing
+   * else of the class. Polled by the phone, which has no /live subscription of its own.
+   */
+  app.get('/api/my-class-timers', async (req) => {
+    const p = await requirePrincipal(req, d.tokens, ['athlete', 'device']);
+    const rows = await d.repo.list({ limit: 200 });
+    const mine = rows.filter((r) => !r.endedAt && r.timer && r.athletes.some((a) => p.users.includes(a)));
+    return answer(MyClassTimersResponse, { timers: mine.map((r) => ({ session: r.id, name: r.name, timer: r.timer! })) });
   });
 
   app.get('/api/sessions', async (req) => {
