@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceId, UserId } from './ids.js';
+import { EventNotes } from './event.js';
 
 /**
  * PulseHub's own device JSON format (adapter id `pulsehub.v1`), published to
@@ -22,6 +23,10 @@ export const PulseHubReading = z
     end: z.iso.datetime({ offset: true }).optional(),
     values: z.record(z.string(), ValueInput),
     rr: z.array(z.number().finite()).max(4096).optional(),
+    /** Lap durations of a `timer_session`, seconds. */
+    laps: z.array(z.number().finite()).max(4096).optional(),
+    /** Text of a `food` reading: what it was, and which meal. */
+    notes: EventNotes.optional(),
     userId: UserId.optional(),
     deviceId: DeviceId.optional(),
   })
