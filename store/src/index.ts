@@ -10,3 +10,7 @@ export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type 
 export { createHrvRepo, type HrvRepo, type MorningHrvInputs } from './hrv.js';
 export { createRegistry, BOUND_KINDS, type DeviceRegistry, type RegisteredDevice } from './registry.js';
 export { createSharedScaleRepo, type SharedScaleRepo, type StoredWeighIn, type PendingReading, type PendingReadingInput } from './shared-scales.js';
+export { createGoalsRepo, toGoalJson, type GoalsRepo, type Actor } from './goals.js';
+export { createManualEntriesRepo, MANUAL_ADAPTER, type ManualEntriesRepo } from './manual.js';
+export { recomputeLocalDays, localDays, GOAL_METRICS, type LocalDayTotals } from './local-rollups.js';
+export { computeProgress, measurePeriod, goalPeriods, localDay, isTimeZone, addDays, weekStart } from './goal-progress.js';
