@@ -2,7 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
-import { ingestMetricsText, type IngestService } from '@pulsehub/ingest';
+import { ingestMetricsText, type Intake, type IngestService } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
@@ -57,10 +57,12 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
     // The broker builds the intake with its own publishLocal, so live events need no broker holder.
     let ingest!: IngestService;
+    let intake!: Intake;
     const node = await startBrokerNode(config, access, store, log, {
       intake: (publishLocal) => {
         const embedded = createEmbeddedIntake(config, store, log, publishLocal);
         ingest = embedded.service;
+        intake = embedded.intake;
         return embedded.intake.accept;
       },
     });
@@ -69,6 +71,8 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     closers.push(() => ingest.close());
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
       metrics: () => ingestMetricsText(ingest.stats, ingest.health),
+      // Manual entries enter the same pipeline as device readings (web does not import ingest).
+      manualIntake: { submit: (userId, payload) => intake.submit(userId, payload), check: (userId, payload) => intake.check(userId, payload) },
     });
     closers.push(() => web.close());
     await ingest.ready();

@@ -5,7 +5,7 @@ import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
 import { createIntake, replayDeadLetters, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
 import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
-import { createWebApp, type WebApp } from '@pulsehub/web';
+import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -181,6 +181,8 @@ export interface WebRoleOptions {
   health?: () => Record<string, unknown>;
   /** More Prometheus text for `/metrics` (the embedded ingest's counters). */
   metrics?: () => string;
+  /** The embedded ingest's door for manual entries (roles apart: none, the manual routes answer 503). */
+  manualIntake?: ManualIntake;
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
@@ -194,6 +196,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     replayDeadLetters: (filter) => replayDeadLetters(store, filter),
     revokeDevice: (deviceId) => access.bus.publish({ type: 'device', deviceId }),
     health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+    ...(o.manualIntake ? { manualIntake: o.manualIntake } : {}),
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
     ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
   });

@@ -27,6 +27,8 @@ import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletter
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
+import { registerManualEntries, type ManualIntake } from './routes/manual.js';
+import { registerGoals } from './routes/goals.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -59,6 +61,8 @@ export interface WebOptions {
   mqttHandler?: (stream: Duplex, request: IncomingMessage) => void;
   /** Athletes one /live connection may follow, per subscribe and in total (default 200). */
   liveMaxAthletes?: number;
+  /** The ingest pipeline's door for manual entries (absent: the manual routes answer 503). */
+  manualIntake?: ManualIntake;
   /** Extra health facts for `/healthz` (broker, ingest). */
   health?: () => Record<string, unknown>;
 }
@@ -119,6 +123,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
+  registerManualEntries(app, { store: o.store, tokens: o.tokens, ...(o.manualIntake ? { intake: o.manualIntake } : {}) });
+  registerGoals(app, { store: o.store, tokens: o.tokens });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

@@ -72,6 +72,8 @@ export interface Intake {
    * resolves once it is committed, with what was accepted or why not.
    */
   submit(userId: string, payload: Buffer): Promise<SubmitResult>;
+  /** The same validation and adapter as `submit`, writing nothing (an edit of a stored entry). */
+  check(userId: string, payload: Buffer): SubmitResult;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,14 @@ export function createIntake(o: IntakeOptions): Intake {
     writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, done, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });
   };
 
+  const manualTopic = (userId: string) => `users/${userId}/events/${MANUAL_DEVICE_ID}`;
+  const checkManual = (userId: string, payload: Buffer, receivedAt: string): ProcessResult => {
+    const r = processMessage(manualTopic(userId), payload, receivedAt, registry, undefined);
+    // Only the manual adapter on this path: a REST caller cannot pass a device payload off as theirs.
+    const mismatch = r.events.find((e) => e.source.adapter !== MANUAL_ADAPTER_ID);
+    return mismatch ? { ...r, events: [], rejection: { reason: 'PH_INGEST_SCHEMA_INVALID', detail: `a manual entry has format "${MANUAL_ADAPTER_ID}", not "${mismatch.source.adapter}"` } } : r;
+  };
+
   return {
     get stats() {
       return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending };
@@ -151,13 +161,10 @@ export function createIntake(o: IntakeOptions): Intake {
     },
     submit(userId, payload) {
       const receivedAt = new Date().toISOString();
-      const topic = `users/${userId}/events/${MANUAL_DEVICE_ID}`;
-      const r = processMessage(topic, payload, receivedAt, registry, undefined);
-      // Only the manual adapter on this path: a REST caller cannot pass a device payload off as theirs.
-      const mismatch = r.events.find((e) => e.source.adapter !== MANUAL_ADAPTER_ID);
-      const checked: ProcessResult = mismatch ? { ...r, events: [], rejection: { reason: 'PH_INGEST_SCHEMA_INVALID', detail: `a manual entry has format "${MANUAL_ADAPTER_ID}", not "${mismatch.source.adapter}"` } } : r;
-      return new Promise((resolve) => finish(topic, payload, () => resolve(checked), checked, receivedAt));
+      const checked = checkManual(userId, payload, receivedAt);
+      return new Promise((resolve) => finish(manualTopic(userId), payload, () => resolve(checked), checked, receivedAt));
     },
+    check: (userId, payload) => checkManual(userId, payload, new Date().toISOString()),
     async close() {
       closing = true;
       await goals.settle();
