@@ -10,6 +10,7 @@ import { ZONE_NAMES, zoneColor } from './lib/zones.js';
 import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type OverlayOptions, type OverlayStyle } from './lib/overlay-options.js';
 import { mountPendingWeighIns } from './pending.js';
 import { mountFtpCard } from './ftp.js';
+import { mountGoalsCard, mountLogCard } from './log.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -176,6 +177,7 @@ let backfilled = false;
 const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
 function onMessage(m: ServerMessage): void {
   hrvChart.onMessage(m);
+  goalsCard.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {
@@ -330,3 +332,5 @@ if (token) connect(token);
 else void askToken($<HTMLFormElement>('#login'), $<HTMLInputElement>('#token')).then(connect);
 mountPendingWeighIns({ token: () => token, athlete: () => athleteId });
 mountFtpCard({ token: () => token, athlete: () => athleteId });
+mountLogCard({ token: () => token, athlete: () => athleteId });
+const goalsCard = mountGoalsCard({ token: () => token, athlete: () => athleteId });
