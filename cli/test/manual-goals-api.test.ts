@@ -97,9 +97,18 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     await live.next('subscribed');
     const end = Date.now() - 60_000;
     const sleep = (hours: number, endMs: number) => ({ metric: 'sleep', start: new Date(endMs - hours * 3_600_000).toISOString(), end: new Date(endMs).toISOString(), values: { asleep: hours * 60, quality: 8 } });
-    expect((await call('POST', '/api/users/ana/manual', ana, sleep(7.5, end))).status).toBe(201);
+    const posted = await call('POST', '/api/users/ana/manual', ana, sleep(7.5, end));
+    expect(posted.status).toBe(201);
     const reached = await live.next('goal-reached', (m) => m.goalId === goal.id, 5000);
     expect(reached.period).toMatchObject({ value: 7.5, target: 7, met: true });
+    // An edit moves the goal back, live too (a new goal frame, no second goal-reached).
+    const id = ManualEntryResponse.parse(posted.body).entry.id;
+    expect((await call('PUT', `/api/users/ana/manual/${id}`, ana, sleep(6, end))).status).toBe(200);
+    const moved = await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 6, 5000);
+    expect(moved.period.met).toBe(false);
+    expect((await call('PUT', `/api/users/ana/manual/${id}`, ana, sleep(7.5, end))).status).toBe(200);
+    await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 7.5, 5000);
+    expect(live.messages.filter((m) => m.type === 'goal-reached')).toHaveLength(1);
     live.close();
 
     const p = GoalProgressResponse.parse((await call('GET', `/api/users/ana/goals/${goal.id}/progress`, coach)).body);

@@ -25,6 +25,14 @@ export type GoalFrequency = (typeof GOAL_FREQUENCIES)[number];
 export const GOAL_STATUSES = ['active', 'completed', 'abandoned'] as const;
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
+/** The metrics each goal kind measures: a reading of another metric does not move it. */
+export const GOAL_KIND_METRICS: Readonly<Record<GoalKind, readonly string[]>> = {
+  daily_steps: ['steps'], weekly_workouts: ['workout'], target_weight: ['body_weight'], nightly_sleep_hours: ['sleep'],
+  weekly_mindfulness_minutes: ['mindfulness'], bp_under: ['blood_pressure'],
+  // Time in zones comes from the rollup refresher over a day's heart rate, not from one reading.
+  weekly_active_minutes: [],
+};
+
 /** The frequency a kind gets when none is given. */
 export const DEFAULT_GOAL_FREQUENCY: Readonly<Record<GoalKind, GoalFrequency>> = {
   daily_steps: 'daily', weekly_active_minutes: 'weekly', weekly_workouts: 'weekly', target_weight: 'once',

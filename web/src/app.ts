@@ -5,8 +5,8 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
-import { WS_CLOSE } from '@pulsehub/contracts';
-import { createAdminRepo, createClassRepo, type Store } from '@pulsehub/store';
+import { GOAL_KIND_METRICS, WS_CLOSE } from '@pulsehub/contracts';
+import { createAdminRepo, createClassRepo, localDay, type Store } from '@pulsehub/store';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
@@ -123,7 +123,23 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
-  registerManualEntries(app, { store: o.store, tokens: o.tokens, ...(o.manualIntake ? { intake: o.manualIntake } : {}) });
+  // An edit or delete moves goals too: their viewers get the new `goal` frame (never a goal-reached:
+  // that is for a reading that completes a goal, and comes from ingest).
+  const goalsChanged = async (userId: string, metric: string) => {
+    try {
+      const now = new Date();
+      for (const goal of await o.store.goals.activeFor([userId])) {
+        if (!GOAL_KIND_METRICS[goal.kind].includes(metric)) continue;
+        const today = localDay(await o.store.goals.timeZone(userId), now);
+        const p = await o.store.goals.progress(goal, goal.frequency === 'once' && goal.startDate < today ? goal.startDate : today, today, now);
+        const period = p.current ?? p.periods[p.periods.length - 1];
+        if (period) hub.publishGoal(userId, { type: 'goal', athlete: userId, goalId: goal.id, kind: goal.kind, period, streak: p.streak });
+      }
+    } catch (err) {
+      o.logger.warn({ err: (err as Error).message, userId }, 'goal frames after an edit failed');
+    }
+  };
+  registerManualEntries(app, { store: o.store, tokens: o.tokens, changed: goalsChanged, ...(o.manualIntake ? { intake: o.manualIntake } : {}) });
   registerGoals(app, { store: o.store, tokens: o.tokens });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();

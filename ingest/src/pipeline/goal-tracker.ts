@@ -1,4 +1,4 @@
-import { eventInstant, liveTopic, type CanonicalEvent, type GoalJson, type GoalKind, type GoalMessage, type GoalPeriod, type GoalReachedMessage } from '@pulsehub/contracts';
+import { GOAL_KIND_METRICS, eventInstant, liveTopic, type CanonicalEvent, type GoalJson, type GoalMessage, type GoalPeriod, type GoalReachedMessage } from '@pulsehub/contracts';
 import { GOAL_METRICS, type Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 
@@ -11,14 +11,6 @@ export interface InsightSink {
   goalReached(i: { userId: string; goal: GoalJson; period: GoalPeriod; streak: number; at: string }): Promise<void> | void;
 }
 export const NO_INSIGHTS: InsightSink = Object.freeze({ goalReached: () => {} });
-
-/** The metrics each goal kind measures: a reading of another metric does not move it. */
-const KIND_METRICS: Readonly<Record<GoalKind, readonly string[]>> = {
-  daily_steps: ['steps'], weekly_workouts: ['workout'], target_weight: ['body_weight'], nightly_sleep_hours: ['sleep'],
-  weekly_mindfulness_minutes: ['mindfulness'], bp_under: ['blood_pressure'],
-  // Time in zones comes from the rollup refresher, not from one reading: not tracked live.
-  weekly_active_minutes: [],
-};
 
 export interface GoalTrackerOptions {
   store: Store;
@@ -94,7 +86,7 @@ export class GoalTracker {
     const goals = await store.goals.activeFor([...metricsByUser.keys()]);
     const now = this.now();
     for (const goal of goals) {
-      if (!KIND_METRICS[goal.kind].some((m) => metricsByUser.get(goal.userId)?.has(m))) continue;
+      if (!GOAL_KIND_METRICS[goal.kind].some((m) => metricsByUser.get(goal.userId)?.has(m))) continue;
       const tz = await store.goals.timeZone(goal.userId);
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
       const from = goal.frequency === 'once' ? goal.startDate : today;

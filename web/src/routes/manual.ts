@@ -55,7 +55,7 @@ const rejected = (o: ManualOutcome): never => {
   throw new PulseHubError(o.rejection?.reason ?? 'PH_WEB_BAD_REQUEST', o.rejection?.detail ?? 'the entry was not accepted');
 };
 
-export function registerManualEntries(app: FastifyInstance, d: { store: Store; tokens: TokenService; intake?: ManualIntake }): void {
+export function registerManualEntries(app: FastifyInstance, d: { store: Store; tokens: TokenService; intake?: ManualIntake; changed?: (userId: string, metric: string) => Promise<void> }): void {
   const writer = async (req: FastifyRequest) => {
     const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
     const { id } = parseBody(Params, { id: (req.params as { id?: unknown }).id });
@@ -126,6 +126,7 @@ export function registerManualEntries(app: FastifyInstance, d: { store: Store; t
     const out = intake().check(userId, Buffer.from(JSON.stringify({ format: 'manual', ...body, id: entryId })));
     if (out.rejection || out.events.length === 0) return rejected(out);
     const { after } = await d.store.manualEntries.replace(out.events[0]!, { subject: p.subject, kind: p.kind });
+    await d.changed?.(userId, after.metric);
     return answer(ManualEntryResponse, { entry: after });
   });
 
@@ -134,6 +135,7 @@ export function registerManualEntries(app: FastifyInstance, d: { store: Store; t
     const { entryId } = parseBody(EntryParams, req.params);
     const gone = await d.store.manualEntries.remove(userId, entryId, { subject: p.subject, kind: p.kind });
     if (!gone) throw new PulseHubError('PH_STORE_NOT_FOUND', `no entry ${entryId} of ${userId}`);
+    await d.changed?.(userId, gone.metric);
     return reply.status(204).send();
   });
 }
