@@ -36,6 +36,7 @@ CREATE TABLE "local_daily_rollups" (
 );
 --> statement-breakpoint
 ALTER TABLE "observations" ADD COLUMN "notes" jsonb;--> statement-breakpoint
-ALTER TABLE "users" ADD COLUMN "time_zone" text;--> statement-breakpoint
+-- The alerts branch may add the same column (agreed name time_zone): whichever migration runs second is a no-op.
+ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "time_zone" text;--> statement-breakpoint
 ALTER TABLE "goals" ADD CONSTRAINT "goals_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "goals_user_idx" ON "goals" USING btree ("user_id","status");
