@@ -2,13 +2,13 @@ import { unwatchFile, watchFile } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
-import { ingestMetricsText, type Intake, type IngestService } from '@pulsehub/ingest';
+import { ingestMetricsText, startEmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
 import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
-import { createAccessControl, createEmbeddedIntake, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
+import { createAccessControl, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
 
 export interface Hub {
   readonly config: HubConfig;
@@ -38,6 +38,8 @@ export interface StartHubOptions {
   storeTarget?: StoreTarget;
   /** The development key file: a rotation written to it (`pulsehub keys rotate`) is picked up live. */
   keyringFile?: string;
+  /** Where a reached goal is recorded as an insight (the embedded ingest's `insights`; default: nowhere). */
+  insights?: InsightSink;
 }
 
 const shownHost = (h: string) => (h === '0.0.0.0' ? 'localhost' : h);
@@ -55,16 +57,11 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    // The broker builds the intake with its own publishLocal, so live events need no broker holder.
-    let ingest!: IngestService;
-    let intake!: Intake;
-    const node = await startBrokerNode(config, access, store, log, {
-      intake: (publishLocal) => {
-        const embedded = createEmbeddedIntake(config, store, log, publishLocal);
-        ingest = embedded.service;
-        intake = embedded.intake;
-        return embedded.intake.accept;
-      },
+    const { retentionDays } = config.ingest;
+    const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(o.insights ? { insights: o.insights } : {}) });
+    const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {
+      await ingest.close();
+      throw err;
     });
     closers.push(node.close);
     // Closed before the broker, so pending batches commit and their PUBACKs still go out.
@@ -72,7 +69,7 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
       metrics: () => ingestMetricsText(ingest.stats, ingest.health),
       // Manual entries enter the same pipeline as device readings (web does not import ingest).
-      manualIntake: { submit: (userId, payload) => intake.submit(userId, payload), check: (userId, payload) => intake.check(userId, payload) },
+      manualIntake: { submit: (userId, payload) => ingest.submit(userId, payload), check: (userId, payload) => ingest.check(userId, payload) },
     });
     closers.push(() => web.close());
     await ingest.ready();
@@ -103,7 +100,7 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
       http: { host: config.http.host, port: httpPort, url: `http://${shownHost(config.http.host)}:${httpPort}` },
       async mint(m) {
         const minted = await access.tokens.mint(m);
-        await store.recordToken({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+        await store.tokens.record({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
         return minted.token;
       },
       close: closeAll,

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { launchChromium, startTestHub, type TestHub } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -27,7 +26,7 @@ describe('athlete page: Log forms and goals on a 390 px phone', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
     athlete = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     browser = await launchChromium();
   }, 120_000);
@@ -75,7 +74,7 @@ describe('athlete page: Log forms and goals on a 390 px phone', () => {
     await page.fill('#log-form input[name="kg"]', '71.4');
     await page.click('#log-form button[type="submit"]');
     await expect.poll(() => page.locator('#log-recent li').count(), { timeout: 10_000 }).toBe(3);
-    expect(await t.hub.store.countObservations({ userId: 'ana' })).toBe(3);
+    expect(await t.hub.store.observations.count({ userId: 'ana' })).toBe(3);
 
     // Mindfulness: 15 minutes just now meets the weekly 10-minute goal; the ring turns live.
     await page.click('[data-kind="mindfulness"]');
@@ -98,7 +97,7 @@ describe('athlete page: Log forms and goals on a 390 px phone', () => {
 
     // Delete the newest entry from the list.
     await page.locator('#log-recent li button').first().click();
-    await expect.poll(() => t.hub.store.countObservations({ userId: 'ana' }), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => t.hub.store.observations.count({ userId: 'ana' }), { timeout: 10_000 }).toBe(3);
     await page.close();
   });
 });

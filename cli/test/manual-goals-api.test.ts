@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic, GoalProgressResponse, GoalResponse, ManualEntriesResponse, ManualEntryResponse } from '@pulsehub/contracts';
-import { createAdminRepo } from '@pulsehub/store';
-import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 // Issue 13 parts 2 and 3 through a whole hub: manual entries enter the ingest pipeline over
 // REST, goals are set and measured, and a goal reached by a manual entry is pushed live.
@@ -23,7 +22,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
 
   beforeAll(async () => {
     t = await startTestHub(kind);
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana' });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana' });
     admin = await t.hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     coach = await t.hub.mint({ subject: 'coach-c', kind: 'coach', ttlSeconds: 600 });
@@ -43,7 +42,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     const again = await call('POST', '/api/users/ana/manual', ana, entry);
     expect(again.status).toBe(200);
     expect(again.body.created).toBe(false);
-    expect(await t.hub.store.countObservations({ userId: 'ana', metric: 'food' })).toBe(1);
+    expect(await t.hub.store.observations.count({ userId: 'ana', metric: 'food' })).toBe(1);
     const list = ManualEntriesResponse.parse((await call('GET', '/api/users/ana/manual?limit=10', ana)).body);
     expect(list.entries.map((e) => e.id)).toEqual(['form-1']);
   });
@@ -57,7 +56,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     const range = await call('POST', '/api/users/ana/manual', ana, { metric: 'blood_pressure', at: '2026-11-23T09:00:00Z', values: { systolic: 400, diastolic: 80 } });
     expect(range.status).toBe(422);
     expect(range.body.error?.code).toBe('PH_INGEST_OUT_OF_RANGE');
-    expect((await t.hub.store.listDeadLetters({ reason: 'PH_INGEST_OUT_OF_RANGE' })).length).toBe(1);
+    expect((await t.hub.store.deadLetters.list({ reason: 'PH_INGEST_OUT_OF_RANGE' })).length).toBe(1);
     const goal = await call('POST', '/api/users/ana/goals', ana, { kind: 'jogging', target: -1, frequency: 'monthly' });
     expect(goal.status).toBe(400);
     for (const field of ['kind', 'target', 'frequency']) expect(goal.body.error?.message).toContain(field);
@@ -69,11 +68,11 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     const edited = await call('PUT', `/api/users/ana/manual/${id}`, ana, { metric: 'body_weight', at: '2026-11-23T07:00:00Z', values: { kg: 71.9 } });
     expect(edited.status).toBe(200);
     expect(ManualEntryResponse.parse(edited.body).entry).toMatchObject({ id, values: { kg: { value: 71.9 } } });
-    const audit = await createAdminRepo(t.hub.store.db).listAudit({ limit: 50 });
+    const audit = await t.hub.store.audit.list({ limit: 50 });
     expect(audit.find((a) => a.action === 'manual.update' && a.target === `ana/${id}`)).toMatchObject({ actor: 'ana', actorKind: 'athlete' });
 
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'dev-w1', metric: 'body_weight', at: '2026-11-23T06:00:00Z', values: { kg: 72 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.manualEntries.get('ana', 'dev-w1')) !== undefined, 10_000, 'the device reading');
+    await waitFor(async () => (await t.hub.store.manualEntries.get('ana', 'dev-w1')) !== undefined, { timeout: 10_000, what: 'the device reading' });
     const del = await call('DELETE', '/api/users/ana/manual/dev-w1', ana);
     expect(del.status).toBe(409);
     expect(del.body.error?.code).toBe('PH_WEB_NOT_MANUAL');
@@ -82,7 +81,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     expect((await call('GET', `/api/users/ana/manual/${id}`, ana)).status).toBe(404);
     expect((await call('DELETE', `/api/users/ana/manual/${id}`, ana)).status).toBe(404);
     // Only the athlete (or an admin) writes; a coach with consent may read.
-    await t.hub.store.grantConsent('ana', 'coach-c');
+    await t.hub.store.consents.grant('ana', 'coach-c');
     expect((await call('POST', '/api/users/ana/manual', coach, { metric: 'body_weight', at: '2026-11-23T07:00:00Z', values: { kg: 70 } })).status).toBe(403);
     expect((await call('GET', '/api/users/ana/manual', coach)).status).toBe(200);
   });
@@ -99,15 +98,17 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     const sleep = (hours: number, endMs: number) => ({ metric: 'sleep', start: new Date(endMs - hours * 3_600_000).toISOString(), end: new Date(endMs).toISOString(), values: { asleep: hours * 60, quality: 8 } });
     const posted = await call('POST', '/api/users/ana/manual', ana, sleep(7.5, end));
     expect(posted.status).toBe(201);
-    const reached = await live.next('goal-reached', (m) => m.goalId === goal.id, 5000);
+    const reached = await live.next('goal-reached', (m) => m.goalId === goal.id);
     expect(reached.period).toMatchObject({ value: 7.5, target: 7, met: true });
     // An edit moves the goal back, live too (a new goal frame, no second goal-reached).
     const id = ManualEntryResponse.parse(posted.body).entry.id;
+    let from = live.messages.length;
     expect((await call('PUT', `/api/users/ana/manual/${id}`, ana, sleep(6, end))).status).toBe(200);
-    const moved = await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 6, 5000);
+    const moved = await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 6, { from });
     expect(moved.period.met).toBe(false);
+    from = live.messages.length;
     expect((await call('PUT', `/api/users/ana/manual/${id}`, ana, sleep(7.5, end))).status).toBe(200);
-    await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 7.5, 5000);
+    await live.next('goal', (m) => m.goalId === goal.id && m.period.value === 7.5, { from });
     expect(live.messages.filter((m) => m.type === 'goal-reached')).toHaveLength(1);
     live.close();
 
@@ -120,7 +121,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries and goals API on 
     const updated = await call('PUT', `/api/users/ana/goals/${goal.id}`, ana, { status: 'abandoned' });
     expect(GoalResponse.parse(updated.body).goal.status).toBe('abandoned');
     expect((await call('DELETE', `/api/users/ana/goals/${goal.id}`, ana)).status).toBe(204);
-    const audit = await createAdminRepo(t.hub.store.db).listAudit({ limit: 50 });
+    const audit = await t.hub.store.audit.list({ limit: 50 });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['goal.create', 'goal.update', 'goal.delete', 'user.time_zone']));
   });
 });

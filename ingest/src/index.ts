@@ -1,5 +1,6 @@
 export { startIngest, ingestSubscription, type IngestOptions, type IngestService, type IngestStats } from './pipeline/service.js';
 export { createIntake, MANUAL_DEVICE_ID, type Intake, type IntakeOptions, type IntakeStats, type SubmitResult } from './pipeline/intake.js';
+export { startEmbeddedIngest, type EmbeddedIngest, type EmbeddedIngestOptions } from './pipeline/embedded.js';
 export { GoalTracker, NO_INSIGHTS, type InsightSink } from './pipeline/goal-tracker.js';
 export { manualV1, MANUAL_ADAPTER_ID, ManualPayload } from './adapters/manual.js';
 export { replayDeadLetters, type ReplayFilter, type ReplayReport } from './pipeline/replay.js';

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { GoalCreate, ServerMessage, type GoalReachedMessage } from '@pulsehub/contracts';
 import { createIntake, type Intake } from '@pulsehub/ingest';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
+import { waitFor } from '@pulsehub/testkit';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
 
 const logger = pino({ level: 'silent' });
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -17,8 +19,8 @@ describe.each(['postgres', 'pglite'] as const)('manual entries through the pipel
   beforeAll(async () => {
     tdb = await createTestDatabase(kind);
     store = await openStore(tdb.target);
-    await store.upsertUser({ id: 'ana', name: 'Ana' });
-    await store.setTimeZone('ana', 'Europe/Lisbon');
+    await store.users.upsert({ id: 'ana', name: 'Ana' });
+    await store.users.setTimeZone('ana', 'Europe/Lisbon');
     intake = createIntake({ store, logger, maxDelayMs: 5, rollupRefreshMs: 60_000, publishLive: (topic, payload) => live.push({ topic, msg: JSON.parse(payload) as Record<string, unknown> }) });
   }, 60_000);
   afterAll(async () => {
@@ -34,10 +36,10 @@ describe.each(['postgres', 'pglite'] as const)('manual entries through the pipel
     expect(a.rejection).toBeNull();
     expect(a.events[0]?.id).toBe(b.events[0]?.id);
     expect(a.events[0]).toMatchObject({ deviceId: 'manual', source: { adapter: 'manual' } });
-    expect(await store.countObservations({ userId: 'ana', metric: 'blood_pressure' })).toBe(1);
+    expect(await store.observations.count({ userId: 'ana', metric: 'blood_pressure' })).toBe(1);
     // Another entry at the same minute with other values is another entry.
     await intake.submit('ana', json({ ...entry, values: { systolic: 131, diastolic: 84 } }));
-    expect(await store.countObservations({ userId: 'ana', metric: 'blood_pressure' })).toBe(2);
+    expect(await store.observations.count({ userId: 'ana', metric: 'blood_pressure' })).toBe(2);
   });
 
   it('refuses invalid entries with a reason code and keeps them as dead letters', async () => {
@@ -51,9 +53,9 @@ describe.each(['postgres', 'pglite'] as const)('manual entries through the pipel
     expect(nul.rejection?.reason).toBe('PH_INGEST_UNSTORABLE_TEXT');
     const device = await intake.submit('ana', json({ format: 'pulsehub.v1', metric: 'body_weight', values: { kg: 70 } }));
     expect(device.rejection?.reason).toBe('PH_INGEST_SCHEMA_INVALID');
-    const reasons = (await store.listDeadLetters()).map((d) => d.reason);
+    const reasons = (await store.deadLetters.list()).map((d) => d.reason);
     expect(reasons).toEqual(expect.arrayContaining(['PH_INGEST_OUT_OF_RANGE', 'PH_INGEST_UNSTORABLE_TEXT', 'PH_INGEST_SCHEMA_INVALID']));
-    expect(await store.countObservations({ userId: 'ana', metric: 'mindfulness' })).toBe(0);
+    expect(await store.observations.count({ userId: 'ana', metric: 'mindfulness' })).toBe(0);
   });
 
   it('a goal reached by a manual entry sends goal frames and one goal-reached, after the commit', async () => {
@@ -77,7 +79,7 @@ describe.each(['postgres', 'pglite'] as const)('manual entries through the pipel
     expect(msg).toMatchObject({ goalId: goal.id, period: { value: 35, target: 30, met: true } });
     expect(reached[0]!.topic).toBe('live/users/ana');
     // The stored reading is there before the frame was sent.
-    expect(await store.countObservations({ userId: 'ana', metric: 'mindfulness' })).toBe(2);
+    expect(await store.observations.count({ userId: 'ana', metric: 'mindfulness' })).toBe(2);
 
     // Re-submitting does not reach it again.
     await intake.submit('ana', json(session(15, now.getTime())));
@@ -100,7 +102,7 @@ describe('the new record kinds over MQTT (pulsehub.v1)', () => {
       { id: 'fd-1', metric: 'food', at: '2026-11-23T08:00:00Z', values: { energy: 350, protein: 12, water: 250 }, notes: { description: 'toast & tea', meal: 'breakfast' } },
       { id: 'tm-1', metric: 'timer_session', start: '2026-11-23T09:00:00Z', end: '2026-11-23T09:03:00Z', values: { duration: 180, laps: 3, mode: 1 }, laps: [60, 58, 62] },
     ] }), { qos: 1 });
-    await waitFor(async () => (await fx.store.countObservations({ userId: 'ana' })) === 3, 'three readings');
+    await waitFor(async () => (await fx.store.observations.count({ userId: 'ana' })) === 3, { what: 'three readings' });
     const latest = await fx.store.history.latest('ana');
     expect(latest.find((e) => e.metric === 'food')?.notes).toEqual({ description: 'toast & tea', meal: 'breakfast' });
     expect(latest.find((e) => e.metric === 'timer_session')?.series).toEqual({ laps: { unit: 's', values: [60, 58, 62] } });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { GOAL_UNITS, PulseHubError, type GoalCreate, type GoalJson, type GoalKind, type GoalProgress, type GoalUpdate } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { auditLog, goals, users } from './schema.js';
 import { activeSecondsByDay, localDays } from './local-rollups.js';
 import { addDays, computeProgress, localDay } from './goal-progress.js';

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import { queryRows, type Db } from './db.js';
 
 /** The metrics goals measure: a reading of any other metric never touches `local_daily_rollups`. */
 export const GOAL_METRICS: ReadonlySet<string> = new Set(['steps', 'workout', 'sleep', 'mindfulness', 'body_weight', 'blood_pressure', 'food']);
@@ -18,6 +17,16 @@ export interface LocalDayTotals {
   bpSysSum: number;
   bpDiaSum: number;
   foodKcal: number;
+}
+
+/** Per user and local day totals goals measure (`local_daily_rollups`). */
+export interface LocalRollupRepo {
+  /** Recomputes the local days these readings fall on (see `recomputeLocalDays`); returns the (user, day) pairs recomputed. */
+  recompute(touched: readonly { userId: string; at: string }[]): Promise<{ userId: string; day: string }[]>;
+}
+
+export function createLocalRollupRepo(db: Db): LocalRollupRepo {
+  return { recompute: (touched) => recomputeLocalDays(db, touched) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { PulseHubError, eventInstant, type CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { auditLog, observations } from './schema.js';
 import { toEvent } from './rows.js';
 import { recomputeLocalDays } from './local-rollups.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoalCreate, isPulseHubError, type CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 
 const actor = { subject: 'ana', kind: 'athlete' };
 const steps = (userId: string, id: string, end: string, count: number, adapter = 'pulsehub.v1'): CanonicalEvent => ({
@@ -17,7 +18,7 @@ const food = (userId: string, id: string, at: string, kcal: number): CanonicalEv
 });
 
 async function store_(s: Store, events: CanonicalEvent[]) {
-  await s.commitBatch({ events });
+  await s.observations.commitBatch({ events });
   await s.localRollups.recompute(events.map((e) => ({ userId: e.userId, at: 'at' in e.time ? e.time.at : e.time.end })));
 }
 
@@ -28,10 +29,10 @@ describe.each(['postgres', 'pglite'] as const)('goals and manual entries on %s',
   beforeAll(async () => {
     tdb = await createTestDatabase(kind);
     store = await openStore(tdb.target);
-    await store.upsertUser({ id: 'ana', name: 'Ana' });
-    await store.upsertUser({ id: 'bo', name: 'Bo' });
+    await store.users.upsert({ id: 'ana', name: 'Ana' });
+    await store.users.upsert({ id: 'bo', name: 'Bo' });
     // UTC-8 in November: local midnight is 08:00 UTC.
-    expect(await store.setTimeZone('ana', 'America/Los_Angeles')).toBe(true);
+    expect(await store.users.setTimeZone('ana', 'America/Los_Angeles')).toBe(true);
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -90,7 +91,7 @@ describe.each(['postgres', 'pglite'] as const)('goals and manual entries on %s',
     const { before, after } = await store.manualEntries.replace({ ...w, values: { kg: { value: 69.8, unit: 'kg' } } }, actor);
     expect(before.values.kg?.value).toBe(71.5);
     expect(after.id).toBe('m-w1');
-    expect(await store.countObservations({ userId: 'ana', metric: 'body_weight' })).toBe(1);
+    expect(await store.observations.count({ userId: 'ana', metric: 'body_weight' })).toBe(1);
     p = await store.goals.progress(goal, '2026-11-01', '2026-12-31', new Date('2026-11-23T17:00:00Z'));
     expect(p.current).toMatchObject({ value: 69.8, met: true });
     // Moved to another day: the old day loses it, the new one gets it.

@@ -34,7 +34,7 @@ export function registerGoals(app: FastifyInstance, d: { store: Store; tokens: T
     const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
     const { id } = parseBody(Params, { id: (req.params as { id?: unknown }).id });
     if (p.kind === 'athlete' && !p.users.includes(id)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes set their own goals only');
-    if (!(await d.store.getUser(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
+    if (!(await d.store.users.get(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
     return { actor: { subject: p.subject, kind: p.kind }, userId: id };
   };
   const reader = async (req: FastifyRequest) => {

@@ -60,7 +60,7 @@ export function registerManualEntries(app: FastifyInstance, d: { store: Store; t
     const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
     const { id } = parseBody(Params, { id: (req.params as { id?: unknown }).id });
     if (p.kind === 'athlete' && !p.users.includes(id)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes log entries for themselves only');
-    if (!(await d.store.getUser(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
+    if (!(await d.store.users.get(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
     return { p, userId: id };
   };
   const reader = async (req: FastifyRequest) => {
