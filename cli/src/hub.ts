@@ -2,7 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
-import { ingestMetricsText, type IngestService } from '@pulsehub/ingest';
+import { ingestMetricsText, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
@@ -38,6 +38,8 @@ export interface StartHubOptions {
   storeTarget?: StoreTarget;
   /** The development key file: a rotation written to it (`pulsehub keys rotate`) is picked up live. */
   keyringFile?: string;
+  /** Where a reached goal is recorded as an insight (the embedded ingest's `insights`; default: nowhere). */
+  insights?: InsightSink;
 }
 
 const shownHost = (h: string) => (h === '0.0.0.0' ? 'localhost' : h);
@@ -55,12 +57,14 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    const node = await startIntakeBrokerNode(config, access, store, log);
+    const node = await startIntakeBrokerNode(config, access, store, log, o.insights ? { insights: o.insights } : {});
     const ingest = node.ingest;
     // Closes the intake first, so pending batches commit and their PUBACKs still go out.
     closers.push(node.close);
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
       metrics: () => ingestMetricsText(ingest.stats, ingest.health),
+      // Manual entries enter the same pipeline as device readings (web does not import ingest).
+      manualIntake: { submit: (userId, payload) => ingest.submit(userId, payload), check: (userId, payload) => ingest.check(userId, payload) },
     });
     closers.push(() => web.close());
     await ingest.ready();

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
 import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { replayDeadLetters, startEmbeddedIngest, startIngest, type IngestService } from '@pulsehub/ingest';
+import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
-import { createWebApp, type WebApp } from '@pulsehub/web';
+import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -144,7 +144,7 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
 
 /** A broker node that runs the ingest pipeline in process: readings are committed before their PUBACK. */
 export interface IntakeBrokerNode extends BrokerNode {
-  readonly ingest: IngestService;
+  readonly ingest: EmbeddedIngest;
 }
 
 /**
@@ -153,9 +153,9 @@ export interface IntakeBrokerNode extends BrokerNode {
  * with Redis, reach the web nodes of every broker. close() lets pending batches commit (their
  * PUBACKs still go out) before the broker stops.
  */
-export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger): Promise<IntakeBrokerNode> {
+export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink } = {}): Promise<IntakeBrokerNode> {
   const { retentionDays } = config.ingest;
-  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}) });
+  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...extra });
   const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {
     await ingest.close();
     throw err;
@@ -187,6 +187,8 @@ export interface WebRoleOptions {
   health?: () => Record<string, unknown>;
   /** More Prometheus text for `/metrics` (the embedded ingest's counters). */
   metrics?: () => string;
+  /** The embedded ingest's door for manual entries (roles apart: none, the manual routes answer 503). */
+  manualIntake?: ManualIntake;
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
@@ -200,6 +202,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     replayDeadLetters: (filter) => replayDeadLetters(store, filter),
     revokeDevice: (deviceId) => access.bus.publish({ type: 'device', deviceId }),
     health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
+    ...(o.manualIntake ? { manualIntake: o.manualIntake } : {}),
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
     ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
   });

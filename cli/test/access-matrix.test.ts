@@ -73,6 +73,17 @@ const REST: Record<string, Row | { public: string }> = {
   'PATCH /api/users/:id/profile': { path: '/api/users/ana/profile', body: { ftpWatts: 250 }, allow: ['admin', 'athlete'] },
   'GET /api/users/:id/hrv/daily': { path: '/api/users/ana/hrv/daily?from=2026-11-01&to=2026-11-02', allow: ['admin', 'athlete', 'coach'] },
   'GET /api/deadletters/:id': { path: '/api/deadletters/1', allow: ['admin'] },
+  'POST /api/users/:id/manual': { path: '/api/users/ana/manual', body: { metric: 'food', at: '2026-11-01T08:00:00Z', values: { energy: 300 }, notes: { meal: 'breakfast' } }, allow: ['admin', 'athlete'] },
+  'GET /api/users/:id/manual': { path: '/api/users/ana/manual', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/manual/:entryId': { path: '/api/users/ana/manual/no-such-entry', allow: ['admin', 'athlete', 'coach'] },
+  'PUT /api/users/:id/manual/:entryId': { path: '/api/users/ana/manual/no-such-entry', body: { metric: 'body_weight', at: '2026-11-01T08:00:00Z', values: { kg: 70 } }, allow: ['admin', 'athlete'] },
+  'DELETE /api/users/:id/manual/:entryId': { path: '/api/users/ana/manual/no-such-entry', allow: ['admin', 'athlete'] },
+  'POST /api/users/:id/goals': { path: '/api/users/ana/goals', body: { kind: 'daily_steps', target: 8000 }, allow: ['admin', 'athlete'] },
+  'GET /api/users/:id/goals': { path: '/api/users/ana/goals', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/goals/:goalId': { path: '/api/users/ana/goals/no-such-goal', allow: ['admin', 'athlete', 'coach'] },
+  'PUT /api/users/:id/goals/:goalId': { path: '/api/users/ana/goals/no-such-goal', body: { target: 9000 }, allow: ['admin', 'athlete'] },
+  'DELETE /api/users/:id/goals/:goalId': { path: '/api/users/ana/goals/no-such-goal', allow: ['admin', 'athlete'] },
+  'GET /api/users/:id/goals/:goalId/progress': { path: '/api/users/ana/goals/no-such-goal/progress', allow: ['admin', 'athlete', 'coach'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
 };
 
@@ -157,7 +168,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     }
     expect(failures).toEqual([]);
     await hub.web.refusals.settle();
-    const audit = await hub.store.audit.list({ limit: 1000 });
+    const audit = await hub.store.audit.list({ limit: 3000 });
     const denied = audit.filter((a) => a.action === 'access.denied');
     for (const [key, row] of rows) {
       if (row.allow.length === ALL.length) continue;
@@ -170,7 +181,7 @@ describe('access matrix: every identity × every REST route, /live message and M
   it('refusal audit is bounded: 200 identical refusals write one row', async () => {
     for (let i = 0; i < 200; i++) await inject('coachNoConsent', 'GET', '/api/admin/users');
     await hub.web.refusals.settle();
-    const audit = await hub.store.audit.list({ limit: 1000 });
+    const audit = await hub.store.audit.list({ limit: 3000 });
     expect(audit.filter((a) => a.action === 'access.denied' && a.actor === 'coach2' && a.target === 'GET /api/admin/users')).toHaveLength(1);
   });
 

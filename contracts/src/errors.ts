@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   PH_WEB_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than the limit' },
   PH_WEB_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has a content type the API does not accept (send application/json)' },
   PH_SESSION_ENDED: { status: 409, message: 'The class session has ended; its record can no longer change' },
+  PH_WEB_NOT_MANUAL: { status: 409, message: 'The reading came from a device: only a manual entry can be edited or deleted' },
+  PH_WEB_INGEST_UNAVAILABLE: { status: 503, message: 'This web process has no ingest pipeline to take manual entries (run pulsehub start)' },
   PH_WEB_ALREADY_RESOLVED: { status: 409, message: 'The pending reading was already assigned or discarded' },
   // live gateway
   PH_LIVE_BAD_MESSAGE: { status: 400, message: 'The WebSocket message is not valid JSON of the live protocol' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeviceId, EventId, UserId } from './ids.js';
-import { METRIC_IDS, METRICS, type MetricSpec } from './metrics.js';
+import { MEALS, METRIC_IDS, METRICS, type MetricSpec } from './metrics.js';
 import { storableProblems } from './storable.js';
 import type { CodesOf } from './errors.js';
 
@@ -14,6 +14,19 @@ export type EventTime = z.infer<typeof EventTime>;
 
 export const Quantity = z.object({ value: z.number().finite(), unit: z.string().min(1) }).strict();
 export type Quantity = z.infer<typeof Quantity>;
+
+/** Longest food description kept (characters). */
+export const MAX_NOTE_CHARS = 500;
+
+/**
+ * The text a reading may carry besides numbers (a food log's description and meal). Bounded,
+ * and checked by `storableProblems` like every other string (no NUL, no lone surrogate).
+ */
+export const EventNotes = z.object({
+  description: z.string().min(1).max(MAX_NOTE_CHARS).optional(),
+  meal: z.enum(MEALS).optional(),
+}).strict();
+export type EventNotes = z.infer<typeof EventNotes>;
 
 export const Series = z.object({ unit: z.string().min(1), values: z.array(z.number().finite()).max(4096) }).strict();
 
@@ -31,6 +44,7 @@ export const CanonicalEventBase = z
     time: EventTime,
     values: z.record(z.string(), Quantity),
     series: z.record(z.string(), Series).optional(),
+    notes: EventNotes.optional(),
     source: z.object({ adapter: z.string().min(1), receivedAt: z.iso.datetime({ offset: true }) }).strict(),
   })
   .strict();
@@ -68,6 +82,12 @@ export function checkAgainstCatalog(event: z.infer<typeof CanonicalEventBase>, s
     if (comp.required && !(name in event.values)) {
       problems.push({ reason: 'PH_EVENT_MISSING_COMPONENT', message: `${spec.id} needs a value for "${name}"`, path: ['values', name] });
     }
+  }
+  if (spec.atLeastOne && Object.keys(event.values).length === 0) {
+    problems.push({ reason: 'PH_EVENT_MISSING_COMPONENT', message: `${spec.id} needs at least one of ${Object.keys(spec.components).join(', ')}`, path: ['values'] });
+  }
+  if (event.notes !== undefined && spec.id !== 'food') {
+    problems.push({ reason: 'PH_EVENT_UNKNOWN_COMPONENT', message: `${spec.id} carries no notes (only food does)`, path: ['notes'] });
   }
   for (const [name, q] of Object.entries(event.values)) {
     const comp = spec.components[name];

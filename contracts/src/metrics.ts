@@ -30,6 +30,8 @@ export interface MetricSpec {
   readonly components: Readonly<Record<string, ComponentSpec>>;
   /** Named numeric series carried with a reading (e.g. RR intervals), unit per series. */
   readonly series?: Readonly<Record<string, { unit: string; min: number; max: number }>>;
+  /** No single component is required, but a reading must carry at least one (food). */
+  readonly atLeastOne?: boolean;
 }
 
 const c = (unit: string, min: number, max: number, required = false, loinc?: string): ComponentSpec =>
@@ -65,6 +67,14 @@ export type WorkoutSport = (typeof WORKOUT_SPORTS)[number];
 export function sportCode(name: WorkoutSport): number {
   return WORKOUT_SPORTS.indexOf(name);
 }
+
+/** `mindfulness.kind` codes (unit `{mindfulness}`): the index in this list. Append only. */
+export const MINDFULNESS_KINDS = ['breathing', 'meditation', 'check_in'] as const;
+/** `timer_session.mode` codes (unit `{timer}`). Append only. */
+export const TIMER_MODES = ['stopwatch', 'interval'] as const;
+/** `food` notes: the meal a food entry belongs to. */
+export const MEALS = ['breakfast', 'lunch', 'dinner', 'snack'] as const;
+export type Meal = (typeof MEALS)[number];
 
 const NO_SENSOR_LOINC = 'LOINC has no terms for sensor readings of this kind (speed, cadence, power, stride of a session); a FHIR export needs a local code';
 
@@ -176,7 +186,54 @@ export const METRICS = {
       light: c('min', 0, 1440, false, '93830-8'),
       deep: c('min', 0, 1440, false, '93831-6'),
       rem: c('min', 0, 1440, false, '93829-0'),
+      /** Self-rated (or tracker-scored) sleep quality, 1 (worst) .. 10 (best); no LOINC term. */
+      quality: c('{score}', 1, 10),
+      /** Time asleep / time in bed. LOINC has no term we could confirm for sleep efficiency. */
+      efficiency: c('%', 0, 100),
     },
+  },
+  /**
+   * What was eaten or drunk: an instant (a snack) or an interval (a meal). No component is
+   * required by the catalog, but at least one must be given (`checkAgainstCatalog`, `atLeastOne`);
+   * the text (`description`, `meal`) travels in the event's `notes`.
+   * LOINC: 9052-2 calorie intake total; no term for protein, carbohydrate, fat or water
+   * intake of one entry could be confirmed, so those carry none (see `loincNote`).
+   */
+  food: {
+    id: 'food', label: 'Food', loinc: '9052-2', time: 'either', primary: 'energy', atLeastOne: true,
+    loincNote: 'only calorie intake (9052-2) has a confirmed LOINC term; macronutrients and water of one entry need local codes',
+    components: {
+      energy: c('kcal', 0, 10_000, false, '9052-2'),
+      protein: c('g', 0, 1000),
+      carbs: c('g', 0, 2000),
+      fat: c('g', 0, 1000),
+      water: c('mL', 0, 10_000),
+    },
+  },
+  /** A mindfulness session; `kind` is a MINDFULNESS_KINDS code, moods are 1..5 self-ratings. */
+  mindfulness: {
+    id: 'mindfulness', label: 'Mindfulness', time: 'interval', primary: 'duration',
+    loincNote: 'LOINC has no term for a mindfulness or meditation session; a FHIR export needs a local code',
+    components: {
+      duration: c('min', 0, 1440, true),
+      kind: c('{mindfulness}', 0, 2),
+      mood_before: c('{score}', 1, 5),
+      mood_after: c('{score}', 1, 5),
+    },
+  },
+  /**
+   * A stopwatch or interval-timer run: total duration, laps, and each lap's duration in
+   * `series.laps` (seconds); `mode` is a TIMER_MODES code.
+   */
+  timer_session: {
+    id: 'timer_session', label: 'Timer session', time: 'interval', primary: 'duration',
+    loincNote: 'a timer run is not a clinical observation: no LOINC term applies',
+    components: {
+      duration: c('s', 0, 86_400, true),
+      laps: c('{count}', 0, 1000),
+      mode: c('{timer}', 0, 1),
+    },
+    series: { laps: { unit: 's', min: 0, max: 86_400 } },
   },
   /**
    * The reporting device's battery level. Device status rather than an observation of the
@@ -198,37 +255,10 @@ export const METRICS = {
       max_hr: c('/min', 20, 260, false, '55426-1'),
     },
   },
-  /**
-   * A mindfulness session (the phone app's breathing, meditation or a bare check-in): `kind`
-   * is a MINDFULNESS_KINDS code; the mood check-ins before and after are 1 (low) .. 5 (good).
-   */
-  mindfulness: {
-    id: 'mindfulness', label: 'Mindfulness', loincNote: 'no LOINC term for a guided breathing or meditation session was found, so none is given', time: 'interval', primary: 'duration',
-    components: {
-      duration: c('min', 0, 1440, true),
-      kind: c('{mindfulness}', 0, 2, true),
-      mood_before: c('{score}', 1, 5),
-      mood_after: c('{score}', 1, 5),
-    },
-  },
-  /** A stopwatch or interval-timer run (`mode` is a TIMER_MODES code); lap durations in `series.laps`. */
-  timer_session: {
-    id: 'timer_session', label: 'Timer session', loincNote: 'a stopwatch or interval timer is not an observation with a LOINC term', time: 'interval', primary: 'duration',
-    components: {
-      duration: c('s', 0, 86_400, true),
-      laps: c('{count}', 0, 10_000),
-      mode: c('{timer}', 0, 1, true),
-    },
-    series: { laps: { unit: 's', min: 0, max: 86_400 } },
-  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricId = keyof typeof METRICS;
 
-/** `mindfulness.kind` codes (unit `{mindfulness}`): the index in this list. Append only. */
-export const MINDFULNESS_KINDS = ['breathing', 'meditation', 'check_in'] as const;
-/** `timer_session.mode` codes (unit `{timer}`): the index in this list. Append only. */
-export const TIMER_MODES = ['stopwatch', 'interval'] as const;
 export const METRIC_IDS = Object.keys(METRICS) as [MetricId, ...MetricId[]];
 
 export function metricSpec(id: MetricId): MetricSpec {

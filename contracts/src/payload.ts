@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceId, UserId } from './ids.js';
+import { EventNotes } from './event.js';
 
 /**
  * PulseHub's own device JSON format (adapter id `pulsehub.v1`), published to
@@ -24,6 +25,10 @@ export const PulseHubReading = z
     rr: z.array(z.number().finite()).max(4096).optional(),
     /** Other sample series of the metric (e.g. `timer_session` lap durations), in the unit the catalog gives. */
     series: z.record(z.string().min(1).max(64), z.array(z.number().finite()).max(4096)).optional(),
+    /** Lap durations of a `timer_session`, seconds. */
+    laps: z.array(z.number().finite()).max(4096).optional(),
+    /** Text of a `food` reading: what it was, and which meal. */
+    notes: EventNotes.optional(),
     userId: UserId.optional(),
     deviceId: DeviceId.optional(),
   })

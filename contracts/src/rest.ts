@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanonicalEventBase } from './event.js';
 import { ClassSessionInfo, IntervalTimer, SessionTally } from './ws.js';
+import { GoalJson, GoalProgress } from './goals.js';
 
 /**
  * The JSON answers of the REST API that pages and clients read: one schema each, so the routes
@@ -19,6 +20,8 @@ export const UserJson = z.object({
   maxHr: z.number().int().nullable(),
   /** Functional Threshold Power (W), for cycling power zones. */
   ftpWatts: z.number().int().nullable(),
+  /** IANA time zone (goal periods are its local days); null = UTC. */
+  timeZone: z.string().nullable().optional(),
 });
 export type UserJson = z.infer<typeof UserJson>;
 
@@ -227,3 +230,29 @@ export type PendingReadingJson = z.infer<typeof PendingReadingJson>;
 /** GET /api/pending-readings and /api/users/:id/pending-readings */
 export const PendingReadingsResponse = z.object({ pending: z.array(PendingReadingJson) });
 export type PendingReadingsResponse = z.infer<typeof PendingReadingsResponse>;
+
+// --- manual entries and goals ---
+
+/** The record kinds a person may log by hand (`POST /api/users/:id/manual`). */
+export const MANUAL_METRICS = ['blood_pressure', 'body_weight', 'blood_glucose', 'body_temperature', 'workout', 'food', 'sleep', 'mindfulness', 'timer_session'] as const;
+export type ManualMetric = (typeof MANUAL_METRICS)[number];
+
+/** POST, GET one and PUT /api/users/:id/manual[/:entryId] */
+export const ManualEntryResponse = z.object({ entry: CanonicalEventBase, created: z.boolean().optional() });
+export type ManualEntryResponse = z.infer<typeof ManualEntryResponse>;
+
+/** GET /api/users/:id/manual?metric&limit&page */
+export const ManualEntriesResponse = z.object({ userId: z.string(), entries: z.array(CanonicalEventBase), next: z.string().nullable() });
+export type ManualEntriesResponse = z.infer<typeof ManualEntriesResponse>;
+
+/** POST, GET one, PUT /api/users/:id/goals[/:goalId] */
+export const GoalResponse = z.object({ goal: GoalJson });
+export type GoalResponse = z.infer<typeof GoalResponse>;
+
+/** GET /api/users/:id/goals */
+export const GoalsResponse = z.object({ goals: z.array(GoalJson) });
+export type GoalsResponse = z.infer<typeof GoalsResponse>;
+
+/** GET /api/users/:id/goals/:goalId/progress?from&to */
+export const GoalProgressResponse = GoalProgress;
+export type GoalProgressResponse = z.infer<typeof GoalProgressResponse>;

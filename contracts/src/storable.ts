@@ -62,6 +62,7 @@ interface EventLike {
   time: { at: string } | { start: string; end: string };
   values: Record<string, { unit: string }>;
   series?: Record<string, { unit: string }> | undefined;
+  notes?: { description?: string | undefined; meal?: string | undefined } | undefined;
   source: { adapter: string; receivedAt: string };
 }
 
@@ -85,6 +86,7 @@ export function storableProblems(event: EventLike): StorableProblem[] {
   let joined = `${event.id}\n${event.userId}\n${event.deviceId}\n${event.metric}\n${event.source?.adapter}`;
   for (const name in event.values) joined += `\n${name}\n${(event.values[name] as { unit?: unknown } | undefined)?.unit}`;
   if (event.series) for (const name in event.series) joined += `\n${name}\n${(event.series[name] as { unit?: unknown } | undefined)?.unit}`;
+  if (event.notes) joined += `\n${event.notes.description ?? ''}\n${event.notes.meal ?? ''}`;
   if (isStorableText(joined) && plainInstant(event.source?.receivedAt) && plainInstant(t?.at) && plainInstant(t?.start) && plainInstant(t?.end)) return [];
   return describeProblems(event);
 }
@@ -104,6 +106,8 @@ function describeProblems(event: EventLike): StorableProblem[] {
   text(event.deviceId, ['deviceId']);
   text(event.metric, ['metric']);
   text(event.source?.adapter, ['source', 'adapter']);
+  text(event.notes?.description, ['notes', 'description']);
+  text(event.notes?.meal, ['notes', 'meal']);
   instant(event.source?.receivedAt, ['source', 'receivedAt']);
   const t = event.time as Record<string, unknown> | undefined;
   for (const k of ['at', 'start', 'end'] as const) if (t && k in t) instant(t[k], ['time', k]);

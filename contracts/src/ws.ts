@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN, UserId } from './ids.js';
 import { CanonicalEventBase } from './event.js';
+import { GOAL_KINDS, GoalPeriod } from './goals.js';
 
 /**
  * The live WebSocket protocol (path `/live`). JSON text frames, one message each.
@@ -120,7 +121,33 @@ export const ClassSessionInfo = z.object({
 });
 export type ClassSessionInfo = z.infer<typeof ClassSessionInfo>;
 
+/** Progress of one goal changed (after a reading was stored): its current period and streak. */
+export const GoalMessage = z.object({
+  type: z.literal('goal'),
+  athlete: UserId,
+  goalId: z.string(),
+  kind: z.enum(GOAL_KINDS),
+  period: GoalPeriod,
+  streak: z.number().int(),
+});
+export type GoalMessage = z.infer<typeof GoalMessage>;
+
+/** A stored reading completed a goal's period (sent once per goal and period). */
+export const GoalReachedMessage = z.object({
+  type: z.literal('goal-reached'),
+  athlete: UserId,
+  goalId: z.string(),
+  kind: z.enum(GOAL_KINDS),
+  period: GoalPeriod,
+  streak: z.number().int(),
+  /** The hub's clock when it noticed. */
+  at: z.string(),
+});
+export type GoalReachedMessage = z.infer<typeof GoalReachedMessage>;
+
 export const ServerMessage = z.discriminatedUnion('type', [
+  GoalMessage,
+  GoalReachedMessage,
   z.object({
     type: z.literal('ready'),
     subject: z.string(),

@@ -1,6 +1,8 @@
 export { startIngest, ingestSubscription, type IngestOptions, type IngestService, type IngestStats } from './pipeline/service.js';
-export { createIntake, type Intake, type IntakeOptions, type IntakeStats } from './pipeline/intake.js';
+export { createIntake, MANUAL_DEVICE_ID, type Intake, type IntakeOptions, type IntakeStats, type SubmitResult } from './pipeline/intake.js';
 export { startEmbeddedIngest, type EmbeddedIngest, type EmbeddedIngestOptions } from './pipeline/embedded.js';
+export { GoalTracker, NO_INSIGHTS, type InsightSink } from './pipeline/goal-tracker.js';
+export { manualV1, MANUAL_ADAPTER_ID, ManualPayload } from './adapters/manual.js';
 export { replayDeadLetters, type ReplayFilter, type ReplayReport } from './pipeline/replay.js';
 export { chooseAdapter, allowedAdapters, KIND_ADAPTERS, type DeviceAdapters } from './pipeline/adapter-policy.js';
 export { DeviceDirectory } from './pipeline/devices.js';

@@ -26,7 +26,7 @@ const REST_AFTER_CONFLICT_MS = 5_000;
  */
 const FALL_BACK_ON = new Set(['23505', '25P02', '40P01']);
 
-const COLUMNS = 'id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at';
+const COLUMNS = 'id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at';
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; NULL as \N. */
 function field(v: string | null): string {
@@ -44,7 +44,7 @@ export function copyRows(events: readonly CanonicalEvent[]): Buffer {
   let at = 0;
   for (const e of events) {
     const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
-    const row = `${field(e.id)}\t${field(e.userId)}\t${field(e.deviceId)}\t${field(e.metric)}\t${field(start)}\t${field(end)}\t${field(JSON.stringify(e.values))}\t${field(e.series ? JSON.stringify(e.series) : null)}\t${field(e.source.adapter)}\t${field(e.source.receivedAt)}\n`;
+    const row = `${field(e.id)}\t${field(e.userId)}\t${field(e.deviceId)}\t${field(e.metric)}\t${field(start)}\t${field(end)}\t${field(JSON.stringify(e.values))}\t${field(e.series ? JSON.stringify(e.series) : null)}\t${field(e.notes ? JSON.stringify(e.notes) : null)}\t${field(e.source.adapter)}\t${field(e.source.receivedAt)}\n`;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     if (at + row.length * 3 > buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + row.length * 3));

@@ -15,7 +15,7 @@ function toRecord(e: CanonicalEvent) {
   const [start, end] = 'at' in e.time ? [e.time.at, e.time.at] : [e.time.start, e.time.end];
   return {
     id: e.id, user_id: e.userId, device_id: e.deviceId, metric: e.metric, time_start: start, time_end: end,
-    values: e.values, series: e.series ?? null, adapter: e.source.adapter, received_at: e.source.receivedAt,
+    values: e.values, series: e.series ?? null, notes: e.notes ?? null, adapter: e.source.adapter, received_at: e.source.receivedAt,
   };
 }
 
@@ -55,10 +55,10 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
     with r as (
       select * from json_to_recordset(${json}::json) as r(
         id text, user_id text, device_id text, metric text, time_start timestamptz, time_end timestamptz,
-        "values" jsonb, series jsonb, adapter text, received_at timestamptz)
+        "values" jsonb, series jsonb, notes jsonb, adapter text, received_at timestamptz)
     ), ins as (
-      insert into observations (id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at)
-      select id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at from r
+      insert into observations (id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at)
+      select id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at from r
       on conflict do nothing
       returning user_id, metric, time_start, "values"
     ), v as (

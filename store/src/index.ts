@@ -14,3 +14,8 @@ export type { RollupRepo, StaleRollup } from './rollups.js';
 export type { SharedScaleRepo, StoredWeighIn, PendingReading, PendingReadingInput } from './shared-scales.js';
 export type { TokenRepo, TokenRow } from './tokens.js';
 export type { UserRepo, User } from './users.js';
+export type { GoalsRepo, Actor } from './goals.js';
+export { toGoalJson } from './goals.js';
+export { MANUAL_ADAPTER, type ManualEntriesRepo } from './manual.js';
+export { GOAL_METRICS, type LocalRollupRepo, type LocalDayTotals } from './local-rollups.js';
+export { computeProgress, measurePeriod, goalPeriods, localDay, isTimeZone, addDays, weekStart } from './goal-progress.js';

@@ -15,5 +15,6 @@ export function toEvent(row: typeof observations.$inferSelect): CanonicalEvent {
     source: { adapter: row.adapter, receivedAt: row.receivedAt.toISOString() },
   };
   if (row.series) event.series = row.series as NonNullable<CanonicalEvent['series']>;
+  if (row.notes) event.notes = row.notes as NonNullable<CanonicalEvent['notes']>;
   return event;
 }

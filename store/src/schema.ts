@@ -15,6 +15,8 @@ export const users = pgTable('users', {
   maxHr: integer('max_hr'),
   /** Functional Threshold Power (W), for cycling power zones; set by the athlete or an admin. */
   ftpWatts: integer('ftp_watts'),
+  /** IANA time zone of the athlete (e.g. Europe/Lisbon): goal periods are their local days. Null = UTC. */
+  timeZone: text('time_zone'),
   createdAt: tz('created_at').notNull().defaultNow(),
 });
 
@@ -62,6 +64,8 @@ export const observations = pgTable('observations', {
   timeEnd: tz('time_end').notNull(),
   values: jsonb('values').notNull(),
   series: jsonb('series'),
+  /** Bounded text of a reading (a food log's description and meal), see EventNotes. */
+  notes: jsonb('notes'),
   adapter: text('adapter').notNull(),
   receivedAt: tz('received_at').notNull(),
   storedAt: tz('stored_at').notNull().defaultNow(),
@@ -194,3 +198,48 @@ export const pendingReadings = pgTable('pending_readings', {
   resolvedBy: text('resolved_by'),
   assignedTo: text('assigned_to'),
 }, (t) => [index('pending_readings_open_idx').on(t.receivedAt.desc()).where(sql`${t.resolution} is null`)]);
+
+/**
+ * Per user and LOCAL day (the athlete's `time_zone` when the day was computed) totals of the
+ * metrics goals measure. Each touched day is recomputed from its readings after a commit, an
+ * edit or a delete (one index-backed query per user and day), so a redelivered, edited or
+ * deleted reading leaves the totals right. Goal progress reads only these rows (and
+ * `daily_rollups.zone_seconds` for active minutes).
+ */
+export const localDailyRollups = pgTable('local_daily_rollups', {
+  userId: text('user_id').notNull(),
+  day: date('day', { mode: 'string' }).notNull(),
+  timeZone: text('time_zone').notNull(),
+  steps: doublePrecision('steps').notNull().default(0),
+  workouts: integer('workouts').notNull().default(0),
+  workoutMin: doublePrecision('workout_min').notNull().default(0),
+  sleepMin: doublePrecision('sleep_min').notNull().default(0),
+  mindfulnessMin: doublePrecision('mindfulness_min').notNull().default(0),
+  weightSum: doublePrecision('weight_sum').notNull().default(0),
+  weightN: integer('weight_n').notNull().default(0),
+  bpN: integer('bp_n').notNull().default(0),
+  bpSysSum: doublePrecision('bp_sys_sum').notNull().default(0),
+  bpDiaSum: doublePrecision('bp_dia_sum').notNull().default(0),
+  foodKcal: doublePrecision('food_kcal').notNull().default(0),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.day] })]);
+
+/** A person's goals (contracts/src/goals.ts). */
+export const goals = pgTable('goals', {
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull().references(() => users.id),
+  kind: text('kind').notNull(),
+  frequency: text('frequency').notNull(),
+  target: doublePrecision('target').notNull(),
+  targetDiastolic: doublePrecision('target_diastolic'),
+  direction: text('direction').notNull().default('down'),
+  startDate: date('start_date', { mode: 'string' }).notNull(),
+  targetDate: date('target_date', { mode: 'string' }),
+  status: text('status').notNull().default('active'),
+  priority: integer('priority').notNull().default(3),
+  title: text('title'),
+  /** Start day of the last period a `goal-reached` was sent for: one per goal and period. */
+  reachedPeriod: date('reached_period', { mode: 'string' }),
+  createdAt: tz('created_at').notNull().defaultNow(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+}, (t) => [index('goals_user_idx').on(t.userId, t.status)]);

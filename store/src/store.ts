@@ -14,6 +14,9 @@ import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { createSharedScaleRepo, type SharedScaleRepo } from './shared-scales.js';
 import { createTokenRepo, type TokenRepo } from './tokens.js';
 import { createUserRepo, type UserRepo } from './users.js';
+import { createGoalsRepo, type GoalsRepo } from './goals.js';
+import { createManualEntriesRepo, type ManualEntriesRepo } from './manual.js';
+import { createLocalRollupRepo, type LocalRollupRepo } from './local-rollups.js';
 
 /**
  * Every repository of the store, by name. To add one: a file `<name>.ts` with its interface and
@@ -32,6 +35,12 @@ export interface Repositories {
   readonly classes: ClassRepo;
   readonly sharedScales: SharedScaleRepo;
   readonly audit: AuditRepo;
+  /** Goals (steps, workouts, sleep, …) with progress per local day or week and streaks. */
+  readonly goals: GoalsRepo;
+  /** Entries people logged by hand: list, edit, delete (device readings are refused). */
+  readonly manualEntries: ManualEntriesRepo;
+  /** Per user and local day totals goals measure; `recompute` after readings of those metrics were stored. */
+  readonly localRollups: LocalRollupRepo;
 }
 
 /** The one place the repositories are assembled over a connection. */
@@ -49,6 +58,9 @@ function createRepositories(db: Db, client?: Sql): Repositories {
     classes: createClassRepo(db),
     sharedScales: createSharedScaleRepo(db),
     audit: createAuditRepo(db),
+    goals: createGoalsRepo(db),
+    manualEntries: createManualEntriesRepo(db),
+    localRollups: createLocalRollupRepo(db),
   };
 }
 

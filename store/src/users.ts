@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { users } from './schema.js';
 
-export interface User { id: string; name: string; birthYear: number | null; maxHr: number | null; ftpWatts: number | null }
+export interface User { id: string; name: string; birthYear: number | null; maxHr: number | null; ftpWatts: number | null; timeZone?: string | null }
 
 /** People: athletes, coaches and admins alike (a token's subject or user). */
 export interface UserRepo {
@@ -13,9 +13,11 @@ export interface UserRepo {
   ensure(ids: readonly string[]): Promise<void>;
   /** Sets (or clears, with null) a user's FTP; false when there is no such user. */
   setFtp(id: string, watts: number | null): Promise<boolean>;
+  /** Sets (or clears) a user's IANA time zone; false when there is no such user. */
+  setTimeZone(id: string, timeZone: string | null): Promise<boolean>;
 }
 
-const columns = { id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts };
+const columns = { id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts, timeZone: users.timeZone };
 
 export function createUserRepo(db: Db): UserRepo {
   return {
@@ -36,6 +38,10 @@ export function createUserRepo(db: Db): UserRepo {
     },
     async setFtp(id, watts) {
       const rows = await db.update(users).set({ ftpWatts: watts }).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
+    },
+    async setTimeZone(id, timeZone) {
+      const rows = await db.update(users).set({ timeZone }).where(eq(users.id, id)).returning({ id: users.id });
       return rows.length > 0;
     },
   };

@@ -5,8 +5,8 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
-import { WS_CLOSE } from '@pulsehub/contracts';
-import type { Store } from '@pulsehub/store';
+import { GOAL_KIND_METRICS, WS_CLOSE } from '@pulsehub/contracts';
+import { localDay, type Store } from '@pulsehub/store';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
@@ -28,6 +28,8 @@ import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
 import { registerPhoneRoutes } from './routes/phone.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
+import { registerManualEntries, type ManualIntake } from './routes/manual.js';
+import { registerGoals } from './routes/goals.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -60,6 +62,8 @@ export interface WebOptions {
   mqttHandler?: (stream: Duplex, request: IncomingMessage) => void;
   /** Athletes one /live connection may follow, per subscribe and in total (default 200). */
   liveMaxAthletes?: number;
+  /** The ingest pipeline's door for manual entries (absent: the manual routes answer 503). */
+  manualIntake?: ManualIntake;
   /** Extra health facts for `/healthz` (broker, ingest). */
   health?: () => Record<string, unknown>;
 }
@@ -123,6 +127,24 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerPhoneRoutes(app, { store: o.store, tokens: o.tokens });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
+  // An edit or delete moves goals too: their viewers get the new `goal` frame (never a goal-reached:
+  // that is for a reading that completes a goal, and comes from ingest).
+  const goalsChanged = async (userId: string, metric: string) => {
+    try {
+      const now = new Date();
+      for (const goal of await o.store.goals.activeFor([userId])) {
+        if (!GOAL_KIND_METRICS[goal.kind].includes(metric)) continue;
+        const today = localDay(await o.store.goals.timeZone(userId), now);
+        const p = await o.store.goals.progress(goal, goal.frequency === 'once' && goal.startDate < today ? goal.startDate : today, today, now);
+        const period = p.current ?? p.periods[p.periods.length - 1];
+        if (period) hub.publishGoal(userId, { type: 'goal', athlete: userId, goalId: goal.id, kind: goal.kind, period, streak: p.streak });
+      }
+    } catch (err) {
+      o.logger.warn({ err: (err as Error).message, userId }, 'goal frames after an edit failed');
+    }
+  };
+  registerManualEntries(app, { store: o.store, tokens: o.tokens, changed: goalsChanged, ...(o.manualIntake ? { intake: o.manualIntake } : {}) });
+  registerGoals(app, { store: o.store, tokens: o.tokens });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

@@ -21,6 +21,12 @@ export const AUDIT_ACTIONS = [
   'pending.assign',
   'pending.discard',
   'user.ftp',
+  'user.time_zone',
+  'goal.create',
+  'goal.update',
+  'goal.delete',
+  'manual.update',
+  'manual.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

@@ -2,7 +2,8 @@ import { METRICS, PulseHubError, toCanonical, type EventTime, type MetricSpec, P
 import { defineAdapter, type AdapterContext } from './types.js';
 import { stableEventId } from './event-id.js';
 
-function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent {
+/** One pulsehub.v1 reading to a canonical event; `adapter` names the source (the manual adapter shares this mapping). */
+export function readingToEvent(r: PulseHubReading, ctx: AdapterContext, adapter = 'pulsehub.v1', idExtra?: () => string): CanonicalEvent {
   if (!(r.metric in METRICS)) {
     throw new PulseHubError('PH_INGEST_SCHEMA_INVALID', `unknown metric "${r.metric}" (known: ${Object.keys(METRICS).join(', ')})`);
   }
@@ -34,13 +35,13 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
   const deviceId = ctx.deviceId;
   const timeKey = 'at' in time ? time.at : `${time.start}/${time.end}`;
   const event: CanonicalEvent = {
-    id: r.id ?? stableEventId(deviceId, metric, timeKey),
+    id: r.id ?? stableEventId(deviceId, metric, timeKey, idExtra?.() ?? ''),
     userId: ctx.userId,
     deviceId,
     metric,
     time,
     values,
-    source: { adapter: 'pulsehub.v1', receivedAt: ctx.receivedAt },
+    source: { adapter, receivedAt: ctx.receivedAt },
   };
   if (r.rr !== undefined) event.series = { rr: { unit: 'ms', values: r.rr } };
   // Named series take the catalog's unit; an unknown name is kept so the catalog check refuses it.
@@ -48,6 +49,8 @@ function readingToEvent(r: PulseHubReading, ctx: AdapterContext): CanonicalEvent
     const unit = spec.series?.[name]?.unit ?? '1';
     event.series = { ...event.series, [name]: { unit, values } };
   }
+  if (r.laps !== undefined) event.series = { ...event.series, laps: { unit: 's', values: r.laps } };
+  if (r.notes !== undefined) event.notes = r.notes;
   return event;
 }
 

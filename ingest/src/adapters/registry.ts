@@ -8,6 +8,7 @@ import { healthkitV1 } from './healthkit-v1.js';
 import { healthconnectV1 } from './healthconnect-v1.js';
 import { fitbitV1 } from './fitbit-v1.js';
 import { bleV1 } from './ble-v1.js';
+import { manualV1 } from './manual.js';
 
 export const DEFAULT_ADAPTER = 'pulsehub.v1';
 
@@ -27,6 +28,7 @@ export function createAdapterRegistry(adapters: readonly Adapter<never>[] = [
   healthconnectV1 as Adapter<never>,
   fitbitV1 as Adapter<never>,
   bleV1 as Adapter<never>,
+  manualV1 as Adapter<never>,
 ]): AdapterRegistry {
   const byId = new Map<string, Adapter>();
   for (const a of adapters) {

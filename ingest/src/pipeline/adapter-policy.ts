@@ -18,7 +18,7 @@ export interface DeviceAdapters {
  * a sensor speaks its firmware's dialect. Every kind may send PulseHub's own format.
  */
 export const KIND_ADAPTERS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  phone: [DEFAULT_ADAPTER, 'healthkit.v1', 'healthconnect.v1', 'omh.v1', 'fitbit.v1', 'garmin.v1', 'withings.v1'],
+  phone: [DEFAULT_ADAPTER, 'healthkit.v1', 'healthconnect.v1', 'omh.v1', 'fitbit.v1', 'garmin.v1', 'withings.v1', 'manual'],
   gateway: [DEFAULT_ADAPTER, 'ble.v1'],
 });
 

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createIntake, type IntakeOptions } from './intake.js';
+import { createIntake, type Intake, type IntakeOptions } from './intake.js';
 import type { IngestService } from './service.js';
 
 export type EmbeddedIngestOptions = Omit<IntakeOptions, 'publishLive'>;
@@ -10,7 +10,7 @@ export type PublishLocal = (topic: string, payload: Buffer | string) => void;
 /** Takes one stamped message; `committed` runs once it is stored (the broker then sends the PUBACK). */
 export type IntakeSink = (topic: string, payload: Buffer, committed: () => void) => void;
 
-export interface EmbeddedIngest extends IngestService {
+export interface EmbeddedIngest extends IngestService, Pick<Intake, 'submit' | 'check' | 'goals'> {
   /**
    * The broker's `intake` option: the broker calls it once, with its `publishLocal`, and hands
    * every stamped device message to the sink it returns.
@@ -47,6 +47,9 @@ export function startEmbeddedIngest(o: EmbeddedIngestOptions): EmbeddedIngest {
     },
     ready: async () => {},
     close: () => intake.close(),
+    goals: intake.goals,
+    submit: (userId, payload) => intake.submit(userId, payload),
+    check: (userId, payload) => intake.check(userId, payload),
     intake(publish) {
       if (publishLocal) throw new Error('startEmbeddedIngest: the intake is already bound to a broker');
       publishLocal = publish;

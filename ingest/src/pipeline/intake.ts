@@ -11,6 +11,11 @@ import { createDerivedHook } from './derived-hook.js';
 import { processMessage, type ProcessResult } from './process.js';
 import { SharedScaleRouter } from './shared-scales.js';
 import { BatchWriter, type WriterHealth, type WriterStats } from './writer.js';
+import { GoalTracker, type InsightSink } from './goal-tracker.js';
+import { MANUAL_ADAPTER_ID } from '../adapters/manual.js';
+
+/** The publisher a manual entry's topic names: `users/<id>/events/manual`. */
+export const MANUAL_DEVICE_ID = 'manual';
 
 /**
  * The ingest pipeline without its transport: a message (stamped topic + raw payload) goes
@@ -36,7 +41,12 @@ export interface IntakeOptions {
   maxHrFormula?: MaxHrFormula;
   /** The writer reports itself unhealthy after this many commits in a row failed (default 3). */
   unhealthyAfter?: number;
+  /** Where a reached goal is recorded as an insight (default: nowhere; see goal-tracker.ts). */
+  insights?: InsightSink;
 }
+
+/** What became of a manual entry handed to `submit`: its events (stored) or why it was refused (kept as a dead letter). */
+export type SubmitResult = ProcessResult;
 
 export interface IntakeStats extends WriterStats {
   accepted: number;
@@ -52,8 +62,18 @@ export interface Intake {
   readonly refresher: RollupRefresher;
   /** Whether the writer is committing (for /healthz): not ok after several failed commits in a row. */
   readonly health: WriterHealth;
+  /** Goal progress after each commit (live `goal` / `goal-reached` frames). */
+  readonly goals: GoalTracker;
   /** Takes one message; `committed` runs after its events or dead letter are stored. */
   accept(topic: string, payload: Buffer, committed: () => void): void;
+  /**
+   * A manual entry (the REST path): the same validation, adapter, live publish, batched
+   * idempotent write and dead letters as a device's message on `users/<userId>/events/manual`;
+   * resolves once it is committed, with what was accepted or why not.
+   */
+  submit(userId: string, payload: Buffer): Promise<SubmitResult>;
+  /** The same validation and adapter as `submit`, writing nothing (an edit of a stored entry). */
+  check(userId: string, payload: Buffer): SubmitResult;
   close(): Promise<void>;
 }
 
@@ -77,6 +97,7 @@ export function createIntake(o: IntakeOptions): Intake {
   if (o.retentionDays !== undefined) retention = startRetention({ store: o.store, refresher, logger: log, days: o.retentionDays });
 
   const sharedScales = new SharedScaleRouter({ store: o.store });
+  const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, ...(o.insights ? { insights: o.insights } : {}) });
   let closing = false;
 
   const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
@@ -110,7 +131,17 @@ export function createIntake(o: IntakeOptions): Intake {
     }
     const derived = r.events.length > 0 ? derive(r.events) : []; // values the hub derives (HRV): see derived-hook.ts
     for (const event of derived) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
-    writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, committed, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });
+    // Goals are evaluated after the commit, never before: nothing fires on a reading that was not stored.
+    const done = r.events.length > 0 ? () => { committed(); goals.committed(r.events); } : committed;
+    writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, done, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });
+  };
+
+  const manualTopic = (userId: string) => `users/${userId}/events/${MANUAL_DEVICE_ID}`;
+  const checkManual = (userId: string, payload: Buffer, receivedAt: string): ProcessResult => {
+    const r = processMessage(manualTopic(userId), payload, receivedAt, registry, undefined);
+    // Only the manual adapter on this path: a REST caller cannot pass a device payload off as theirs.
+    const mismatch = r.events.find((e) => e.source.adapter !== MANUAL_ADAPTER_ID);
+    return mismatch ? { ...r, events: [], rejection: { reason: 'PH_INGEST_SCHEMA_INVALID', detail: `a manual entry has format "${MANUAL_ADAPTER_ID}", not "${mismatch.source.adapter}"` } } : r;
   };
 
   return {
@@ -118,6 +149,7 @@ export function createIntake(o: IntakeOptions): Intake {
       return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending };
     },
     refresher,
+    goals,
     get health() {
       return writer.health;
     },
@@ -127,8 +159,15 @@ export function createIntake(o: IntakeOptions): Intake {
       const deviceId = topic.slice(topic.lastIndexOf('/') + 1);
       devices.dispatch(deviceId, (device) => handle(topic, payload, committed, device, receivedAt));
     },
+    submit(userId, payload) {
+      const receivedAt = new Date().toISOString();
+      const checked = checkManual(userId, payload, receivedAt);
+      return new Promise((resolve) => finish(manualTopic(userId), payload, () => resolve(checked), checked, receivedAt));
+    },
+    check: (userId, payload) => checkManual(userId, payload, new Date().toISOString()),
     async close() {
       closing = true;
+      await goals.settle();
       await retention?.close();
       await refresher.close();
       await writer.close();

@@ -5,6 +5,7 @@
 const T = 'HKQuantityTypeIdentifier';
 export const SEEDS: Record<string, unknown> = {
   'pulsehub.v1': { format: 'pulsehub.v1', id: 'fz-1', metric: 'heart_rate', at: '2026-03-02T08:00:00Z', values: { bpm: 72 }, rr: [812, 830] },
+  manual: { format: 'manual', id: 'fz-m1', metric: 'food', at: '2026-03-02T08:00:00Z', values: { energy: 420, water: 250 }, notes: { description: 'oats', meal: 'breakfast' } },
   'withings.v1': { grpid: 3001, attrib: 0, date: 1772442000, category: 1, measures: [{ value: 128, type: 10, unit: 0 }, { value: 84, type: 9, unit: 0 }, { value: 72345, type: 1, unit: -3 }] },
   'omh.v1': { header: { id: 'omh-1', creation_date_time: '2026-03-02T07:30:00Z', schema_id: { namespace: 'omh', name: 'heart-rate', version: '1.0' } },
     body: { heart_rate: { value: 50, unit: 'beats/min' }, effective_time_frame: { date_time: '2026-03-02T07:25:00-08:00' } } },

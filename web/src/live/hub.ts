@@ -1,8 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { CanonicalEventBase, TOPICS, eventInstant, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
+import { CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, eventInstant, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
+import { z } from 'zod';
+
+const GoalFrame = z.discriminatedUnion('type', [GoalMessage, GoalReachedMessage]);
 
 /** A live viewer: gets frames for the athletes it is subscribed to. */
 export interface LiveViewer {
@@ -76,13 +79,31 @@ export class LiveHub {
     if (!userId) return;
     let event: CanonicalEvent;
     try {
-      event = CanonicalEventBase.parse(JSON.parse(payload.toString('utf8')));
+      const raw = JSON.parse(payload.toString('utf8')) as { type?: unknown };
+      if (raw.type === 'goal' || raw.type === 'goal-reached') {
+        this.publishGoal(userId, GoalFrame.parse(raw));
+        return;
+      }
+      event = CanonicalEventBase.parse(raw);
     } catch (err) {
       this.log.warn({ topic, err: (err as Error).message }, 'ignoring malformed live message');
       return;
     }
     if (event.userId !== userId) return;
     this.publish(event);
+  }
+
+  /**
+   * A goal frame from ingest (sent after the reading that moved it was stored) to the viewers
+   * of its athlete: the same viewers, so the same visibility rule, as the athlete's events.
+   * Progress of one goal conflates (the newest wins); a goal-reached is never dropped for a newer one.
+   */
+  publishGoal(athlete: string, msg: GoalMessage | GoalReachedMessage): void {
+    if (msg.athlete !== athlete) return;
+    const set = this.viewers.get(athlete);
+    if (!set || set.size === 0) return;
+    const key = msg.type === 'goal' ? `${athlete}|goal|${msg.goalId}` : `${athlete}|goal-reached|${msg.goalId}|${msg.period.start}`;
+    this.fanOut(set, key, JSON.stringify(msg));
   }
 
   /** Delivers one event to the viewers of its athlete and remembers it as the newest. */

@@ -11,6 +11,7 @@ import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type 
 import { mountPendingWeighIns } from './pending.js';
 import { mountFtpCard } from './ftp.js';
 import { setupPhoneCard } from './phone-link.js';
+import { mountGoalsCard, mountLogCard } from './log.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -177,6 +178,7 @@ let backfilled = false;
 const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
 function onMessage(m: ServerMessage): void {
   hrvChart.onMessage(m);
+  goalsCard.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {
@@ -333,3 +335,5 @@ if (token) connect(token);
 else void askToken($<HTMLFormElement>('#login'), $<HTMLInputElement>('#token')).then(connect);
 mountPendingWeighIns({ token: () => token, athlete: () => athleteId });
 mountFtpCard({ token: () => token, athlete: () => athleteId });
+mountLogCard({ token: () => token, athlete: () => athleteId });
+const goalsCard = mountGoalsCard({ token: () => token, athlete: () => athleteId });

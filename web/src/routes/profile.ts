@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ProfileResponse, PulseHubError } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import type { Store } from '@pulsehub/store';
+import { isTimeZone, type Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { recordAudit } from '../audit.js';
 import type { LiveHub } from '../live/hub.js';
@@ -21,8 +21,10 @@ export interface ProfileRouteDeps {
 export const FTP_MIN_W = 50;
 export const FTP_MAX_W = 700;
 const ProfileBody = z.object({
-  ftpWatts: z.number().int().min(FTP_MIN_W, { error: `FTP is at least ${FTP_MIN_W} W` }).max(FTP_MAX_W, { error: `FTP is at most ${FTP_MAX_W} W` }).nullable(),
-}).strict();
+  ftpWatts: z.number().int().min(FTP_MIN_W, { error: `FTP is at least ${FTP_MIN_W} W` }).max(FTP_MAX_W, { error: `FTP is at most ${FTP_MAX_W} W` }).nullable().optional(),
+  /** IANA time zone (e.g. Europe/Lisbon): goal periods are the athlete's local days. null = UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, { error: 'timeZone must be an IANA time zone such as Europe/Lisbon' }).nullable().optional(),
+}).strict().refine((b) => b.ftpWatts !== undefined || b.timeZone !== undefined, { error: 'name ftpWatts and/or timeZone' });
 
 export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void {
   const own = async (req: Parameters<typeof requirePrincipal>[0], id: string) => {
@@ -42,9 +44,16 @@ export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void
     const p = await own(req, req.params.id);
     const r = ProfileBody.safeParse(req.body);
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
-    if (!(await d.store.users.setFtp(req.params.id, r.data.ftpWatts))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
-    d.hub.forgetProfile(req.params.id);
-    await recordAudit(d.store, p, 'user.ftp', req.params.id, r.data, req.log);
+    if (!(await d.store.users.get(req.params.id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
+    if (r.data.ftpWatts !== undefined) {
+      await d.store.users.setFtp(req.params.id, r.data.ftpWatts);
+      d.hub.forgetProfile(req.params.id);
+      await recordAudit(d.store, p, 'user.ftp', req.params.id, { ftpWatts: r.data.ftpWatts }, req.log);
+    }
+    if (r.data.timeZone !== undefined) {
+      await d.store.users.setTimeZone(req.params.id, r.data.timeZone);
+      await recordAudit(d.store, p, 'user.time_zone', req.params.id, { timeZone: r.data.timeZone }, req.log);
+    }
     return { profile: await d.store.users.get(req.params.id) };
   });
 }
