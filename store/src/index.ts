@@ -10,3 +10,5 @@ export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type 
 export { createHrvRepo, type HrvRepo, type MorningHrvInputs } from './hrv.js';
 export { createRegistry, BOUND_KINDS, type DeviceRegistry, type RegisteredDevice } from './registry.js';
 export { createSharedScaleRepo, type SharedScaleRepo, type StoredWeighIn, type PendingReading, type PendingReadingInput } from './shared-scales.js';
+export { createExportRepo, type ExportRepo } from './export.js';
+export { createErasureRepo, ERASURE_COVERAGE, PERSON_COLUMN, ERASED, type ErasureRepo, type ErasureResult } from './erasure.js';

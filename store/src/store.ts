@@ -8,6 +8,8 @@ import type { Sql } from 'postgres';
 import { createHistoryRepo, type HistoryRepo } from './history.js';
 import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { toEvent } from './rows.js';
+import { createExportRepo, type ExportRepo } from './export.js';
+import { createErasureRepo, type ErasureRepo } from './erasure.js';
 import type { StorageLayout } from './timescale.js';
 
 export type { CommitResult, DeadLetterInput, IngestBatch };
@@ -33,6 +35,10 @@ export interface Store {
   readonly commitStats: { readonly copied: number; readonly fellBack: number };
   readonly history: HistoryRepo;
   readonly rollups: RollupRepo;
+  /** A person's readings, paged for a streamed export. */
+  readonly export: ExportRepo;
+  /** Erasure of a person (every table, one transaction). */
+  readonly erasure: ErasureRepo;
   /** The newest event of each metric for a user. */
   latestObservations(userId: string): Promise<CanonicalEvent[]>;
   /** Sum of step counts whose reading ends at or after `since`. */
@@ -70,6 +76,8 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     storage,
     history: createHistoryRepo(db),
     rollups: createRollupRepo(db),
+    export: createExportRepo(db),
+    erasure: createErasureRepo(db),
     async insertObservations(events) {
       return (await commitBatch(db, { events })).inserted;
     },
