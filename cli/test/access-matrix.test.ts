@@ -70,6 +70,11 @@ const REST: Record<string, Row | { public: string }> = {
   'PATCH /api/users/:id/profile': { path: '/api/users/ana/profile', body: { ftpWatts: 250 }, allow: ['admin', 'athlete'] },
   'GET /api/users/:id/hrv/daily': { path: '/api/users/ana/hrv/daily?from=2026-11-01&to=2026-11-02', allow: ['admin', 'athlete', 'coach'] },
   'GET /api/deadletters/:id': { path: '/api/deadletters/1', allow: ['admin'] },
+  'GET /api/users/:id/export': { path: '/api/users/ana/export?format=csv', allow: ['admin', 'athlete'] },
+  'POST /api/users/:id/erasure-confirmation': { path: '/api/users/ana/erasure-confirmation', allow: ['athlete'] },
+  // No one erases ana here: the athlete passes the access check and is stopped by the missing confirmation (428);
+  // the admin row targets a user that does not exist (404 after the check).
+  'DELETE /api/users/:id': { path: '/api/users/nobody-here', allow: ['admin'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
 };
 

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   PH_WEB_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has a content type the API does not accept (send application/json)' },
   PH_SESSION_ENDED: { status: 409, message: 'The class session has ended; its record can no longer change' },
   PH_WEB_ALREADY_RESOLVED: { status: 409, message: 'The pending reading was already assigned or discarded' },
+  PH_WEB_CONFIRMATION_REQUIRED: { status: 428, message: 'Erasing your own data needs a confirmation token (POST /api/users/:id/erasure-confirmation) in X-Erasure-Confirmation' },
   // live gateway
   PH_LIVE_BAD_MESSAGE: { status: 400, message: 'The WebSocket message is not valid JSON of the live protocol' },
   PH_LIVE_NOT_AUTHENTICATED: { status: 401, message: 'Authenticate first' },

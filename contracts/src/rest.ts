@@ -219,3 +219,13 @@ export type PendingReadingJson = z.infer<typeof PendingReadingJson>;
 /** GET /api/pending-readings and /api/users/:id/pending-readings */
 export const PendingReadingsResponse = z.object({ pending: z.array(PendingReadingJson) });
 export type PendingReadingsResponse = z.infer<typeof PendingReadingsResponse>;
+
+// --- a person's data out, and erased ---
+
+/** POST /api/users/:id/erasure-confirmation: send `token` back in X-Erasure-Confirmation within `expiresAt`. */
+export const ErasureConfirmationResponse = z.object({ userId: z.string(), token: z.string(), expiresAt: z.string() });
+export type ErasureConfirmationResponse = z.infer<typeof ErasureConfirmationResponse>;
+
+/** DELETE /api/users/:id: what was deleted (or scrubbed), per table; no health data. */
+export const ErasureResponse = z.object({ userId: z.string(), erased: z.literal(true), counts: z.record(z.string(), z.number().int()) });
+export type ErasureResponse = z.infer<typeof ErasureResponse>;

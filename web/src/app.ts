@@ -27,6 +27,8 @@ import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletter
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
+import { registerExport } from './routes/export.js';
+import { registerErasure } from './routes/erasure.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -119,6 +121,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
+  registerExport(app, { store: o.store, tokens: o.tokens });
+  registerErasure(app, { store: o.store, tokens: o.tokens, hub, sessions, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

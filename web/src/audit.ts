@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS = [
   'pending.assign',
   'pending.discard',
   'user.ftp',
+  'user.export',
+  'user.erase',
+  'user.erasure_confirmation',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
