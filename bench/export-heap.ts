@@ -14,7 +14,7 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { generateSigningKey } from '@pulsehub/auth';
 import { loadConfig, startHub } from '@pulsehub/cli';
-import { createTestDatabase } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 
 const { values: args } = parseArgs({ options: { readings: { type: 'string', default: '1000000' }, format: { type: 'string', default: 'csv' } } });
 const N = Number(args.readings);
@@ -27,7 +27,7 @@ const hub = await startHub({
 try {
   const admin = await hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 3600 });
   const seed = async (user: string, n: number) => {
-    await hub.store.upsertUser({ id: user, name: user });
+    await hub.store.users.upsert({ id: user, name: user });
     const pg = postgres(db.url!, { max: 1, onnotice: () => {} });
     await pg`insert into observations (id, user_id, device_id, metric, time_start, time_end, values, adapter, received_at)
       select 'r' || i, ${user}, 'w1', 'heart_rate', t, t, jsonb_build_object('bpm', jsonb_build_object('value', 60 + i % 100, 'unit', '/min')), 'pulsehub.v1', t

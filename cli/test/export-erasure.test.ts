@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Observation } from 'fhir/r4.js';
 import { eventsTopic, METRICS, type CanonicalEvent, type MetricId } from '@pulsehub/contracts';
-import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -64,14 +64,14 @@ describe.each(['postgres', 'pglite'] as const)('export and erasure on %s', (kind
 
   beforeAll(async () => {
     t = await startTestHub(kind);
-    for (const u of ['ana', 'ben', 'ana-copy']) await t.hub.store.upsertUser({ id: u, name: u });
-    await t.hub.store.upsertDevice({ id: 'w-ana', userId: 'ana', kind: 'watch' });
-    await t.hub.store.commitBatch({ events: readings('ana') });
-    await t.hub.store.commitBatch({ events: readings('ben') });
+    for (const u of ['ana', 'ben', 'ana-copy']) await t.hub.store.users.upsert({ id: u, name: u });
+    await t.hub.store.devices.upsert({ id: 'w-ana', userId: 'ana', kind: 'watch' });
+    await t.hub.store.observations.commitBatch({ events: readings('ana') });
+    await t.hub.store.observations.commitBatch({ events: readings('ben') });
     admin = await t.hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     coach = await t.hub.mint({ subject: 'coach-c', kind: 'coach', ttlSeconds: 600 });
-    await t.hub.store.grantConsent('ana', 'coach-c');
+    await t.hub.store.consents.grant('ana', 'coach-c');
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -108,11 +108,11 @@ describe.each(['postgres', 'pglite'] as const)('export and erasure on %s', (kind
     const { data_points: points } = (await res.json()) as { data_points: { header: { schema_id: { namespace: string; name: string; version: string } } }[] };
     expect(points).toHaveLength(readings('ana').length);
     expect(points.map((p) => `${p.header.schema_id.namespace}:${p.header.schema_id.name}:${p.header.schema_id.version}`)).toContain('omh:heart-rate:2.0');
-    await t.hub.store.upsertDevice({ id: 'omh-import', userId: 'ana-copy', kind: 'app', adapter: 'omh.v1' });
+    await t.hub.store.devices.upsert({ id: 'omh-import', userId: 'ana-copy', kind: 'app', adapter: 'omh.v1' });
     const device = await connectDevice(t.hub, 'omh-import', await t.hub.mint({ subject: 'omh-import', kind: 'device', users: ['ana-copy'] }));
     try {
       await device.publishAsync(eventsTopic('ana-copy'), JSON.stringify({ format: 'omh.v1', data_points: points }), { qos: 1 });
-      await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana-copy' })) === points.length, 15_000, 'the re-imported readings');
+      await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana-copy' })) === points.length, { timeout: 15_000, what: 'the re-imported readings' });
     } finally {
       await device.endAsync();
     }
@@ -172,10 +172,10 @@ describe.each(['postgres', 'pglite'] as const)('export and erasure on %s', (kind
     expect((await live.closed).code).toBe(4401);
     // Her session token was revoked by the erasure: refused now, as it will be after a restart.
     expect((await get('/api/users/ana/export?format=csv', ana)).status).toBe(401);
-    expect(await t.hub.store.countObservations({ userId: 'ana' })).toBe(0);
-    expect(await t.hub.store.getUser('ana')).toBeUndefined();
-    expect(await t.hub.store.countObservations({ userId: 'ben' })).toBe(readings('ben').length);
-    expect(await t.hub.store.consentedAthletes('coach-c')).toEqual([]);
+    expect(await t.hub.store.observations.count({ userId: 'ana' })).toBe(0);
+    expect(await t.hub.store.users.get('ana')).toBeUndefined();
+    expect(await t.hub.store.observations.count({ userId: 'ben' })).toBe(readings('ben').length);
+    expect(await t.hub.store.consents.athletesFor('coach-c')).toEqual([]);
     expect((await get('/api/users/ana/export?format=csv', admin)).status).toBe(404);
     // An admin erases anyone without a confirmation; a second time there is nothing left.
     expect((await fetch(`${t.hub.http.url}/api/users/ben`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import type { Db } from './db.js';
+import { queryRows } from './db.js';
 
 /**
  * Every table that can hold a person, and how erasure covers it: the columns that name the

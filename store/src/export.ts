@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { toEvent } from './rows.js';
 import { observations } from './schema.js';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ErasureConfirmationResponse, ErasureResponse, PulseHubError, UserId, WS_CLOSE } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import { createAdminRepo, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { parseBody } from './parse.js';
 import { recordAudit } from '../audit.js';
@@ -58,7 +58,7 @@ export function registerErasure(app: FastifyInstance, d: ErasureRouteDeps): void
       }
     }
     // Viewers who follow them now: cut before the rows go, as a consent revocation does.
-    const viewers = (await createAdminRepo(d.store.db).listConsents()).filter((c) => c.athleteId === id && !c.revokedAt).map((c) => c.viewerId);
+    const viewers = (await d.store.consents.list()).filter((c) => c.athleteId === id && !c.revokedAt).map((c) => c.viewerId);
     for (const v of viewers) d.hub.revokeViewer(id, v);
     const result = await d.store.erasure.erase(id, { subject: p.subject, kind: p.kind });
     if (!result) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);

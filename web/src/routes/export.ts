@@ -30,7 +30,7 @@ export function registerExport(app: FastifyInstance, d: { store: Store; tokens: 
     const from = q.from ?? new Date(0);
     const to = q.to ?? new Date(Date.now() + 86_400_000);
     if (to <= from) throw new PulseHubError('PH_WEB_BAD_REQUEST', 'to must be after from');
-    if (!(await d.store.getUser(userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${userId}`);
+    if (!(await d.store.users.get(userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${userId}`);
     const body = await exportBody(d.store, q.format, { userId, from, to });
     await recordAudit(d.store, p, 'user.export', userId, { format: q.format, from: from.toISOString(), to: to.toISOString() }, req.log);
     const stream = Readable.from(body.chunks, { objectMode: false, highWaterMark: 64 * 1024 });
