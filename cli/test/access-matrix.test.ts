@@ -84,6 +84,11 @@ const REST: Record<string, Row | { public: string }> = {
   'PUT /api/users/:id/goals/:goalId': { path: '/api/users/ana/goals/no-such-goal', body: { target: 9000 }, allow: ['admin', 'athlete'] },
   'DELETE /api/users/:id/goals/:goalId': { path: '/api/users/ana/goals/no-such-goal', allow: ['admin', 'athlete'] },
   'GET /api/users/:id/goals/:goalId/progress': { path: '/api/users/ana/goals/no-such-goal/progress', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/export': { path: '/api/users/ana/export?format=csv', allow: ['admin', 'athlete'] },
+  'POST /api/users/:id/erasure-confirmation': { path: '/api/users/ana/erasure-confirmation', allow: ['athlete'] },
+  // No one erases ana here: the athlete passes the access check and is stopped by the missing confirmation (428);
+  // the admin row targets a user that does not exist (404 after the check).
+  'DELETE /api/users/:id': { path: '/api/users/nobody-here', allow: ['admin'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
 };
 

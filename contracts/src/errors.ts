@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   PH_WEB_NOT_MANUAL: { status: 409, message: 'The reading came from a device: only a manual entry can be edited or deleted' },
   PH_WEB_INGEST_UNAVAILABLE: { status: 503, message: 'This web process has no ingest pipeline to take manual entries (run pulsehub start)' },
   PH_WEB_ALREADY_RESOLVED: { status: 409, message: 'The pending reading was already assigned or discarded' },
+  PH_WEB_CONFIRMATION_REQUIRED: { status: 428, message: 'Erasing your own data needs a confirmation token (POST /api/users/:id/erasure-confirmation) in X-Erasure-Confirmation' },
   // live gateway
   PH_LIVE_BAD_MESSAGE: { status: 400, message: 'The WebSocket message is not valid JSON of the live protocol' },
   PH_LIVE_NOT_AUTHENTICATED: { status: 401, message: 'Authenticate first' },

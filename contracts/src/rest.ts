@@ -256,3 +256,12 @@ export type GoalsResponse = z.infer<typeof GoalsResponse>;
 /** GET /api/users/:id/goals/:goalId/progress?from&to */
 export const GoalProgressResponse = GoalProgress;
 export type GoalProgressResponse = z.infer<typeof GoalProgressResponse>;
+// --- a person's data out, and erased ---
+
+/** POST /api/users/:id/erasure-confirmation: send `token` back in X-Erasure-Confirmation within `expiresAt`. */
+export const ErasureConfirmationResponse = z.object({ userId: z.string(), token: z.string(), expiresAt: z.string() });
+export type ErasureConfirmationResponse = z.infer<typeof ErasureConfirmationResponse>;
+
+/** DELETE /api/users/:id: what was deleted (or scrubbed), per table; no health data. */
+export const ErasureResponse = z.object({ userId: z.string(), erased: z.literal(true), counts: z.record(z.string(), z.number().int()) });
+export type ErasureResponse = z.infer<typeof ErasureResponse>;

@@ -19,3 +19,5 @@ export { toGoalJson } from './goals.js';
 export { MANUAL_ADAPTER, type ManualEntriesRepo } from './manual.js';
 export { GOAL_METRICS, type LocalRollupRepo, type LocalDayTotals } from './local-rollups.js';
 export { computeProgress, measurePeriod, goalPeriods, localDay, isTimeZone, addDays, weekStart } from './goal-progress.js';
+export type { ExportRepo } from './export.js';
+export { ERASURE_COVERAGE, PERSON_COLUMN, ERASED, type ErasureRepo, type ErasureResult } from './erasure.js';

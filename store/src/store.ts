@@ -17,6 +17,8 @@ import { createUserRepo, type UserRepo } from './users.js';
 import { createGoalsRepo, type GoalsRepo } from './goals.js';
 import { createManualEntriesRepo, type ManualEntriesRepo } from './manual.js';
 import { createLocalRollupRepo, type LocalRollupRepo } from './local-rollups.js';
+import { createExportRepo, type ExportRepo } from './export.js';
+import { createErasureRepo, type ErasureRepo } from './erasure.js';
 
 /**
  * Every repository of the store, by name. To add one: a file `<name>.ts` with its interface and
@@ -41,6 +43,10 @@ export interface Repositories {
   readonly manualEntries: ManualEntriesRepo;
   /** Per user and local day totals goals measure; `recompute` after readings of those metrics were stored. */
   readonly localRollups: LocalRollupRepo;
+  /** A person's readings, paged for a streamed export. */
+  readonly export: ExportRepo;
+  /** Erasure of a person (every table, one transaction). */
+  readonly erasure: ErasureRepo;
 }
 
 /** The one place the repositories are assembled over a connection. */
@@ -61,6 +67,8 @@ function createRepositories(db: Db, client?: Sql): Repositories {
     goals: createGoalsRepo(db),
     manualEntries: createManualEntriesRepo(db),
     localRollups: createLocalRollupRepo(db),
+    export: createExportRepo(db),
+    erasure: createErasureRepo(db),
   };
 }
 

@@ -30,6 +30,8 @@ import { registerPhoneRoutes } from './routes/phone.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
 import { registerManualEntries, type ManualIntake } from './routes/manual.js';
 import { registerGoals } from './routes/goals.js';
+import { registerExport } from './routes/export.js';
+import { registerErasure } from './routes/erasure.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -145,6 +147,8 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   };
   registerManualEntries(app, { store: o.store, tokens: o.tokens, changed: goalsChanged, ...(o.manualIntake ? { intake: o.manualIntake } : {}) });
   registerGoals(app, { store: o.store, tokens: o.tokens });
+  registerExport(app, { store: o.store, tokens: o.tokens });
+  registerErasure(app, { store: o.store, tokens: o.tokens, hub, sessions, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

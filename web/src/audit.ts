@@ -27,6 +27,9 @@ export const AUDIT_ACTIONS = [
   'goal.delete',
   'manual.update',
   'manual.delete',
+  'user.export',
+  'user.erase',
+  'user.erasure_confirmation',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
