@@ -20,6 +20,8 @@ export const ERASURE_COVERAGE: Readonly<Record<string, { readonly columns: reado
   class_sessions: { columns: ['coach_id', 'athletes'], how: 'sessions they coached deleted; removed from other sessions\' athlete lists' },
   class_session_summaries: { columns: ['athlete_id'], how: 'their rows deleted (and all rows of sessions they coached)' },
   pending_readings: { columns: ['publisher_id', 'candidates', 'assigned_to', 'resolved_by'], how: 'deleted when published by/assigned to them or their devices; removed from candidates (deleted when none remain); resolved_by scrubbed' },
+  goals: { columns: ['user_id', 'target'], how: 'deleted (`target` is the goal\'s number, not a person)' },
+  local_daily_rollups: { columns: ['user_id'], how: 'deleted' },
   audit_log: { columns: ['actor', 'target'], how: 'earlier rows naming them pseudonymized to (erased); one erasure row added with counts only' },
 };
 
@@ -81,6 +83,8 @@ export function createErasureRepo(db: Db): ErasureRepo {
         counts.pending_readings += await run(tx, sql`update pending_readings set resolved_by = ${ERASED} where resolved_by = ${userId}`);
         counts.gateway_users = await run(tx, sql`delete from gateway_users where user_id = ${userId} or gateway_id = any(${devArr})`);
         counts.devices = await run(tx, sql`delete from devices where user_id = ${userId}`);
+        counts.goals = await run(tx, sql`delete from goals where user_id = ${userId}`);
+        counts.local_daily_rollups = await run(tx, sql`delete from local_daily_rollups where user_id = ${userId}`);
         // Audit targets are ids or `a/b` pairs (consents); details are JSON: match the id as a
         // whole word, never as a substring of another id.
         const word = `(^|[^A-Za-z0-9_.-])${userId.replace(/[.]/g, '\\.')}($|[^A-Za-z0-9_.-])`;
