@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN, UserId } from './ids.js';
 import { CanonicalEventBase } from './event.js';
+import { AlertChange, AlertJson } from './alerts.js';
 
 /**
  * The live WebSocket protocol (path `/live`). JSON text frames, one message each.
@@ -9,7 +10,7 @@ import { CanonicalEventBase } from './event.js';
  * session, optionally with a resume cursor per athlete), `unsubscribe`, `ping`.
  * Server → client: `ready`, `subscribed`, `snapshot` (latest values on subscribe), then
  * deltas: `event`, `tally` (class-session totals), `timer` (interval timer), `state`
- * (live/stale/lost), `battery`;
+ * (live/stale/lost), `battery`, `alert` (a rule opened, updated, resolved or an alert was acknowledged);
  * `heartbeat` every `heartbeatMs`; `revoked`, `session`, `error`, `pong`.
  */
 
@@ -159,6 +160,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tally'), tally: SessionTally }),
   z.object({ type: z.literal('state'), athlete: UserId, state: SignalState, lastAt: z.string().nullable() }),
   z.object({ type: z.literal('battery'), athlete: UserId, deviceId: z.string(), percent: z.number().min(0).max(100) }),
+  /** An alert or insight of a subscribed athlete changed (see contracts/src/alerts.ts). */
+  z.object({ type: z.literal('alert'), athlete: UserId, change: AlertChange, alert: AlertJson }),
   z.object({ type: z.literal('heartbeat'), serverTime: z.string() }),
   z.object({ type: z.literal('session'), session: ClassSessionInfo }),
   /** The class's interval timer was started (or stopped: `stoppedAt` set); null when cleared. */

@@ -1,5 +1,5 @@
 export { openStore, createStore, type Store, type DeadLetter, type DeadLetterInput, type CommitResult, type IngestBatch, type UserRow, type DeviceRow } from './store.js';
-export { rowsOf, queryRows } from './batch.js';
+export { rowsOf, queryRows, readingKey } from './batch.js';
 export type { HistoryRepo, Bucket, SyncCursor, DailySummaryRow } from './history.js';
 export type { RollupRepo, StaleRollup } from './rollups.js';
 export { setupStorageLayout, type StorageLayout } from './timescale.js';
@@ -10,3 +10,4 @@ export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type 
 export { createHrvRepo, type HrvRepo, type MorningHrvInputs } from './hrv.js';
 export { createRegistry, BOUND_KINDS, type DeviceRegistry, type RegisteredDevice } from './registry.js';
 export { createSharedScaleRepo, type SharedScaleRepo, type StoredWeighIn, type PendingReading, type PendingReadingInput } from './shared-scales.js';
+export { createAlertRepo, createAlertRuleRepo, alertJson, MAX_READING_IDS, type AlertRepo, type AlertRuleRepo, type AlertRow, type AlertRuleOverrideRow, type RaiseInput, type InsightInput } from './alerts.js';

@@ -8,6 +8,7 @@ import type { Sql } from 'postgres';
 import { createHistoryRepo, type HistoryRepo } from './history.js';
 import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { toEvent } from './rows.js';
+import { createAlertRepo, createAlertRuleRepo, type AlertRepo, type AlertRuleRepo } from './alerts.js';
 import type { StorageLayout } from './timescale.js';
 
 export type { CommitResult, DeadLetterInput, IngestBatch };
@@ -33,6 +34,10 @@ export interface Store {
   readonly commitStats: { readonly copied: number; readonly fellBack: number };
   readonly history: HistoryRepo;
   readonly rollups: RollupRepo;
+  /** Alerts and insights (one lifecycle table). */
+  readonly alerts: AlertRepo;
+  /** Per-user thresholds over the built-in alert rules. */
+  readonly alertRules: AlertRuleRepo;
   /** The newest event of each metric for a user. */
   latestObservations(userId: string): Promise<CanonicalEvent[]>;
   /** Sum of step counts whose reading ends at or after `since`. */
@@ -70,6 +75,8 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     storage,
     history: createHistoryRepo(db),
     rollups: createRollupRepo(db),
+    alerts: createAlertRepo(db),
+    alertRules: createAlertRuleRepo(db),
     async insertObservations(events) {
       return (await commitBatch(db, { events })).inserted;
     },

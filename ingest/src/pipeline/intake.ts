@@ -1,4 +1,5 @@
-import { liveTopic } from '@pulsehub/contracts';
+import { alertTopic, liveTopic } from '@pulsehub/contracts';
+import { RuleEngine } from '../rules/engine.js';
 import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
@@ -36,6 +37,10 @@ export interface IntakeOptions {
   maxHrFormula?: MaxHrFormula;
   /** The writer reports itself unhealthy after this many commits in a row failed (default 3). */
   unhealthyAfter?: number;
+  /** Alert rules on committed readings (default on); off for the benchmark's reference run. */
+  rules?: boolean;
+  /** An open alert is rewritten at most this often while it holds unchanged (default 30 s). */
+  alertUpdateEveryMs?: number;
 }
 
 export interface IntakeStats extends WriterStats {
@@ -49,6 +54,8 @@ export interface IntakeStats extends WriterStats {
 
 export interface Intake {
   readonly stats: IntakeStats;
+  /** The alert rules (null when off). */
+  readonly rules: RuleEngine | null;
   readonly refresher: RollupRefresher;
   /** Whether the writer is committing (for /healthz): not ok after several failed commits in a row. */
   readonly health: WriterHealth;
@@ -64,7 +71,13 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
   const devicesRegistry = createRegistry(o.store.db);
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
+  const rules = o.rules === false ? null : new RuleEngine({
+    store: o.store, logger: log,
+    ...(o.alertUpdateEveryMs !== undefined ? { updateEveryMs: o.alertUpdateEveryMs } : {}),
+    ...(o.maxHrFormula ? { maxHrFormula: o.maxHrFormula } : {}),
+    publish: (userId, change, alert) => o.publishLive(alertTopic(userId), JSON.stringify({ change, alert })),
+  });
+  const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
   const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
@@ -118,6 +131,7 @@ export function createIntake(o: IntakeOptions): Intake {
       return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending };
     },
     refresher,
+    rules,
     get health() {
       return writer.health;
     },
@@ -132,6 +146,7 @@ export function createIntake(o: IntakeOptions): Intake {
       await retention?.close();
       await refresher.close();
       await writer.close();
+      await rules?.idle();
     },
   };
 }
