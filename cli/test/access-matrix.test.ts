@@ -70,6 +70,12 @@ const REST: Record<string, Row | { public: string }> = {
   'PATCH /api/users/:id/profile': { path: '/api/users/ana/profile', body: { ftpWatts: 250 }, allow: ['admin', 'athlete'] },
   'GET /api/users/:id/hrv/daily': { path: '/api/users/ana/hrv/daily?from=2026-11-01&to=2026-11-02', allow: ['admin', 'athlete', 'coach'] },
   'GET /api/deadletters/:id': { path: '/api/deadletters/1', allow: ['admin'] },
+  'GET /api/users/:id/alerts': { path: '/api/users/ana/alerts', allow: ['admin', 'athlete', 'coach'] },
+  'POST /api/users/:id/alerts/:alertId/ack': { path: '/api/users/ana/alerts/999999/ack', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/alert-rules': { path: '/api/users/ana/alert-rules', allow: ['admin', 'athlete', 'coach'] },
+  'PUT /api/users/:id/alert-rules/:ruleId': { path: '/api/users/ana/alert-rules/glucose-range', body: { params: { high: 200 } }, allow: ['admin', 'athlete', 'coach'] },
+  'DELETE /api/users/:id/alert-rules/:ruleId': { path: '/api/users/ana/alert-rules/glucose-range', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/insights': { path: '/api/users/ana/insights', allow: ['admin', 'athlete', 'coach'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
 };
 

@@ -155,6 +155,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     lastAt: z.string().nullable().optional(),
     battery: z.number().min(0).max(100).nullable().optional(),
     tally: SessionTally.optional(),
+    /** The athlete's open alerts (newest first). */
+    alerts: z.array(AlertJson).optional(),
   }),
   z.object({ type: z.literal('event'), event: CanonicalEventBase, hr: HrDerived.optional(), power: PowerDerived.optional() }),
   z.object({ type: z.literal('tally'), tally: SessionTally }),

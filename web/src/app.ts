@@ -26,6 +26,7 @@ import { registerHrvRoutes } from './routes/hrv.js';
 import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletters.js';
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
@@ -118,6 +119,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerDeadLetters(app, { store: o.store, tokens: o.tokens, replay: o.replayDeadLetters });
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
+  registerAlertRoutes(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();

@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS = [
   'pending.assign',
   'pending.discard',
   'user.ftp',
+  'alert.ack',
+  'alert-rule.set',
+  'alert-rule.reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

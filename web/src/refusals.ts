@@ -32,7 +32,8 @@ export class RefusalAudit {
 
   constructor(private readonly store: Store, private readonly log: Log, o: RefusalAuditOptions = {}) {
     this.windowMs = o.windowMs ?? 60_000;
-    this.maxPerWindow = o.maxPerWindow ?? 500;
+    // Above one sweep of every identity over every route (the access matrix: ~12 × 70 routes).
+    this.maxPerWindow = o.maxPerWindow ?? 2000;
   }
 
   record(actor: RefusedActor, target: string, code: string, details: Record<string, unknown> = {}): void {
