@@ -18,7 +18,7 @@ export interface DeadLetter extends Required<DeadLetterInput> {
   replayedAt: Date | null;
 }
 
-export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null; ftpWatts: number | null }
+export interface UserRow { id: string; name: string; birthYear: number | null; maxHr: number | null; ftpWatts: number | null; timeZone: string | null }
 export interface DeviceRow { id: string; userId: string | null; kind: string; model: string | null; adapter: string; allowedAdapters: string[] | null; revokedAt: Date | null; lastSeenAt: Date | null }
 
 export interface Store {
@@ -51,6 +51,8 @@ export interface Store {
   getUser(id: string): Promise<UserRow | undefined>;
   /** Sets (or clears, with null) a user's FTP; false when there is no such user. */
   setFtp(id: string, watts: number | null): Promise<boolean>;
+  /** Sets (or clears) a user's IANA time zone (checked by the caller); false when there is no such user. */
+  setTimeZone(id: string, timeZone: string | null): Promise<boolean>;
   /** Creates users that do not exist yet (named by their id): a valid device token vouches for them. */
   ensureUsers(ids: readonly string[]): Promise<void>;
   listUsers(): Promise<UserRow[]>;
@@ -130,11 +132,15 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       await db.insert(users).values(values).onConflictDoUpdate({ target: users.id, set: { name: values.name, birthYear: values.birthYear, maxHr: values.maxHr } });
     },
     async getUser(id) {
-      const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts }).from(users).where(eq(users.id, id));
+      const [row] = await db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts, timeZone: users.timeZone }).from(users).where(eq(users.id, id));
       return row;
     },
     async setFtp(id, watts) {
       const rows = await db.update(users).set({ ftpWatts: watts }).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
+    },
+    async setTimeZone(id, timeZone) {
+      const rows = await db.update(users).set({ timeZone }).where(eq(users.id, id)).returning({ id: users.id });
       return rows.length > 0;
     },
     async ensureUsers(ids) {
@@ -142,7 +148,7 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
       await db.insert(users).values(ids.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
     },
     async listUsers() {
-      return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts }).from(users).orderBy(users.id);
+      return db.select({ id: users.id, name: users.name, birthYear: users.birthYear, maxHr: users.maxHr, ftpWatts: users.ftpWatts, timeZone: users.timeZone }).from(users).orderBy(users.id);
     },
     async upsertDevice(d) {
       const values = { id: d.id, userId: d.userId, kind: d.kind, model: d.model ?? null, adapter: d.adapter ?? 'pulsehub.v1', allowedAdapters: d.allowedAdapters ? [...d.allowedAdapters] : null };
