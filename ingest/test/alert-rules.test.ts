@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { parseAlertTopic, type AlertJson } from '@pulsehub/contracts';
 import { createIntake, type Intake } from '@pulsehub/ingest';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { createRegistry, createTestDatabase, openStore, schema, type Store, type TestDatabase } from '@pulsehub/store';
+import { localDay } from '@pulsehub/ingest';
 import { waitFor } from './fixture.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -171,6 +172,72 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
     expect(committed).toBe(false);
     expect(seen).toEqual([]);
     expect(await store.alerts.list('fc1')).toEqual([]);
+  });
+
+  it('scheduled: a device silent longer than its interval opens device-offline; a reading resolves it', async () => {
+    await store.upsertUser({ id: 'off1', name: 'O' });
+    expect(await store.upsertDevice({ id: 'w-off1', userId: 'off1', kind: 'watch' })).toBe(true);
+    const now = new Date('2026-11-20T12:00:00Z');
+    await createRegistry(store.db).touch([{ id: 'w-off1', at: new Date(now.getTime() - 2 * 3600_000) }]);
+    await intake.ruleScheduler!.runOnce(now);
+    await intake.ruleScheduler!.runOnce(now); // still silent: no second row, no new announcement
+    await settled();
+    expect(await rows('off1', 'device-offline')).toHaveLength(1);
+    expect(of('off1', 'device-offline')).toEqual(['opened']);
+    await createRegistry(store.db).touch([{ id: 'w-off1', at: new Date(now.getTime() - 60_000) }]);
+    await intake.ruleScheduler!.runOnce(now);
+    await settled();
+    expect((await rows('off1', 'device-offline'))[0]!.resolvedAt).not.toBeNull();
+  });
+
+  it('scheduled: weight change over 2 % in a week, resting-HR 7-day mean 5 bpm over the 28-day baseline', async () => {
+    const now = new Date();
+    const ago = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+    await store.upsertUser({ id: 'wt1', name: 'W' });
+    await send(intake, 'wt1', 'scale1', [
+      { id: 'k1', metric: 'body_weight', at: ago(6), values: { kg: 80 } },
+      { id: 'k2', metric: 'body_weight', at: ago(1), values: { kg: 82.2 } }, // +2.75 %
+    ]);
+    const day = (d: number) => ago(d).slice(0, 10);
+    // Baseline 60 bpm for days 8..34, recent 67 bpm for days 0..6.
+    const rollups = [...Array.from({ length: 27 }, (_, i) => ({ d: 8 + i, r: 60 })), ...Array.from({ length: 7 }, (_, i) => ({ d: i, r: 67 }))];
+    await store.db.insert(schema.dailyRollups).values(rollups.map(({ d, r }) => ({ userId: 'wt1', day: day(d), restingHr: r, hrCount: 100 })));
+    await intake.ruleScheduler!.runOnce(now);
+    await settled();
+    expect((await rows('wt1', 'weight-change'))[0]).toMatchObject({ resolvedAt: null, readingIds: ['k1', 'k2'] });
+    expect((await rows('wt1', 'resting-hr-trend'))[0]).toMatchObject({ resolvedAt: null, detail: { delta: 7 } });
+    await send(intake, 'wt1', 'scale1', [{ id: 'k0', metric: 'body_weight', at: ago(8), values: { kg: 82 } }]); // outside the week: no change
+    await store.db.insert(schema.dailyRollups).values(rollups.map(({ d }) => ({ userId: 'wt1', day: day(d), restingHr: 61, hrCount: 100 })))
+      .onConflictDoUpdate({ target: [schema.dailyRollups.userId, schema.dailyRollups.day], set: { restingHr: 61 } });
+    await intake.ruleScheduler!.runOnce(now);
+    await settled();
+    expect((await rows('wt1', 'resting-hr-trend'))[0]!.resolvedAt).not.toBeNull();
+    expect((await rows('wt1', 'weight-change'))[0]!.resolvedAt).toBeNull(); // 80 → 82.2 still within the week
+  });
+
+  it('scheduled: low steps by the configured hour of the athlete\'s local day (time zone on the profile)', async () => {
+    await store.upsertUser({ id: 'st1', name: 'S' });
+    expect(await store.setTimeZone('st1', 'America/New_York')).toBe(true);
+    const now = new Date();
+    const { hour } = localDay(now, 'America/New_York');
+    await send(intake, 'st1', 'w-st1', [{ id: 'p1', metric: 'steps', start: new Date(now.getTime() - 120_000).toISOString(), end: new Date(now.getTime() - 60_000).toISOString(), values: { count: 300 } }]);
+    // The check hour is now (local): 300 < 5000 fires; an hour later than now: nothing yet.
+    await store.alertRules.put('st1', 'steps-low', { enabled: true, params: { hour: (hour + 1) % 24 === 0 ? 23 : hour + 1 } }, 'st1');
+    intake.rules!.forget('st1');
+    await intake.ruleScheduler!.runOnce(now);
+    await settled();
+    if (hour < 23) expect(await rows('st1', 'steps-low')).toHaveLength(0);
+    await store.alertRules.put('st1', 'steps-low', { enabled: true, params: { hour } }, 'st1');
+    intake.rules!.forget('st1');
+    await intake.ruleScheduler!.runOnce(now);
+    await settled();
+    expect((await rows('st1', 'steps-low'))[0]).toMatchObject({ severity: 'info', resolvedAt: null, detail: { steps: 300, timeZone: 'America/New_York' } });
+  });
+
+  it('local day in a time zone: hour and midnight', () => {
+    const at = new Date('2026-11-20T03:30:00Z'); // 22:30 the day before in New York (UTC−5)
+    expect(localDay(at, 'America/New_York')).toEqual({ hour: 22, midnight: new Date('2026-11-19T05:00:00Z') });
+    expect(localDay(at, null)).toEqual({ hour: 3, midnight: new Date('2026-11-20T00:00:00Z') });
   });
 
   it('records an insight once per key', async () => {

@@ -1,5 +1,6 @@
 import { alertTopic, liveTopic } from '@pulsehub/contracts';
 import { RuleEngine } from '../rules/engine.js';
+import { startRuleScheduler, type RuleScheduler } from '../rules/scheduler.js';
 import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
@@ -41,6 +42,8 @@ export interface IntakeOptions {
   rules?: boolean;
   /** An open alert is rewritten at most this often while it holds unchanged (default 30 s). */
   alertUpdateEveryMs?: number;
+  /** How often the time-based rules (device offline, low steps, trends) run (default 5 min). */
+  ruleScheduleMs?: number;
 }
 
 export interface IntakeStats extends WriterStats {
@@ -56,6 +59,8 @@ export interface Intake {
   readonly stats: IntakeStats;
   /** The alert rules (null when off). */
   readonly rules: RuleEngine | null;
+  /** The time-based alert rules (null when rules are off). */
+  readonly ruleScheduler: RuleScheduler | null;
   readonly refresher: RollupRefresher;
   /** Whether the writer is committing (for /healthz): not ok after several failed commits in a row. */
   readonly health: WriterHealth;
@@ -77,6 +82,7 @@ export function createIntake(o: IntakeOptions): Intake {
     ...(o.maxHrFormula ? { maxHrFormula: o.maxHrFormula } : {}),
     publish: (userId, change, alert) => o.publishLive(alertTopic(userId), JSON.stringify({ change, alert })),
   });
+  const ruleScheduler = rules ? startRuleScheduler({ engine: rules, store: o.store, logger: log, intervalMs: o.ruleScheduleMs ?? 300_000 }) : null;
   const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
@@ -132,6 +138,7 @@ export function createIntake(o: IntakeOptions): Intake {
     },
     refresher,
     rules,
+    ruleScheduler,
     get health() {
       return writer.health;
     },
@@ -145,6 +152,7 @@ export function createIntake(o: IntakeOptions): Intake {
       closing = true;
       await retention?.close();
       await refresher.close();
+      await ruleScheduler?.close();
       await writer.close();
       await rules?.idle();
     },
