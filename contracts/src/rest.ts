@@ -20,6 +20,8 @@ export const UserJson = z.object({
   maxHr: z.number().int().nullable(),
   /** Functional Threshold Power (W), for cycling power zones. */
   ftpWatts: z.number().int().nullable(),
+  /** IANA time zone of the athlete's day; null means UTC. */
+  timeZone: z.string().nullable().optional(),
 });
 export type UserJson = z.infer<typeof UserJson>;
 

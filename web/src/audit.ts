@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'alert.ack',
   'alert-rule.set',
   'alert-rule.reset',
+  'user.timezone',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

@@ -10,7 +10,7 @@ import { answer } from './answer.js';
 
 /**
  * The athlete's training profile: FTP (Functional Threshold Power, for cycling power zones
- * on /live). The athlete sets their own, or an admin; `null` clears it.
+ * on /live) and time zone (IANA; the local day of the low-steps rule). The athlete sets their own, or an admin; `null` clears it.
  */
 export interface ProfileRouteDeps {
   store: Store;
@@ -20,9 +20,20 @@ export interface ProfileRouteDeps {
 
 export const FTP_MIN_W = 50;
 export const FTP_MAX_W = 700;
+/** An IANA time zone name the runtime knows (e.g. Europe/Lisbon). */
+const TimeZone = z.string().max(64).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: 'timeZone must be an IANA time zone name, e.g. Europe/Lisbon' });
 const ProfileBody = z.object({
-  ftpWatts: z.number().int().min(FTP_MIN_W, { error: `FTP is at least ${FTP_MIN_W} W` }).max(FTP_MAX_W, { error: `FTP is at most ${FTP_MAX_W} W` }).nullable(),
-}).strict();
+  ftpWatts: z.number().int().min(FTP_MIN_W, { error: `FTP is at least ${FTP_MIN_W} W` }).max(FTP_MAX_W, { error: `FTP is at most ${FTP_MAX_W} W` }).nullable().optional(),
+  /** The athlete's local day (low-steps rule, goals); null clears it (UTC). */
+  timeZone: TimeZone.nullable().optional(),
+}).strict().refine((b) => b.ftpWatts !== undefined || b.timeZone !== undefined, { error: 'give ftpWatts and/or timeZone' });
 
 export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void {
   const own = async (req: Parameters<typeof requirePrincipal>[0], id: string) => {
@@ -42,9 +53,16 @@ export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void
     const p = await own(req, req.params.id);
     const r = ProfileBody.safeParse(req.body);
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
-    if (!(await d.store.setFtp(req.params.id, r.data.ftpWatts))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
-    d.hub.forgetProfile(req.params.id);
-    await recordAudit(d.store, p, 'user.ftp', req.params.id, r.data, req.log);
+    if (!(await d.store.getUser(req.params.id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
+    if (r.data.ftpWatts !== undefined) {
+      await d.store.setFtp(req.params.id, r.data.ftpWatts);
+      d.hub.forgetProfile(req.params.id);
+      await recordAudit(d.store, p, 'user.ftp', req.params.id, { ftpWatts: r.data.ftpWatts }, req.log);
+    }
+    if (r.data.timeZone !== undefined) {
+      await d.store.setTimeZone(req.params.id, r.data.timeZone);
+      await recordAudit(d.store, p, 'user.timezone', req.params.id, { timeZone: r.data.timeZone }, req.log);
+    }
     return { profile: await d.store.getUser(req.params.id) };
   });
 }
