@@ -86,10 +86,19 @@ describe('alerts end to end: MQTT → rules → /live → board badge in Chromiu
 
     // The athlete acknowledges: who and when kept, announced live; the badge stays until it resolves.
     const anaToken = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
-    const ack = await api('POST', `/api/users/ana/alerts/${frame.alert.id}/ack`, anaToken);
-    expect(ack.status).toBe(200);
-    expect(((await ack.json()) as { alert: { ackedBy: string } }).alert.ackedBy).toBe('ana');
+    // …from the athlete page, on a phone: the open alert is listed with an Acknowledge button.
+    const me = await browser.newPage();
+    await me.setViewportSize({ width: 390, height: 844 });
+    await me.goto(`${t.hub.http.url}/athlete.html?token=${anaToken}`);
+    const row = me.locator(`#alerts-open li[data-alert-id="${frame.alert.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('Hypertensive crisis: 185/125');
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
     await coach.next('alert', (m) => m.change === 'acked' && m.alert.id === frame.alert.id);
+    await expect.poll(() => row.textContent()).toContain('acknowledged by ana');
+    expect(await me.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await me.screenshot({ path: `${ARTIFACTS}/athlete-alerts.png`, fullPage: true });
+    await me.close();
 
     // A normal reading resolves both; the badge goes.
     await bp(112, 72);
