@@ -5,6 +5,7 @@ export { chooseAdapter, allowedAdapters, KIND_ADAPTERS, type DeviceAdapters } fr
 export { DeviceDirectory } from './pipeline/devices.js';
 export { RuleEngine, type AlertPublisher, type RuleEngineOptions } from './rules/engine.js';
 export { startRuleScheduler, localDay, type RuleScheduler } from './rules/scheduler.js';
+export { recordInsight } from './rules/insights.js';
 export { RULES, RULE_BY_ID, bpCategory, type RuleDef, type BpCategory } from './rules/builtins.js';
 export { startRollupRefresher, maxHrFor, type RollupRefresher } from './rollups/refresher.js';
 export { startRetention, HIGH_RATE_METRICS, type Retention } from './rollups/retention.js';

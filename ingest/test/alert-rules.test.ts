@@ -3,7 +3,7 @@ import pino from 'pino';
 import { parseAlertTopic, type AlertJson } from '@pulsehub/contracts';
 import { createIntake, type Intake } from '@pulsehub/ingest';
 import { createRegistry, createTestDatabase, openStore, schema, type Store, type TestDatabase } from '@pulsehub/store';
-import { localDay } from '@pulsehub/ingest';
+import { localDay, recordInsight } from '@pulsehub/ingest';
 import { waitFor } from './fixture.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -247,5 +247,11 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
     expect(a!.resolvedAt).not.toBeNull();
     expect(b).toBeNull();
     expect(await store.alerts.list('in1')).toHaveLength(1);
+    const published: string[] = [];
+    const key = 'goal-reached:g2:2026-11-20';
+    expect(await recordInsight(store, (topic, payload) => published.push(`${topic} ${payload}`), { userId: 'in1', ruleId: 'goal-reached', key, title: 'Weekly workouts goal reached' })).toMatchObject({ severity: 'info' });
+    expect(await recordInsight(store, (topic, payload) => published.push(`${topic} ${payload}`), { userId: 'in1', ruleId: 'goal-reached', key, title: 'Weekly workouts goal reached' })).toBeNull();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatch(/^live\/alerts\/in1 \{"change":"insight"/);
   });
 });
