@@ -64,6 +64,12 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
     expect(got.event.values.bpm?.value).toBe(88);
     await waitFor(async () => (await store.countObservations({ userId: 'ana' })) === 1, 10_000, 'the row written by the ingest node');
     expect(portIn(brokerA.line, 'mqtt')).not.toBe(portIn(brokerB.line, 'mqtt'));
+
+    // Roles apart, an alert travels like a live event: ingest (A) publishes it on
+    // live/alerts/ana after the commit, the web node (on B) delivers the frame.
+    await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'roles-bp', metric: 'blood_pressure', values: { systolic: 185, diastolic: 125 } }), { qos: 1 });
+    const alert = await live.next('alert', (m) => m.alert.ruleId === 'bp-crisis', 10_000);
+    expect(alert).toMatchObject({ athlete: 'ana', change: 'opened', alert: { readingIds: ['roles-bp'], severity: 'critical' } });
     await device.endAsync();
     live.close();
   });
