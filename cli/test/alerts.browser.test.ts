@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic } from '@pulsehub/contracts';
-import { LiveClient, connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { LiveClient, connectDevice, launchChromium, startTestHub, type TestHub } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -22,10 +21,10 @@ describe('alerts end to end: MQTT → rules → /live → board badge in Chromiu
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
-    await t.hub.store.upsertUser({ id: 'ben', name: 'Ben Okafor', birthYear: 1985 });
-    await t.hub.store.grantConsent('ana', 'coach-k');
-    await t.hub.store.grantConsent('ben', 'coach-x');
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.users.upsert({ id: 'ben', name: 'Ben Okafor', birthYear: 1985 });
+    await t.hub.store.consents.grant('ana', 'coach-k');
+    await t.hub.store.consents.grant('ben', 'coach-x');
     cuff = await connectDevice(t.hub, 'cuff-ana', await t.hub.mint({ subject: 'cuff-ana', kind: 'device', users: ['ana'] }));
     browser = await launchChromium();
   }, 90_000);
@@ -53,7 +52,7 @@ describe('alerts end to end: MQTT → rules → /live → board badge in Chromiu
 
     const sentAt = Date.now();
     await bp(185, 125);
-    const frame = await coach.next('alert', (m) => m.alert.ruleId === 'bp-crisis', 5000);
+    const frame = await coach.next('alert', (m) => m.alert.ruleId === 'bp-crisis', { timeout: 5000 });
     const frameMs = Date.now() - sentAt;
     expect(frame).toMatchObject({ athlete: 'ana', change: 'opened', alert: { severity: 'critical', userId: 'ana', resolvedAt: null } });
     expect(frame.alert.detail).toMatchObject({ systolic: 185, diastolic: 125 });

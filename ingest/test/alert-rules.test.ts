@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { parseAlertTopic, type AlertJson } from '@pulsehub/contracts';
 import { createIntake, type Intake } from '@pulsehub/ingest';
-import { createRegistry, createTestDatabase, openStore, schema, type Store, type TestDatabase } from '@pulsehub/store';
+import { sql } from 'drizzle-orm';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, queryStore, type TestDatabase } from '@pulsehub/store/testing';
 import { localDay, recordInsight } from '@pulsehub/ingest';
-import { waitFor } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
@@ -87,7 +89,7 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
   });
 
   it('heart rate above 95 % of max for more than 120 s: not before, once while it holds, resolved when it drops', async () => {
-    await store.upsertUser({ id: 'hr1', name: 'H', maxHr: 200 });
+    await store.users.upsert({ id: 'hr1', name: 'H', maxHr: 200 });
     // 191 bpm > 190 (95 % of 200) for 0..100 s: not long enough.
     await send(intake, 'hr1', 'strap1', Array.from({ length: 101 }, (_, i) => hr(`h${i}`, i, 191)));
     await settled();
@@ -161,12 +163,12 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
   });
 
   it('a reading whose batch never commits fires nothing', async () => {
-    const down: Store = { ...store, commitBatch: async () => { throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }); } };
+    const down: Store = { ...store, observations: { ...store.observations, commitBatch: async () => { throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }); } } };
     const seen: Announced[] = [];
     const stuck = intakeOn(down, seen);
     let committed = false;
     stuck.accept('users/fc1/events/cuff4', Buffer.from(JSON.stringify(bp('f1', 0, 200, 130))), () => (committed = true));
-    await waitFor(() => stuck.stats.failedCommits >= 2, 'two failed commits');
+    await waitFor(() => stuck.stats.failedCommits >= 2, { what: 'two failed commits' });
     await stuck.close();
     await stuck.rules!.idle();
     expect(committed).toBe(false);
@@ -175,16 +177,16 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
   });
 
   it('scheduled: a device silent longer than its interval opens device-offline; a reading resolves it', async () => {
-    await store.upsertUser({ id: 'off1', name: 'O' });
-    expect(await store.upsertDevice({ id: 'w-off1', userId: 'off1', kind: 'watch' })).toBe(true);
+    await store.users.upsert({ id: 'off1', name: 'O' });
+    expect(await store.devices.upsert({ id: 'w-off1', userId: 'off1', kind: 'watch' })).toBe(true);
     const now = new Date('2026-11-20T12:00:00Z');
-    await createRegistry(store.db).touch([{ id: 'w-off1', at: new Date(now.getTime() - 2 * 3600_000) }]);
+    await store.devices.touch([{ id: 'w-off1', at: new Date(now.getTime() - 2 * 3600_000) }]);
     await intake.ruleScheduler!.runOnce(now);
     await intake.ruleScheduler!.runOnce(now); // still silent: no second row, no new announcement
     await settled();
     expect(await rows('off1', 'device-offline')).toHaveLength(1);
     expect(of('off1', 'device-offline')).toEqual(['opened']);
-    await createRegistry(store.db).touch([{ id: 'w-off1', at: new Date(now.getTime() - 60_000) }]);
+    await store.devices.touch([{ id: 'w-off1', at: new Date(now.getTime() - 60_000) }]);
     await intake.ruleScheduler!.runOnce(now);
     await settled();
     expect((await rows('off1', 'device-offline'))[0]!.resolvedAt).not.toBeNull();
@@ -193,7 +195,7 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
   it('scheduled: weight change over 2 % in a week, resting-HR 7-day mean 5 bpm over the 28-day baseline', async () => {
     const now = new Date();
     const ago = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
-    await store.upsertUser({ id: 'wt1', name: 'W' });
+    await store.users.upsert({ id: 'wt1', name: 'W' });
     await send(intake, 'wt1', 'scale1', [
       { id: 'k1', metric: 'body_weight', at: ago(6), values: { kg: 80 } },
       { id: 'k2', metric: 'body_weight', at: ago(1), values: { kg: 82.2 } }, // +2.75 %
@@ -201,14 +203,16 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
     const day = (d: number) => ago(d).slice(0, 10);
     // Baseline 60 bpm for days 8..34, recent 67 bpm for days 0..6.
     const rollups = [...Array.from({ length: 27 }, (_, i) => ({ d: 8 + i, r: 60 })), ...Array.from({ length: 7 }, (_, i) => ({ d: i, r: 67 }))];
-    await store.db.insert(schema.dailyRollups).values(rollups.map(({ d, r }) => ({ userId: 'wt1', day: day(d), restingHr: r, hrCount: 100 })));
+    const putRollups = (rows: { d: number; r: number }[]) => queryStore(store, sql`insert into daily_rollups (user_id, day, resting_hr, hr_count)
+      values ${sql.join(rows.map(({ d, r }) => sql`('wt1', ${day(d)}::date, ${r}, 100)`), sql`, `)}
+      on conflict (user_id, day) do update set resting_hr = excluded.resting_hr`);
+    await putRollups(rollups);
     await intake.ruleScheduler!.runOnce(now);
     await settled();
     expect((await rows('wt1', 'weight-change'))[0]).toMatchObject({ resolvedAt: null, readingIds: ['k1', 'k2'] });
     expect((await rows('wt1', 'resting-hr-trend'))[0]).toMatchObject({ resolvedAt: null, detail: { delta: 7 } });
     await send(intake, 'wt1', 'scale1', [{ id: 'k0', metric: 'body_weight', at: ago(8), values: { kg: 82 } }]); // outside the week: no change
-    await store.db.insert(schema.dailyRollups).values(rollups.map(({ d }) => ({ userId: 'wt1', day: day(d), restingHr: 61, hrCount: 100 })))
-      .onConflictDoUpdate({ target: [schema.dailyRollups.userId, schema.dailyRollups.day], set: { restingHr: 61 } });
+    await putRollups(rollups.map(({ d }) => ({ d, r: 61 })));
     await intake.ruleScheduler!.runOnce(now);
     await settled();
     expect((await rows('wt1', 'resting-hr-trend'))[0]!.resolvedAt).not.toBeNull();
@@ -216,8 +220,8 @@ describe.each(['postgres', 'pglite'] as const)('alert rules after commit on %s',
   });
 
   it('scheduled: low steps by the configured hour of the athlete\'s local day (time zone on the profile)', async () => {
-    await store.upsertUser({ id: 'st1', name: 'S' });
-    expect(await store.setTimeZone('st1', 'America/New_York')).toBe(true);
+    await store.users.upsert({ id: 'st1', name: 'S' });
+    expect(await store.users.setTimeZone('st1', 'America/New_York')).toBe(true);
     const now = new Date();
     const { hour } = localDay(now, 'America/New_York');
     await send(intake, 'st1', 'w-st1', [{ id: 'p1', metric: 'steps', start: new Date(now.getTime() - 120_000).toISOString(), end: new Date(now.getTime() - 60_000).toISOString(), values: { count: 300 } }]);

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { alertRuleOverrides, alerts } from './schema.js';
 
 export type AlertRow = typeof alerts.$inferSelect;

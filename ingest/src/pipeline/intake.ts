@@ -1,7 +1,7 @@
 import { alertTopic, liveTopic } from '@pulsehub/contracts';
 import { RuleEngine } from '../rules/engine.js';
 import { startRuleScheduler, type RuleScheduler } from '../rules/scheduler.js';
-import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
+import type { DeadLetterInput, Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
 import type { MaxHrFormula } from '@pulsehub/physiology';
@@ -75,7 +75,7 @@ const DEVICE_CACHE_MS = 30_000;
 export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
-  const devicesRegistry = createRegistry(o.store.db);
+  const devicesRegistry = o.store.devices;
   const rules = o.rules === false ? null : new RuleEngine({
     store: o.store, logger: log,
     ...(o.alertUpdateEveryMs !== undefined ? { updateEveryMs: o.alertUpdateEveryMs } : {}),
@@ -86,7 +86,7 @@ export function createIntake(o: IntakeOptions): Intake {
   const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
-  const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
+  const devices = new DeviceDirectory({ lookup: (id) => o.store.devices.get(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
   let retention: Retention | undefined;
   const refresher = startRollupRefresher({
     store: o.store, logger: log, intervalMs: o.rollupRefreshMs ?? 5000,

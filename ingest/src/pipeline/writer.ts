@@ -256,7 +256,7 @@ export class BatchWriter {
     const newUsers = [...new Set(part.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
     // One transaction (one statement when there is nothing but readings): users, readings and
     // the daily rollups they change, dead letters.
-    const result = await this.o.store.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
+    const result = await this.o.store.observations.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
     const { inserted, conflicts = 0, conflictIds = [] } = result;
     if (this.o.afterCommit && inserted > 0) this.afterCommit(part.events, result);
     this.stats.stored += inserted;

@@ -92,7 +92,7 @@ export class RuleEngine {
     const [open, overrides, user] = await Promise.all([
       c ? Promise.resolve([...c.open]) : this.o.store.alerts.openRules(userId),
       this.o.store.alertRules.list(userId),
-      this.o.store.getUser(userId),
+      this.o.store.users.get(userId),
     ]);
     const maxHr = user?.maxHr ?? maxHeartRate({ age: user?.birthYear ? new Date().getUTCFullYear() - user.birthYear : DEFAULT_AGE, formula: this.o.maxHrFormula ?? 'tanaka' });
     const params = new Map<string, Readonly<Record<string, number>>>();

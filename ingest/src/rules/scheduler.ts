@@ -1,4 +1,4 @@
-import { createAdminRepo, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 import { restingTrend, weeklyWeightChange } from '@pulsehub/physiology';
 import type { Logger } from 'pino';
 import type { Outcome } from './builtins.js';
@@ -36,7 +36,6 @@ export function localDay(now: Date, timeZone: string | null): { hour: number; mi
 }
 
 export function startRuleScheduler(o: { engine: RuleEngine; store: Store; logger: Logger; intervalMs: number }): RuleScheduler {
-  const admin = createAdminRepo(o.store.db);
   let running: Promise<void> | null = null;
   let closed = false;
 
@@ -53,7 +52,7 @@ export function startRuleScheduler(o: { engine: RuleEngine; store: Store; logger
     const t = now.getTime();
     // Device offline: each owned, live device that has reported at least once.
     const byUser = new Map<string, { id: string; lastSeenAt: Date }[]>();
-    for (const d of await admin.listDevices()) {
+    for (const d of await o.store.devices.list()) {
       if (!d.userId || d.revokedAt || !d.lastSeenAt) continue;
       byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), { id: d.id, lastSeenAt: d.lastSeenAt }]);
     }
@@ -68,7 +67,7 @@ export function startRuleScheduler(o: { engine: RuleEngine; store: Store; logger
         };
       }, now);
     }
-    for (const user of await o.store.listUsers()) {
+    for (const user of await o.store.users.list()) {
       const userId = user.id;
       // Low steps: only for users who wear something that counts steps (a reading in the last week).
       await check(userId, 'steps-low', async () => {
@@ -77,7 +76,7 @@ export function startRuleScheduler(o: { engine: RuleEngine; store: Store; logger
         const p = await params(userId, 'steps-low');
         const { hour, midnight } = localDay(now, user.timeZone);
         if (hour < p.hour!) return { kind: 'resolve' }; // a new day starts clean
-        const steps = await o.store.stepsSince(userId, midnight);
+        const steps = await o.store.observations.stepsSince(userId, midnight);
         if (steps >= p.steps!) return { kind: 'resolve' };
         return { kind: 'raise', severity: 'info', title: `${Math.round(steps)} steps by ${p.hour}:00 (goal ${p.steps})`, detail: { steps: Math.round(steps), by: p.hour, day: dayOf(midnight.getTime() + 12 * 3600_000), timeZone: user.timeZone ?? 'UTC' }, readingIds: [], significant: dayOf(midnight.getTime() + 12 * 3600_000) };
       }, now);
