@@ -2,7 +2,12 @@
  * Sustained ingest from MQTT into Postgres, against a raw COPY of the same rows into the same
  * table, measured in the same run.
  *
- *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path]
+ *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path] [--rules on|off|both]
+ *
+ * `--rules off` runs ingest without the alert rule engine (the after-commit hook); `--rules
+ * both` runs this script off, on, off, on in child processes one after the other (same
+ * options) and prints each run and the on/off ratio of the throughputs, each also against
+ * its own COPY reference.
  *
  * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
  * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
@@ -39,7 +44,38 @@ const { values } = parseArgs({ allowNegative: true, options: {
   'copy-path': { type: 'boolean', default: true },
   /** Embedded mode: batches committing at once (the hub's default is 2). */
   inflight: { type: 'string', default: '2' },
+  /** Alert rules after each commit: on (the hub's default), off, or both (alternating child runs). */
+  rules: { type: 'string', default: 'on' },
 } });
+if (!['on', 'off', 'both'].includes(values.rules)) throw new Error(`--rules on|off|both, not ${values.rules}`);
+if (values.rules === 'both') {
+  const runs: { rules: string; eventsPerSec: number; ratioToCopy: number; hubCpuUsPerEvent: number; alerts: unknown }[] = [];
+  const passOn = process.argv.slice(2).filter((a, i, all) => a !== '--rules' && all[i - 1] !== '--rules' && !a.startsWith('--rules='));
+  for (const rules of ['off', 'on', 'off', 'on']) {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, '--rules', rules], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`--rules ${rules} run exited ${code}`))));
+    });
+    const r = JSON.parse(out.slice(out.indexOf('{'))) as (typeof runs)[number];
+    runs.push({ rules, eventsPerSec: r.eventsPerSec, ratioToCopy: r.ratioToCopy, hubCpuUsPerEvent: r.hubCpuUsPerEvent, alerts: r.alerts });
+    console.error(JSON.stringify(runs[runs.length - 1]));
+  }
+  const mean = (k: 'eventsPerSec' | 'ratioToCopy' | 'hubCpuUsPerEvent', rules: string) => {
+    const xs = runs.filter((r) => r.rules === rules).map((r) => r[k]);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  console.log(JSON.stringify({
+    runs,
+    offEventsPerSec: Math.round(mean('eventsPerSec', 'off')), onEventsPerSec: Math.round(mean('eventsPerSec', 'on')),
+    onOverOff: Number((mean('eventsPerSec', 'on') / mean('eventsPerSec', 'off')).toFixed(3)),
+    onOverOffAgainstCopy: Number((mean('ratioToCopy', 'on') / mean('ratioToCopy', 'off')).toFixed(3)),
+    hubCpuUsPerEvent: { off: Number(mean('hubCpuUsPerEvent', 'off').toFixed(1)), on: Number(mean('hubCpuUsPerEvent', 'on').toFixed(1)) },
+  }, null, 2));
+  process.exit(0);
+}
+const RULES = values.rules === 'on';
 const MODE = values.mode;
 if (MODE !== 'embedded' && MODE !== 'consumer' && MODE !== 'split') throw new Error(`--mode embedded|consumer|split, not ${MODE}`);
 const DEVICES = Number(values.devices);
@@ -77,21 +113,21 @@ async function childBroker(): Promise<BenchBroker> {
   };
   return { port, cpuMs: ticks, close: () => new Promise((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
 }
-interface BenchIngest { readonly stats: Pick<IngestStats, 'stored' | 'duplicates' | 'failedCommits'>; close(): Promise<void> }
+interface BenchIngest { readonly stats: Pick<IngestStats, 'stored' | 'duplicates' | 'failedCommits'>; close(): Promise<void>; rulesIdle?(): Promise<void>; ruleStats?(): unknown }
 let broker: BenchBroker;
 let ingest: BenchIngest;
 if (MODE === 'embedded') {
   // The shape `pulsehub start` runs: ingest inside the broker, live events on its local bus.
-  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000 });
+  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000, rules: RULES });
   const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.intake });
   const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
   broker = { port: p, cpuMs: () => 0, close: () => b.close() };
-  ingest = intake;
+  ingest = { get stats() { return intake.stats; }, close: () => intake.close(), rulesIdle: async () => intake.rules?.idle(), ruleStats: () => (intake.rules ? { ...intake.rules.stats } : null) };
 } else {
   broker = MODE === 'split' ? await childBroker() : await inProcessBroker();
   const service = startIngest({
     broker: { host: '127.0.0.1', port: broker.port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
-    username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000,
+    username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000, rules: RULES,
   });
   await service.ready();
   ingest = service;
@@ -164,6 +200,8 @@ const brokerCpu0 = broker.cpuMs();
 const t0 = performance.now();
 const pub = await publishers.go().done;
 await waitStored(base + N + ingest.stats.duplicates);
+// With rules on, the run ends when the rules have also seen every committed reading.
+await ingest.rulesIdle?.();
 const ingestMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const machine1 = await machineTicks();
@@ -188,6 +226,7 @@ if (process.env.BENCH_PROGRESS) {
   console.error('broker outgoing queue for ingest after the run:', outgoing);
 }
 if (progress) clearInterval(progress);
+const ruleStats = ingest.ruleStats?.() ?? null;
 await ingest.close();
 await broker.close();
 
@@ -245,5 +284,6 @@ console.log(JSON.stringify({
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
   commits: store.observations.commitStats,
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
+  rules: values.rules, alerts: ruleStats,
 }, null, 2));
 process.exit(0);

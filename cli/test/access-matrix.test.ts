@@ -89,6 +89,12 @@ const REST: Record<string, Row | { public: string }> = {
   // No one erases ana here: the athlete passes the access check and is stopped by the missing confirmation (428);
   // the admin row targets a user that does not exist (404 after the check).
   'DELETE /api/users/:id': { path: '/api/users/nobody-here', allow: ['admin'] },
+  'GET /api/users/:id/alerts': { path: '/api/users/ana/alerts', allow: ['admin', 'athlete', 'coach'] },
+  'POST /api/users/:id/alerts/:alertId/ack': { path: '/api/users/ana/alerts/999999/ack', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/alert-rules': { path: '/api/users/ana/alert-rules', allow: ['admin', 'athlete', 'coach'] },
+  'PUT /api/users/:id/alert-rules/:ruleId': { path: '/api/users/ana/alert-rules/glucose-range', body: { params: { high: 200 } }, allow: ['admin', 'athlete', 'coach'] },
+  'DELETE /api/users/:id/alert-rules/:ruleId': { path: '/api/users/ana/alert-rules/glucose-range', allow: ['admin', 'athlete', 'coach'] },
+  'GET /api/users/:id/insights': { path: '/api/users/ana/insights', allow: ['admin', 'athlete', 'coach'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
 };
 

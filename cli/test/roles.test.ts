@@ -68,6 +68,12 @@ describe('one role per process: two routing brokers on one Redis, ingest on one,
     expect(got.event.values.bpm?.value).toBe(88);
     await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, { timeout: 10_000, what: 'the row written by the ingest node' });
     expect(portIn(brokerA.line, 'mqtt')).not.toBe(portIn(brokerB.line, 'mqtt'));
+
+    // Roles apart, an alert travels like a live event: ingest (A) publishes it on
+    // live/alerts/ana after the commit, the web node (on B) delivers the frame.
+    await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'roles-bp', metric: 'blood_pressure', values: { systolic: 185, diastolic: 125 } }), { qos: 1 });
+    const alert = await live.next('alert', (m) => m.alert.ruleId === 'bp-crisis', { timeout: 10_000 });
+    expect(alert).toMatchObject({ athlete: 'ana', change: 'opened', alert: { readingIds: ['roles-bp'], severity: 'critical' } });
     await device.endAsync();
     live.close();
   });

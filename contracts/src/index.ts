@@ -11,3 +11,4 @@ export * from './ble.js';
 export * from './storable.js';
 export * from './rest.js';
 export * from './goals.js';
+export * from './alerts.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CanonicalEventBase } from './event.js';
 import { ClassSessionInfo, IntervalTimer, SessionTally } from './ws.js';
 import { GoalJson, GoalProgress } from './goals.js';
+import { AlertJson, AlertRuleJson } from './alerts.js';
 
 /**
  * The JSON answers of the REST API that pages and clients read: one schema each, so the routes
@@ -21,6 +22,7 @@ export const UserJson = z.object({
   /** Functional Threshold Power (W), for cycling power zones. */
   ftpWatts: z.number().int().nullable(),
   /** IANA time zone (goal periods are its local days); null = UTC. */
+  /** IANA time zone of the athlete's day; null means UTC. */
   timeZone: z.string().nullable().optional(),
 });
 export type UserJson = z.infer<typeof UserJson>;
@@ -265,3 +267,51 @@ export type ErasureConfirmationResponse = z.infer<typeof ErasureConfirmationResp
 /** DELETE /api/users/:id: what was deleted (or scrubbed), per table; no health data. */
 export const ErasureResponse = z.object({ userId: z.string(), erased: z.literal(true), counts: z.record(z.string(), z.number().int()) });
 export type ErasureResponse = z.infer<typeof ErasureResponse>;
+// --- alerts and insights ---
+
+/** GET /api/users/:id/alerts */
+export const AlertsResponse = z.object({ alerts: z.array(AlertJson) });
+export type AlertsResponse = z.infer<typeof AlertsResponse>;
+
+/** POST /api/users/:id/alerts/:alertId/ack */
+export const AlertResponse = z.object({ alert: AlertJson });
+export type AlertResponse = z.infer<typeof AlertResponse>;
+
+/** GET /api/users/:id/alert-rules, PUT/DELETE /api/users/:id/alert-rules/:ruleId */
+export const AlertRulesResponse = z.object({ rules: z.array(AlertRuleJson) });
+export type AlertRulesResponse = z.infer<typeof AlertRulesResponse>;
+
+export const CorrelationJson = z.object({
+  /** e.g. `sleep-vs-next-day-resting-hr`. */
+  id: z.string(),
+  description: z.string(),
+  n: z.number().int(),
+  /** Pearson's r; null when there is not enough data (n below `minN`) or a side does not vary. */
+  r: z.number().nullable(),
+  minN: z.number().int(),
+  status: z.enum(['ok', 'not-enough-data']),
+});
+export type CorrelationJson = z.infer<typeof CorrelationJson>;
+
+/** GET /api/users/:id/insights */
+export const InsightsResponse = z.object({
+  userId: z.string(),
+  /** The last day the figures cover (UTC). */
+  asOf: z.string(),
+  trend: z.object({
+    restingHr: z.object({
+      recentMean: z.number().nullable(), recentDays: z.number().int(),
+      baselineMean: z.number().nullable(), baselineDays: z.number().int(), delta: z.number().nullable(),
+    }),
+  }),
+  weekly: z.object({
+    from: z.string(), to: z.string(),
+    steps: z.number(), stepsPreviousWeek: z.number(),
+    avgRestingHr: z.number().nullable(),
+    alertsOpened: z.number().int(),
+  }),
+  correlations: z.array(CorrelationJson),
+  /** Recent insight rows (severity info). */
+  insights: z.array(AlertJson),
+});
+export type InsightsResponse = z.infer<typeof InsightsResponse>;

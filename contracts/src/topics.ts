@@ -10,10 +10,13 @@ export const TOPICS = {
   /** What ingest consumes: the broker appends the publisher's id as a fourth level. */
   stampedEventsFilter: 'users/+/events/+',
   liveFilter: 'live/users/+',
+  /** Alert changes ingest announces to web nodes (service principals only, like `live/#`). */
+  alertsFilter: 'live/alerts/+',
 } as const;
 
 export const eventsTopic = (userId: string): string => `users/${userId}/events`;
 export const liveTopic = (userId: string): string => `live/users/${userId}`;
+export const alertTopic = (userId: string): string => `live/alerts/${userId}`;
 export const gatewayStatusTopic = (deviceId: string): string => `gateways/${deviceId}/status`;
 
 function idAt(parts: string[], index: number): string | null {
@@ -53,4 +56,10 @@ export function parseLiveTopic(topic: string): string | null {
 export function parseGatewayStatusTopic(topic: string): string | null {
   const p = topic.split('/');
   return p.length === 3 && p[0] === 'gateways' && p[2] === 'status' ? idAt(p, 1) : null;
+}
+
+/** `live/alerts/<id>` → id, else null. */
+export function parseAlertTopic(topic: string): string | null {
+  const p = topic.split('/');
+  return p.length === 3 && p[0] === 'live' && p[1] === 'alerts' ? idAt(p, 2) : null;
 }

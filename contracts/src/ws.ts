@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ID_PATTERN, UserId } from './ids.js';
 import { CanonicalEventBase } from './event.js';
 import { GOAL_KINDS, GoalPeriod } from './goals.js';
+import { AlertChange, AlertJson } from './alerts.js';
 
 /**
  * The live WebSocket protocol (path `/live`). JSON text frames, one message each.
@@ -10,7 +11,7 @@ import { GOAL_KINDS, GoalPeriod } from './goals.js';
  * session, optionally with a resume cursor per athlete), `unsubscribe`, `ping`.
  * Server → client: `ready`, `subscribed`, `snapshot` (latest values on subscribe), then
  * deltas: `event`, `tally` (class-session totals), `timer` (interval timer), `state`
- * (live/stale/lost), `battery`;
+ * (live/stale/lost), `battery`, `alert` (a rule opened, updated, resolved or an alert was acknowledged);
  * `heartbeat` every `heartbeatMs`; `revoked`, `session`, `error`, `pong`.
  */
 
@@ -181,11 +182,15 @@ export const ServerMessage = z.discriminatedUnion('type', [
     lastAt: z.string().nullable().optional(),
     battery: z.number().min(0).max(100).nullable().optional(),
     tally: SessionTally.optional(),
+    /** The athlete's open alerts (newest first). */
+    alerts: z.array(AlertJson).optional(),
   }),
   z.object({ type: z.literal('event'), event: CanonicalEventBase, hr: HrDerived.optional(), power: PowerDerived.optional() }),
   z.object({ type: z.literal('tally'), tally: SessionTally }),
   z.object({ type: z.literal('state'), athlete: UserId, state: SignalState, lastAt: z.string().nullable() }),
   z.object({ type: z.literal('battery'), athlete: UserId, deviceId: z.string(), percent: z.number().min(0).max(100) }),
+  /** An alert or insight of a subscribed athlete changed (see contracts/src/alerts.ts). */
+  z.object({ type: z.literal('alert'), athlete: UserId, change: AlertChange, alert: AlertJson }),
   z.object({ type: z.literal('heartbeat'), serverTime: z.string() }),
   z.object({ type: z.literal('session'), session: ClassSessionInfo }),
   /** The class's interval timer was started (or stopped: `stoppedAt` set); null when cleared. */

@@ -6,6 +6,10 @@ export { manualV1, MANUAL_ADAPTER_ID, ManualPayload } from './adapters/manual.js
 export { replayDeadLetters, type ReplayFilter, type ReplayReport } from './pipeline/replay.js';
 export { chooseAdapter, allowedAdapters, KIND_ADAPTERS, type DeviceAdapters } from './pipeline/adapter-policy.js';
 export { DeviceDirectory } from './pipeline/devices.js';
+export { RuleEngine, type AlertPublisher, type RuleEngineOptions } from './rules/engine.js';
+export { startRuleScheduler, localDay, type RuleScheduler } from './rules/scheduler.js';
+export { recordInsight } from './rules/insights.js';
+export { RULES, RULE_BY_ID, bpCategory, type RuleDef, type BpCategory } from './rules/builtins.js';
 export { startRollupRefresher, maxHrFor, type RollupRefresher } from './rollups/refresher.js';
 export { startRetention, HIGH_RATE_METRICS, type Retention } from './rollups/retention.js';
 export { processMessage, MAX_PAYLOAD_BYTES, type ProcessResult, type Rejection } from './pipeline/process.js';

@@ -146,7 +146,7 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     await ingest.refresher.refresh();
     [day] = await store.history.daily({ userId: 'zoe', from: '2026-11-20', to: '2026-11-20' });
     const pts = readings.map((r) => ({ at: r.at, bpm: r.values.bpm }));
-    const maxHr = maxHrFor({ id: 'zoe', name: 'Zoe', birthYear: 1996, maxHr: null, ftpWatts: null }, '2026-11-20', 'tanaka')!;
+    const maxHr = maxHrFor({ id: 'zoe', name: 'Zoe', birthYear: 1996, maxHr: null, ftpWatts: null, timeZone: null }, '2026-11-20', 'tanaka')!;
     expect(maxHr).toBeCloseTo(208 - 0.7 * 30, 6);
     expect(day).toMatchObject({ current: true, hrCount: 480, maxHr: expect.closeTo(maxHr, 3) as number });
     expect(day?.restingHr).toBeCloseTo(restingHeartRate(pts)!, 1);

@@ -14,3 +14,4 @@ export { restingHeartRate } from './resting.js';
 export * from './steps.js';
 export { POWER_ZONE_TOPS, POWER_ZONE_NAMES, powerZoneOf, percentOfFtp, type PowerZone } from './power-zones.js';
 export * from './hrv.js';
+export { pearson, restingTrend, weeklyWeightChange, type RestingTrend } from './trends.js';

@@ -60,7 +60,7 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
       insert into observations (id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at)
       select id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at from r
       on conflict do nothing
-      returning user_id, metric, time_start, "values"
+      returning id, user_id, metric, time_start, "values"
     ), v as (
       select user_id, (time_start at time zone 'UTC')::date as day, metric,
         case metric when 'steps' then ("values"->'count'->>'value')::float8 when 'heart_rate' then ("values"->'bpm'->>'value')::float8 end as x
@@ -83,7 +83,10 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
       where (o.device_id, o.metric, o.time_start, o.time_end, o."values") is distinct from (r.device_id, r.metric, r.time_start, r.time_end, r."values")
     )
     select (select count(*) from ins)::int as inserted, (select count(*) from changed)::int as conflicts,
-      (select coalesce(json_agg(id), '[]'::json) from (select id from changed limit 10) c)::text as conflict_ids`;
+      (select coalesce(json_agg(id), '[]'::json) from (select id from changed limit 10) c)::text as conflict_ids,
+      -- Which readings were new, only when some were not (then the after-commit rules skip the rest).
+      case when (select count(*) from ins) between 1 and (select count(*) from r) - 1
+        then (select json_agg(json_build_array(user_id, id)) from ins)::text end as new_keys`;
 }
 
 export interface CommitResult {
@@ -93,7 +96,15 @@ export interface CommitResult {
   conflicts?: number;
   /** Up to 10 of their ids. */
   conflictIds?: string[];
+  /**
+   * When only some readings were new: `userId\u0000id` of each new one. Absent when all were
+   * new (`inserted` = the batch's size) or none was (`inserted` = 0).
+   */
+  newKeys?: Set<string>;
 }
+
+/** The key of a reading in `CommitResult.newKeys`. */
+export const readingKey = (userId: string, id: string): string => `${userId}\u0000${id}`;
 
 /** One transaction: users, observations with their rollups, dead letters. Returns how many events were new. */
 export async function commitBatch(db: Db, batch: IngestBatch): Promise<CommitResult> {
@@ -104,8 +115,9 @@ export async function commitBatch(db: Db, batch: IngestBatch): Promise<CommitRes
     if (newUsers.length > 0) await tx.insert(users).values(newUsers.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
     const result: CommitResult = { inserted: 0 };
     if (batch.events.length > 0) {
-      const [row] = await queryRows<{ inserted: number | string; conflicts: number | string; conflict_ids: string }>(tx, insertObservationsSql(batch.events));
+      const [row] = await queryRows<{ inserted: number | string; conflicts: number | string; conflict_ids: string; new_keys: string | null }>(tx, insertObservationsSql(batch.events));
       result.inserted = Number(row?.inserted ?? 0);
+      if (row?.new_keys) result.newKeys = new Set((JSON.parse(row.new_keys) as [string, string][]).map(([u, id]) => readingKey(u, id)));
       const conflicts = Number(row?.conflicts ?? 0);
       if (conflicts > 0) {
         result.conflicts = conflicts;

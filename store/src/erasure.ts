@@ -22,6 +22,8 @@ export const ERASURE_COVERAGE: Readonly<Record<string, { readonly columns: reado
   pending_readings: { columns: ['publisher_id', 'candidates', 'assigned_to', 'resolved_by'], how: 'deleted when published by/assigned to them or their devices; removed from candidates (deleted when none remain); resolved_by scrubbed' },
   goals: { columns: ['user_id', 'target'], how: 'deleted (`target` is the goal\'s number, not a person)' },
   local_daily_rollups: { columns: ['user_id'], how: 'deleted' },
+  alerts: { columns: ['user_id', 'acked_by'], how: 'their alerts and insights deleted; acknowledgements they made on others\' alerts scrubbed' },
+  alert_rule_overrides: { columns: ['user_id', 'updated_by'], how: 'their overrides deleted; overrides they set for others scrubbed' },
   audit_log: { columns: ['actor', 'target'], how: 'earlier rows naming them pseudonymized to (erased); one erasure row added with counts only' },
 };
 
@@ -85,6 +87,10 @@ export function createErasureRepo(db: Db): ErasureRepo {
         counts.devices = await run(tx, sql`delete from devices where user_id = ${userId}`);
         counts.goals = await run(tx, sql`delete from goals where user_id = ${userId}`);
         counts.local_daily_rollups = await run(tx, sql`delete from local_daily_rollups where user_id = ${userId}`);
+        counts.alerts = await run(tx, sql`delete from alerts where user_id = ${userId}`);
+        counts.alerts += await run(tx, sql`update alerts set acked_by = ${ERASED} where acked_by = any(${subjectsArr})`);
+        counts.alert_rule_overrides = await run(tx, sql`delete from alert_rule_overrides where user_id = ${userId}`);
+        counts.alert_rule_overrides += await run(tx, sql`update alert_rule_overrides set updated_by = ${ERASED} where updated_by = any(${subjectsArr})`);
         // Audit targets are ids or `a/b` pairs (consents); details are JSON: match the id as a
         // whole word, never as a substring of another id.
         const word = `(^|[^A-Za-z0-9_.-])${userId.replace(/[.]/g, '\\.')}($|[^A-Za-z0-9_.-])`;

@@ -1,7 +1,7 @@
 export { openStore, type Store, type Repositories } from './store.js';
 export { redactUrl, type StoreTarget } from './open.js';
 export type { StorageLayout } from './timescale.js';
-export type { CommitResult, IngestBatch } from './batch.js';
+export { readingKey, type CommitResult, type IngestBatch } from './batch.js';
 export type { AuditRepo, AuditEntry, AuditRow } from './audit.js';
 export type { ClassRepo, ClassSessionRow, ClassSummaryRow, ClassTimer } from './classes.js';
 export type { ConsentRepo, ConsentRow } from './consents.js';
@@ -21,3 +21,4 @@ export { GOAL_METRICS, type LocalRollupRepo, type LocalDayTotals } from './local
 export { computeProgress, measurePeriod, goalPeriods, localDay, isTimeZone, addDays, weekStart } from './goal-progress.js';
 export type { ExportRepo } from './export.js';
 export { ERASURE_COVERAGE, PERSON_COLUMN, ERASED, type ErasureRepo, type ErasureResult } from './erasure.js';
+export { alertJson, MAX_READING_IDS, type AlertRepo, type AlertRuleRepo, type AlertRow, type AlertRuleOverrideRow, type AlertSeverityText, type RaiseInput, type InsightInput } from './alerts.js';

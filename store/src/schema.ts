@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => 'bytea',
@@ -243,3 +243,45 @@ export const goals = pgTable('goals', {
   createdAt: tz('created_at').notNull().defaultNow(),
   updatedAt: tz('updated_at').notNull().defaultNow(),
 }, (t) => [index('goals_user_idx').on(t.userId, t.status)]);
+
+/**
+ * Alerts and insights, one row per episode: opened by a rule (with the readings that
+ * triggered it), updated while the condition holds (one open row per rule and athlete: a
+ * partial unique index), resolved when it clears, acknowledged by someone allowed to see the
+ * athlete. Insights are rows of severity `info`, usually resolved at once; `key` makes
+ * recording one idempotent.
+ */
+export const alerts = pgTable('alerts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: text('user_id').notNull(),
+  ruleId: text('rule_id').notNull(),
+  /** `info` (insights), `warning`, `critical`. */
+  severity: text('severity').notNull(),
+  title: text('title').notNull(),
+  detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  /** Event ids of the readings that opened and updated it (newest last, at most 50). */
+  readingIds: jsonb('reading_ids').$type<string[]>().notNull().default([]),
+  /** How many times it was updated while open. */
+  updates: integer('updates').notNull().default(0),
+  key: text('key'),
+  openedAt: tz('opened_at').notNull().defaultNow(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+  resolvedAt: tz('resolved_at'),
+  ackedAt: tz('acked_at'),
+  ackedBy: text('acked_by'),
+  ackedByKind: text('acked_by_kind'),
+}, (t) => [
+  uniqueIndex('alerts_one_open_idx').on(t.userId, t.ruleId).where(sql`${t.resolvedAt} is null`),
+  uniqueIndex('alerts_key_idx').on(t.userId, t.key),
+  index('alerts_user_opened_idx').on(t.userId, t.openedAt.desc()),
+]);
+
+/** A user's thresholds for a rule (and whether it is on), over the built-in defaults. */
+export const alertRuleOverrides = pgTable('alert_rule_overrides', {
+  userId: text('user_id').notNull(),
+  ruleId: text('rule_id').notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  params: jsonb('params').$type<Record<string, number>>().notNull().default({}),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+  updatedBy: text('updated_by').notNull(),
+}, (t) => [primaryKey({ columns: [t.userId, t.ruleId] })]);

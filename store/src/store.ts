@@ -2,6 +2,7 @@ import type { Sql } from 'postgres';
 import { openDb, type StoreTarget } from './open.js';
 import type { Db } from './db.js';
 import type { StorageLayout } from './timescale.js';
+import { createAlertRepo, createAlertRuleRepo, type AlertRepo, type AlertRuleRepo } from './alerts.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
 import { createClassRepo, type ClassRepo } from './classes.js';
 import { createConsentRepo, type ConsentRepo } from './consents.js';
@@ -47,6 +48,10 @@ export interface Repositories {
   readonly export: ExportRepo;
   /** Erasure of a person (every table, one transaction). */
   readonly erasure: ErasureRepo;
+  /** Alerts and insights (one lifecycle table). */
+  readonly alerts: AlertRepo;
+  /** Per-user thresholds over the built-in alert rules. */
+  readonly alertRules: AlertRuleRepo;
 }
 
 /** The one place the repositories are assembled over a connection. */
@@ -69,6 +74,8 @@ function createRepositories(db: Db, client?: Sql): Repositories {
     localRollups: createLocalRollupRepo(db),
     export: createExportRepo(db),
     erasure: createErasureRepo(db),
+    alerts: createAlertRepo(db),
+    alertRules: createAlertRuleRepo(db),
   };
 }
 

@@ -27,6 +27,7 @@ import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletter
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
 import { registerPhoneRoutes } from './routes/phone.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
 import { registerManualEntries, type ManualIntake } from './routes/manual.js';
 import { registerGoals } from './routes/goals.js';
@@ -128,6 +129,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerPhoneRoutes(app, { store: o.store, tokens: o.tokens });
+  registerAlertRoutes(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
   // An edit or delete moves goals too: their viewers get the new `goal` frame (never a goal-reached:
   // that is for a reading that completes a goal, and comes from ingest).

@@ -30,6 +30,10 @@ export const AUDIT_ACTIONS = [
   'user.export',
   'user.erase',
   'user.erasure_confirmation',
+  'alert.ack',
+  'alert-rule.set',
+  'alert-rule.reset',
+  'user.timezone',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

@@ -32,8 +32,8 @@ export class RefusalAudit {
 
   constructor(private readonly store: Store, private readonly log: Log, o: RefusalAuditOptions = {}) {
     this.windowMs = o.windowMs ?? 60_000;
-    // 1000: the access matrix alone (every identity × every route) refuses ~600 distinct requests in a minute.
-    this.maxPerWindow = o.maxPerWindow ?? 1000;
+    // Above one sweep of every identity over every route (the access matrix: ~12 × 70 routes).
+    this.maxPerWindow = o.maxPerWindow ?? 2000;
   }
 
   record(actor: RefusedActor, target: string, code: string, details: Record<string, unknown> = {}): void {

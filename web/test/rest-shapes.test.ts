@@ -5,7 +5,7 @@ import { createTokenService, generateSigningKey, type TokenService } from '@puls
 import {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, AthletesResponse, BucketsResponse, DailyResponse,
   DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse, MyClassTimersResponse,
-  PendingReadingsResponse, ProfileResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
+  PendingReadingsResponse, ProfileResponse, AlertsResponse, AlertResponse, AlertRulesResponse, InsightsResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
 } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
@@ -27,13 +27,13 @@ describe('REST answers match their schemas in contracts', () => {
   let admin: string;
   let coach: string;
 
-  const call = async (token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) => {
+  const call = async (token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
     const res = await web.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
     return JSON.parse(res.body) as unknown;
   };
   /** Parses the answer with its schema; the zod error names the field that drifted. */
-  const shaped = async <S extends z.ZodType>(schema: S, token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<z.infer<S>> => {
+  const shaped = async <S extends z.ZodType>(schema: S, token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<z.infer<S>> => {
     const r = schema.safeParse(await call(token, method, url, body));
     expect(r.success ? [] : r.error.issues, `${method} ${url}`).toEqual([]);
     return r.data as z.infer<S>;
@@ -105,6 +105,27 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(DailyResponse, coach, 'GET', '/api/users/ana/daily?from=2026-11-20&to=2026-11-20')).days).toHaveLength(1);
     expect((await shaped(PendingReadingsResponse, admin, 'GET', '/api/pending-readings')).pending.map((p) => p.id)).toEqual(['p1']);
     expect((await shaped(PendingReadingsResponse, admin, 'GET', '/api/users/ana/pending-readings')).pending).toHaveLength(1);
+  });
+
+  it('alerts: list, acknowledge, rule overrides, insights; the profile time zone', async () => {
+    const raised = await store.alerts.raise({ userId: 'ana', ruleId: 'bp-crisis', severity: 'critical', title: 'Hypertensive crisis: 185/125 mm Hg', detail: { systolic: 185, diastolic: 125 }, readingIds: ['bp1'] });
+    const id = raised!.alert.id;
+    expect((await shaped(AlertsResponse, coach, 'GET', '/api/users/ana/alerts?open=true')).alerts.map((a) => a.id)).toEqual([id]);
+    expect((await shaped(AlertResponse, coach, 'POST', `/api/users/ana/alerts/${id}/ack`)).alert).toMatchObject({ ackedBy: 'coach1', resolvedAt: null });
+    // A second acknowledgement keeps the first one's who and when.
+    const ana = (await tokens.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 })).token;
+    expect((await shaped(AlertResponse, ana, 'POST', `/api/users/ana/alerts/${id}/ack`)).alert.ackedBy).toBe('coach1');
+    const rules = await shaped(AlertRulesResponse, ana, 'PUT', '/api/users/ana/alert-rules/glucose-range', { params: { high: 160 } });
+    expect(rules.rules.find((r) => r.id === 'glucose-range')).toMatchObject({ overridden: true, params: { low: 70, high: 160 }, defaults: { high: 180 } });
+    const bad = await web.app.inject({ method: 'PUT', url: '/api/users/ana/alert-rules/glucose-range', headers: { authorization: `Bearer ${ana}` }, payload: { params: { hgih: 1 } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('hgih');
+    expect((await shaped(AlertRulesResponse, ana, 'DELETE', '/api/users/ana/alert-rules/glucose-range')).rules.find((r) => r.id === 'glucose-range')?.overridden).toBe(false);
+    const insights = await shaped(InsightsResponse, coach, 'GET', '/api/users/ana/insights');
+    expect(insights.correlations[0]).toMatchObject({ id: 'sleep-vs-next-day-resting-hr', n: 0, r: null, status: 'not-enough-data' });
+    expect((await shaped(ProfileResponse, ana, 'PATCH', '/api/users/ana/profile', { timeZone: 'Europe/Lisbon' })).profile.timeZone).toBe('Europe/Lisbon');
+    const tz = await web.app.inject({ method: 'PATCH', url: '/api/users/ana/profile', headers: { authorization: `Bearer ${ana}` }, payload: { timeZone: 'Mars/Olympus' } });
+    expect(tz.statusCode).toBe(400);
   });
 
   it('class sessions: start, list, live tallies, timer, end, summaries', async () => {

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { createIntake, type Intake, type IntakeOptions } from './intake.js';
 import type { IngestService } from './service.js';
+import type { RuleEngine } from '../rules/engine.js';
 
 export type EmbeddedIngestOptions = Omit<IntakeOptions, 'publishLive'>;
 
@@ -16,6 +17,8 @@ export interface EmbeddedIngest extends IngestService, Pick<Intake, 'submit' | '
    * every stamped device message to the sink it returns.
    */
   readonly intake: (publishLocal: PublishLocal) => IntakeSink;
+  /** The alert rules (null when off). */
+  readonly rules: RuleEngine | null;
 }
 
 /**
@@ -42,6 +45,7 @@ export function startEmbeddedIngest(o: EmbeddedIngestOptions): EmbeddedIngest {
       return { ...intake.stats, unacked: 0 };
     },
     refresher: intake.refresher,
+    rules: intake.rules,
     get health() {
       return intake.health;
     },

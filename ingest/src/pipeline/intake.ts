@@ -1,4 +1,6 @@
-import { liveTopic } from '@pulsehub/contracts';
+import { alertTopic, liveTopic } from '@pulsehub/contracts';
+import { RuleEngine } from '../rules/engine.js';
+import { startRuleScheduler, type RuleScheduler } from '../rules/scheduler.js';
 import type { DeadLetterInput, Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
@@ -43,6 +45,12 @@ export interface IntakeOptions {
   unhealthyAfter?: number;
   /** Where a reached goal is recorded as an insight (default: nowhere; see goal-tracker.ts). */
   insights?: InsightSink;
+  /** Alert rules on committed readings (default on); off for the benchmark's reference run. */
+  rules?: boolean;
+  /** An open alert is rewritten at most this often while it holds unchanged (default 30 s). */
+  alertUpdateEveryMs?: number;
+  /** How often the time-based rules (device offline, low steps, trends) run (default 5 min). */
+  ruleScheduleMs?: number;
 }
 
 /** What became of a manual entry handed to `submit`: its events (stored) or why it was refused (kept as a dead letter). */
@@ -59,6 +67,10 @@ export interface IntakeStats extends WriterStats {
 
 export interface Intake {
   readonly stats: IntakeStats;
+  /** The alert rules (null when off). */
+  readonly rules: RuleEngine | null;
+  /** The time-based alert rules (null when rules are off). */
+  readonly ruleScheduler: RuleScheduler | null;
   readonly refresher: RollupRefresher;
   /** Whether the writer is committing (for /healthz): not ok after several failed commits in a row. */
   readonly health: WriterHealth;
@@ -84,7 +96,14 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
   const devicesRegistry = o.store.devices;
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
+  const rules = o.rules === false ? null : new RuleEngine({
+    store: o.store, logger: log,
+    ...(o.alertUpdateEveryMs !== undefined ? { updateEveryMs: o.alertUpdateEveryMs } : {}),
+    ...(o.maxHrFormula ? { maxHrFormula: o.maxHrFormula } : {}),
+    publish: (userId, change, alert) => o.publishLive(alertTopic(userId), JSON.stringify({ change, alert })),
+  });
+  const ruleScheduler = rules ? startRuleScheduler({ engine: rules, store: o.store, logger: log, intervalMs: o.ruleScheduleMs ?? 300_000 }) : null;
+  const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
   const devices = new DeviceDirectory({ lookup: (id) => o.store.devices.get(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
@@ -150,6 +169,8 @@ export function createIntake(o: IntakeOptions): Intake {
     },
     refresher,
     goals,
+    rules,
+    ruleScheduler,
     get health() {
       return writer.health;
     },
@@ -170,7 +191,9 @@ export function createIntake(o: IntakeOptions): Intake {
       await goals.settle();
       await retention?.close();
       await refresher.close();
+      await ruleScheduler?.close();
       await writer.close();
+      await rules?.idle();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import type { DeadLetterInput, Store } from '@pulsehub/store';
+import { readingKey, type CommitResult, type DeadLetterInput, type Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { describeDbError, driverError, errorFacts, isDataError, sqlState } from './commit-errors.js';
 
@@ -18,6 +18,11 @@ export interface WriterOptions {
   touchDevices?: (seen: { id: string; at: Date; battery?: number }[]) => Promise<void>;
   /** `health.ok` turns false after this many commits in a row failed (default 3). */
   unhealthyAfter?: number;
+  /**
+   * Called after each commit with the readings it newly stored (never before the commit, never
+   * with a redelivered reading the database already had): the alert rules. Must not block.
+   */
+  afterCommit?: (events: CanonicalEvent[]) => void;
 }
 
 /** A device's "last seen" is written at most this often (battery levels always). */
@@ -251,7 +256,9 @@ export class BatchWriter {
     const newUsers = [...new Set(part.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
     // One transaction (one statement when there is nothing but readings): users, readings and
     // the daily rollups they change, dead letters.
-    const { inserted, conflicts = 0, conflictIds = [] } = await this.o.store.observations.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
+    const result = await this.o.store.observations.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
+    const { inserted, conflicts = 0, conflictIds = [] } = result;
+    if (this.o.afterCommit && inserted > 0) this.afterCommit(part.events, result);
     this.stats.stored += inserted;
     this.stats.duplicates += part.events.length - inserted;
     this.stats.deadLetters += part.deadLetters.length;
@@ -260,6 +267,22 @@ export class BatchWriter {
       // A redelivery with another value under a stored id: a device reusing ids, or a bug. Ids only, no values.
       this.stats.conflicts += conflicts;
       this.o.logger.warn({ conflicts, ids: conflictIds }, 'readings reuse an id already stored for their user with another value; the stored reading is kept');
+    }
+  }
+
+  /** Hands the readings this commit newly stored to the after-commit hook. */
+  private afterCommit(events: CanonicalEvent[], result: CommitResult): void {
+    let fresh: CanonicalEvent[];
+    if (result.inserted === events.length) fresh = events;
+    else if (result.newKeys) {
+      const keys = new Set(result.newKeys);
+      // A reading twice in one batch is new once.
+      fresh = events.filter((e) => keys.delete(readingKey(e.userId, e.id)));
+    } else return; // which ones were new is unknown: fire nothing rather than twice
+    try {
+      this.o.afterCommit!(fresh);
+    } catch (err) {
+      this.o.logger.warn(errorFacts(err), 'after-commit hook failed');
     }
   }
 

@@ -1,9 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, eventInstant, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
+import { z } from 'zod';
+import { AlertChange, AlertJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
-import { z } from 'zod';
 
 const GoalFrame = z.discriminatedUnion('type', [GoalMessage, GoalReachedMessage]);
 
@@ -30,6 +30,15 @@ export interface LiveHubOptions {
 const ADDITIVE = new Set(['steps', 'distance', 'active_energy']);
 
 type Listener = (event: CanonicalEvent) => void;
+
+const AlertAnnouncement = z.object({ change: AlertChange, alert: AlertJson });
+function safeJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Receives canonical events from the live topics and fans them out to viewers. Keeps the
@@ -68,13 +77,19 @@ export class LiveHub {
     client.on('error', (err) => this.log.warn({ err: err.message }, 'live subscription error'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => {
-        client.subscribe(TOPICS.liveFilter, { qos: 0 }, (err) => (err ? reject(err) : resolve()));
+        // Alert changes travel like live events: ingest publishes them on live/alerts/<user>.
+        client.subscribe([TOPICS.liveFilter, TOPICS.alertsFilter], { qos: 0 }, (err) => (err ? reject(err) : resolve()));
       });
       client.once('error', reject);
     });
   }
 
   private onLiveMessage(topic: string, payload: Buffer): void {
+    const alertUser = parseAlertTopic(topic);
+    if (alertUser) {
+      this.onAlertMessage(alertUser, payload);
+      return;
+    }
     const userId = parseLiveTopic(topic);
     if (!userId) return;
     let event: CanonicalEvent;
@@ -132,6 +147,35 @@ export class LiveHub {
     if (power) msg.power = power;
     const key = ADDITIVE.has(event.metric) ? `${a}|${event.metric}|${event.id}` : `${a}|${event.metric}`;
     this.fanOut(set, key, JSON.stringify(msg));
+  }
+
+  private onAlertMessage(userId: string, payload: Buffer): void {
+    const r = AlertAnnouncement.safeParse(safeJson(payload));
+    if (!r.success || r.data.alert.userId !== userId) {
+      this.log.warn({ userId }, 'ignoring malformed alert message');
+      return;
+    }
+    this.deliverAlert(r.data.change, r.data.alert);
+  }
+
+  /**
+   * An alert change, to the viewers of its athlete (the set the visibility rule allowed:
+   * revoking a consent drops the viewer, and with it the athlete's alerts).
+   */
+  deliverAlert(change: AlertChange, alert: AlertJson): void {
+    const set = this.viewers.get(alert.userId);
+    if (!set || set.size === 0) return;
+    this.fanOut(set, `${alert.userId}|alert|${alert.id}`, JSON.stringify({ type: 'alert', athlete: alert.userId, change, alert } satisfies ServerMessage));
+  }
+
+  /**
+   * Announces an alert change made here (an acknowledgement) to every web node: through the
+   * broker when connected (this node hears it back like ingest's), else to this node's viewers.
+   */
+  announceAlert(change: AlertChange, alert: AlertJson): void {
+    const c = this.client;
+    if (c?.connected) c.publish(alertTopic(alert.userId), JSON.stringify({ change, alert }), { qos: 0 });
+    else this.deliverAlert(change, alert);
   }
 
   /** A device's battery level (from a gateway or device status), shown on tiles when known. */

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { ClientMessage, WS_CLOSE, isPulseHubError, type ErrorCode, type WsCloseCode, type Principal, type ResumeCursor, type ServerMessage } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import type { Store } from '@pulsehub/store';
+import { alertJson, type Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { visibleAthletes } from '../access.js';
 import type { LiveHub, LiveViewer } from './hub.js';
@@ -222,9 +222,10 @@ export class LiveSession implements LiveViewer, SessionViewer {
       this.d.hub.add(a, this);
       if (!fresh && !classId && !resume?.[a]) continue;
       const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
-      const [all, user, stepsToday, profile, tally] = await Promise.all([
+      const [all, user, stepsToday, profile, tally, openAlerts] = await Promise.all([
         this.d.hub.snapshot(a), this.d.store.users.get(a), this.d.store.observations.stepsSince(a, since), this.d.hub.profile(a),
         classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
+        this.d.store.alerts.list(a, { open: true, limit: 20 }),
       ]);
       if (!this.athletes.has(a) || this.closed) continue; // revoked while loading
       // A resume cursor drops what the client already has: nothing old is replayed.
@@ -238,6 +239,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       const power = cycling && powerDerived(cycling, profile.ftpWatts);
       if (power) snap.power = power;
       if (tally) snap.tally = tally;
+      if (openAlerts.length > 0) snap.alerts = openAlerts.map(alertJson);
       this.send(snap);
     }
   }

@@ -6,6 +6,7 @@ import { api, ApiError } from './lib/api.js';
 import { mountHrvChart } from './lib/hrv-chart.js';
 import { LiveConnection } from './lib/live.js';
 import { askToken, forgetToken, readToken } from './lib/token.js';
+import { mountAlertsCard } from './alerts.js';
 import { ZONE_NAMES, zoneColor } from './lib/zones.js';
 import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type OverlayOptions, type OverlayStyle } from './lib/overlay-options.js';
 import { mountPendingWeighIns } from './pending.js';
@@ -176,9 +177,11 @@ function pushLive(t: number, bpm: number): void {
 let lastState = 'lost';
 let backfilled = false;
 const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
+const alertsCard = mountAlertsCard({ token: () => token, athlete: () => athleteId });
 function onMessage(m: ServerMessage): void {
   hrvChart.onMessage(m);
   goalsCard.onMessage(m);
+  alertsCard.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {

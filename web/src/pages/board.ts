@@ -8,7 +8,7 @@ import { askToken, forgetToken, readToken } from './lib/token.js';
 import { $, setStatus } from './board/dom.js';
 import { applyTally, refreshAthletes, showSession, wireClass } from './board/session.js';
 import { createBoardState, type BoardState } from './board/state.js';
-import { applyEvent, markDirty, removeTile, sortTiles, tickTiles, tileFor } from './board/tiles.js';
+import { applyAlert, applyEvent, markDirty, removeTile, sortTiles, tickTiles, tileFor } from './board/tiles.js';
 import { setTimer, wireTimer } from './board/timer.js';
 import { wireTvLayout } from './board/tv.js';
 
@@ -23,6 +23,7 @@ function onMessage(board: BoardState, m: ServerMessage): void {
       if (m.battery !== undefined) t.battery = m.battery;
       for (const e of m.events) applyEvent(board, t, e, e.metric === 'heart_rate' ? m.hr : undefined, false, e.metric === 'cycling' ? m.power : undefined);
       if (m.tally) applyTally(board, m.tally);
+      for (const a of m.alerts ?? []) applyAlert(board, t, 'opened', a);
       sortTiles(board);
       break;
     }
@@ -46,6 +47,11 @@ function onMessage(board: BoardState, m: ServerMessage): void {
         t.battery = m.percent;
         markDirty(board, t);
       }
+      break;
+    }
+    case 'alert': {
+      const t = board.tiles.get(m.athlete);
+      if (t) applyAlert(board, t, m.change, m.alert);
       break;
     }
     case 'revoked': removeTile(board, m.athlete); break;

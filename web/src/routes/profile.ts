@@ -10,7 +10,7 @@ import { answer } from './answer.js';
 
 /**
  * The athlete's training profile: FTP (Functional Threshold Power, for cycling power zones
- * on /live). The athlete sets their own, or an admin; `null` clears it.
+ * on /live) and time zone (IANA; the local day of the low-steps rule). The athlete sets their own, or an admin; `null` clears it.
  */
 export interface ProfileRouteDeps {
   store: Store;

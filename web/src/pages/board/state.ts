@@ -1,5 +1,5 @@
 // The board's one state object: created once by board.ts and passed to every module.
-import type { ClassSessionInfo, IntervalTimer, SessionTally, SignalState } from '@pulsehub/contracts';
+import type { AlertJson, ClassSessionInfo, IntervalTimer, SessionTally, SignalState } from '@pulsehub/contracts';
 import type { LiveConnection, ReadyMessage } from '../lib/live.js';
 import type { PowerReading } from '../lib/power.js';
 import type { Sparkline } from '../lib/sparkline.js';
@@ -24,6 +24,8 @@ export interface Tile {
   showHrv: boolean;
   /** Newest cycling power reading (W, and % FTP / level when the athlete has an FTP). */
   power: PowerReading | null;
+  /** Open alerts of the athlete (acknowledged ones included), by id. */
+  alerts: Map<number, AlertJson>;
 }
 
 /** The coach's interval timer as this board last heard of it. */

@@ -1,6 +1,6 @@
 // Athlete tiles: created from `<template id="tile-template">`, updated from /live frames and
 // rendered at most once per animation frame.
-import type { CanonicalEvent, PowerDerived } from '@pulsehub/contracts';
+import type { AlertChange, AlertJson, CanonicalEvent, PowerDerived } from '@pulsehub/contracts';
 import { powerIsFresh, powerZoneColor, powerZoneInk, powerZoneLabel } from '../lib/power.js';
 import { Sparkline } from '../lib/sparkline.js';
 import { ZONE_NAMES, zoneColor } from '../lib/zones.js';
@@ -16,7 +16,7 @@ export function tileFor(board: BoardState, id: string): Tile {
   el.dataset.athlete = id;
   // Appended here; sortTiles keeps name order so athletes are easy to find on a big screen.
   $('#tiles').append(el);
-  const tile: Tile = { id, name: id, el, bpm: null, hrAt: 0, zone: null, pct: null, tally: null, stepsToday: 0, stepIds: new Set(), state: 'lost', lastAt: 0, battery: null, spark: new Sparkline(el.querySelector('canvas')!), rmssd: null, showHrv: false, power: null };
+  const tile: Tile = { id, name: id, el, bpm: null, hrAt: 0, zone: null, pct: null, tally: null, stepsToday: 0, stepIds: new Set(), state: 'lost', lastAt: 0, battery: null, spark: new Sparkline(el.querySelector('canvas')!), rmssd: null, showHrv: false, power: null, alerts: new Map() };
   el.querySelector('.hrv-toggle')!.addEventListener('click', () => {
     tile.showHrv = !tile.showHrv;
     markDirty(board, tile);
@@ -67,6 +67,7 @@ function render(t: Tile): void {
   text(el, '.kcal', t.tally ? String(Math.round(t.tally.kcal)) : '0');
   text(el, '.ep', t.tally ? String(Math.round(t.tally.effortPoints)) : '0');
   renderBattery(t);
+  renderAlerts(t);
   el.dataset.zone = t.zone === null ? '' : String(t.zone);
   el.style.setProperty('--zone', zoneColor(t.zone));
   el.dataset.state = t.state;
@@ -87,6 +88,35 @@ function renderBattery(t: Tile): void {
   text(t.el, '.battery', `${t.battery}%`);
   bat.classList.toggle('low', t.battery <= 15);
   bat.setAttribute('aria-label', `battery ${t.battery} percent`);
+}
+
+const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
+/** What fits on a tile; the full title is the badge's tooltip and accessible name. */
+const SHORT: Record<string, string> = {
+  'bp-crisis': 'BP crisis', 'bp-category': 'BP high', 'hr-high': 'HR > max', 'spo2-low': 'SpO2 low', 'glucose-range': 'glucose',
+  'battery-low': 'battery', 'device-offline': 'offline', 'steps-low': 'steps', 'resting-hr-trend': 'resting HR', 'weight-change': 'weight',
+};
+
+/** Keeps a tile's open alerts from `alert` frames (and snapshots): resolved ones leave. */
+export function applyAlert(board: BoardState, t: Tile, change: AlertChange, a: AlertJson): void {
+  if (a.severity === 'info' && change === 'insight') return; // insights are for the athlete page
+  if (a.resolvedAt !== null) t.alerts.delete(a.id);
+  else t.alerts.set(a.id, a);
+  markDirty(board, t);
+}
+
+function renderAlerts(t: Tile): void {
+  const badge = t.el.querySelector<HTMLElement>('.alert-badge')!;
+  const open = [...t.alerts.values()].filter((a) => a.severity !== 'info');
+  badge.hidden = open.length === 0;
+  t.el.dataset.alert = open.length === 0 ? '' : 'open';
+  if (open.length === 0) return;
+  const top = open.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] || (b.severity === a.severity && b.updatedAt > a.updatedAt) ? b : a));
+  badge.dataset.severity = top.severity;
+  const label = SHORT[top.ruleId] ?? top.title;
+  badge.textContent = open.length > 1 ? `${label} +${open.length - 1}` : label;
+  badge.title = open.map((a) => a.title).join('\n');
+  badge.setAttribute('aria-label', `alert: ${open.map((a) => a.title).join('; ')}`);
 }
 
 function renderHrv(t: Tile): void {
