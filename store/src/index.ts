@@ -10,3 +10,5 @@ export { createClassRepo, createAdminRepo, type ClassRepo, type AdminRepo, type 
 export { createHrvRepo, type HrvRepo, type MorningHrvInputs } from './hrv.js';
 export { createRegistry, BOUND_KINDS, type DeviceRegistry, type RegisteredDevice } from './registry.js';
 export { createSharedScaleRepo, type SharedScaleRepo, type StoredWeighIn, type PendingReading, type PendingReadingInput } from './shared-scales.js';
+export { createWebhookRepo, type WebhookRepo, type WebhookSubscription, type WebhookSubscriptionInput, type WebhookSubscriptionPatch, type WebhookDeliveryRow, type ClaimedDelivery, type WebhookEvent } from './webhooks.js';
+export { createSyncLogRepo, type SyncLogRepo, type SyncLogRow, type SharingConsentRow, type InsightInput, type InsightRow } from './sync-log.js';

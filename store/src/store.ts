@@ -9,6 +9,8 @@ import { createHistoryRepo, type HistoryRepo } from './history.js';
 import { createRollupRepo, type RollupRepo } from './rollups.js';
 import { toEvent } from './rows.js';
 import type { StorageLayout } from './timescale.js';
+import { createWebhookRepo, type WebhookRepo } from './webhooks.js';
+import { createSyncLogRepo, type SyncLogRepo } from './sync-log.js';
 
 export type { CommitResult, DeadLetterInput, IngestBatch };
 
@@ -33,6 +35,10 @@ export interface Store {
   readonly commitStats: { readonly copied: number; readonly fellBack: number };
   readonly history: HistoryRepo;
   readonly rollups: RollupRepo;
+  /** Webhook subscriptions, their outbox and deliveries (issue 14). */
+  readonly webhooks: WebhookRepo;
+  /** Sharing consents with a purpose, the analyzer sync log and its insights (issue 14). */
+  readonly syncLog: SyncLogRepo;
   /** The newest event of each metric for a user. */
   latestObservations(userId: string): Promise<CanonicalEvent[]>;
   /** Sum of step counts whose reading ends at or after `since`. */
@@ -70,6 +76,8 @@ export function createStore(db: Db, kind: StoreTarget['kind'], close: () => Prom
     storage,
     history: createHistoryRepo(db),
     rollups: createRollupRepo(db),
+    webhooks: createWebhookRepo(db),
+    syncLog: createSyncLogRepo(db),
     async insertObservations(events) {
       return (await commitBatch(db, { events })).inserted;
     },
