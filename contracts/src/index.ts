@@ -10,3 +10,4 @@ export * from './payload.js';
 export * from './ble.js';
 export * from './storable.js';
 export * from './rest.js';
+export * from './outbound.js';
