@@ -79,8 +79,8 @@ const ROLLUPS_FROM_AGG = sql.raw(rollupUpsert('agg'));
 
 /**
  * The webhook outbox entries of a batch (issue 14): one row per active subscription that wants
- * `reading.stored` of a user and metric in `source` (columns user_id, metric: the rows just
- * stored). Run inside the batch's transaction, so a crash between commit and send loses
+ * `reading.stored` of a user and metric in `source` (a relation aliased `x` with columns
+ * user_id, metric: the rows just stored). Run inside the batch's transaction, so a crash between commit and send loses
  * nothing. The entry names the transaction (`txid`, as observations.txid), not the readings:
  * the sender reads them back, so the cost here is one row per subscription, not per reading.
  */
@@ -89,10 +89,10 @@ export function outboxInsert(source: string): string {
       select s.id, s.user_id, 'reading.stored', (pg_current_xact_id()::text)::bigint
       from webhook_subscriptions s
       where s.active and 'reading.stored' = any(s.events)
-        and exists (select 1 from ${source} x where x.user_id = s.user_id and (s.metrics is null or x.metric = any(s.metrics)))`;
+        and exists (select 1 from ${source} where x.user_id = s.user_id and (s.metrics is null or x.metric = any(s.metrics)))`;
 }
 
-const OUTBOX_FROM_INS = sql.raw(outboxInsert('ins'));
+const OUTBOX_FROM_INS = sql.raw(outboxInsert('ins x'));
 
 /**
  * Stores events (ignoring ids already stored) and updates the daily rollups from exactly the

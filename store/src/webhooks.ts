@@ -212,7 +212,8 @@ export function createWebhookRepo(db: Db): WebhookRepo {
           order by s.id limit ${o.limit ?? 100}
           for update of s skip locked`);
         let formed = 0;
-        for (const s of subs) if (await group(tx, s)) formed++;
+        // A subscription with a backlog forms several full deliveries in one round.
+        for (const s of subs) for (let i = 0; i < 20 && (await group(tx, s)); i++) formed++;
         return formed;
       });
     },
