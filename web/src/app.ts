@@ -27,6 +27,7 @@ import { registerDeadLetters, type ReplayDeadLetters } from './routes/deadletter
 import { registerSharedScales } from './routes/shared-scales.js';
 import { registerProfile } from './routes/profile.js';
 import { registerMetrics, type MetricsText } from './routes/metrics.js';
+import { registerOutbound } from './routes/outbound.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -59,6 +60,10 @@ export interface WebOptions {
   mqttHandler?: (stream: Duplex, request: IncomingMessage) => void;
   /** Athletes one /live connection may follow, per subscribe and in total (default 200). */
   liveMaxAthletes?: number;
+  /** PULSEHUB_WEBHOOK_ALLOW_HOSTS: webhook hosts past the SSRF guard. */
+  webhookAllowHosts?: readonly string[];
+  /** The analyzer sync's on-demand run (`POST /api/users/:id/sync-now`; absent: answers PH_ANALYZER_NOT_CONFIGURED). */
+  analyzerSyncNow?: (userId: string) => Promise<unknown>;
   /** Extra health facts for `/healthz` (broker, ingest). */
   health?: () => Record<string, unknown>;
 }
@@ -119,6 +124,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerSharedScales(app, { store: o.store, tokens: o.tokens, hub });
   registerProfile(app, { store: o.store, tokens: o.tokens, hub });
   registerMetrics(app, { tokens: o.tokens, metrics: o.metrics });
+  registerOutbound(app, { store: o.store, tokens: o.tokens, webhookAllowHosts: o.webhookAllowHosts, syncNow: o.analyzerSyncNow });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

@@ -21,6 +21,13 @@ export const AUDIT_ACTIONS = [
   'pending.assign',
   'pending.discard',
   'user.ftp',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.replay',
+  'sharing.grant',
+  'sharing.revoke',
+  'analyzer.sync',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

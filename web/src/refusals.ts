@@ -32,7 +32,8 @@ export class RefusalAudit {
 
   constructor(private readonly store: Store, private readonly log: Log, o: RefusalAuditOptions = {}) {
     this.windowMs = o.windowMs ?? 60_000;
-    this.maxPerWindow = o.maxPerWindow ?? 500;
+    // Room for one refusal per route and identity kind (the access matrix walks them all in a minute).
+    this.maxPerWindow = o.maxPerWindow ?? 1000;
   }
 
   record(actor: RefusedActor, target: string, code: string, details: Record<string, unknown> = {}): void {
