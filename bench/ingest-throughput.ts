@@ -3,6 +3,7 @@
  * table, measured in the same run.
  *
  *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path]
+ *   pnpm bench:ingest --webhooks N [--events 200000] [--batch 2000] [--users 20]   (webhook cost, bench/webhook-cost.ts)
  *
  * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
  * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
@@ -38,7 +39,16 @@ const { values } = parseArgs({ allowNegative: true, options: {
   'copy-path': { type: 'boolean', default: true },
   /** Embedded mode: batches committing at once (the hub's default is 2). */
   inflight: { type: 'string', default: '2' },
+  /** Issue 14: the commit cost of N active webhook subscriptions against none, in one run (bench/webhook-cost.ts). */
+  webhooks: { type: 'string' },
+  users: { type: 'string', default: '20' },
+  'webhook-sender': { type: 'boolean', default: true },
 } });
+if (values.webhooks !== undefined) {
+  const { webhookCost } = await import('./webhook-cost.js');
+  await webhookCost({ webhooks: Number(values.webhooks), events: Number(values.events === '400000' ? '200000' : values.events), batch: Number(values.batch), users: Number(values.users), sender: values['webhook-sender'], db: values.db === 'pglite' ? 'pglite' : 'postgres' });
+  process.exit(0);
+}
 const MODE = values.mode;
 if (MODE !== 'embedded' && MODE !== 'consumer' && MODE !== 'split') throw new Error(`--mode embedded|consumer|split, not ${MODE}`);
 const DEVICES = Number(values.devices);

@@ -39,7 +39,6 @@ CREATE TABLE "webhook_deliveries" (
 	"subscription_id" text NOT NULL,
 	"user_id" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
-	"body" text NOT NULL,
 	"entries" integer NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -236,14 +236,18 @@ export const webhookOutbox = pgTable('webhook_outbox', {
   deliveryId: text('delivery_id'),
 }, (t) => [index('webhook_outbox_open_idx').on(t.subscriptionId, t.id).where(sql`${t.deliveryId} is null`)]);
 
-/** One HTTP request owed to a subscription (its id is the Idempotency-Key; its body never changes). */
+/**
+ * One HTTP request owed to a subscription (its id is the Idempotency-Key). The body is not
+ * stored: it is rebuilt from the delivery's outbox entries and the readings they name (stored
+ * readings do not change), so a retry sends the same bytes without the hub writing every
+ * reading a second time.
+ */
 export const webhookDeliveries = pgTable('webhook_deliveries', {
   id: text('id').primaryKey(),
   subscriptionId: text('subscription_id').notNull(),
   userId: text('user_id').notNull(),
   /** `pending`, `delivered` or `failed`. */
   status: text('status').notNull().default('pending'),
-  body: text('body').notNull(),
   entries: integer('entries').notNull(),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: tz('next_attempt_at').notNull().defaultNow(),

@@ -121,37 +121,43 @@ export function createWebhookRepo(db: Db): WebhookRepo {
   };
 
   /** Groups one subscription's open entries into a delivery (inside the caller's transaction). */
-  async function group(tx: Db, sub: { id: string; user_id: string; metrics: string[] | null; window_ms: number; max_batch: number }): Promise<boolean> {
-    const entries = await queryRows<{ id: number | string; event_type: string; txid: number | string | null; payload: unknown; created_at: string | Date; age_ms: number | string }>(tx, sql`
-      select id, event_type, txid, payload, created_at, (extract(epoch from (now() - created_at)) * 1000)::float8 as age_ms
+  async function group(tx: Db, sub: { id: string; user_id: string; window_ms: number; max_batch: number }): Promise<boolean> {
+    const entries = await queryRows<{ id: number | string; age_ms: number | string }>(tx, sql`
+      select id, (extract(epoch from (now() - created_at)) * 1000)::float8 as age_ms
       from webhook_outbox where subscription_id = ${sub.id} and delivery_id is null order by id limit ${sub.max_batch}`);
     if (entries.length === 0) return false;
     const oldest = Math.max(...entries.map((e) => Number(e.age_ms)));
     if (entries.length < sub.max_batch && oldest < sub.window_ms) return false;
+    const deliveryId = randomUUID();
+    await tx.insert(webhookDeliveries).values({ id: deliveryId, subscriptionId: sub.id, userId: sub.user_id, entries: entries.length });
+    await tx.update(webhookOutbox).set({ deliveryId }).where(inArray(webhookOutbox.id, entries.map((e) => Number(e.id))));
+    return true;
+  }
+
+  /** A delivery's body, rebuilt the same way on every attempt: its entries in order, each with the readings it names. */
+  async function bodyOf(d: { id: string; subscriptionId: string; userId: string; metrics: string[] | null }): Promise<string> {
+    const entries = await queryRows<{ id: number | string; event_type: string; txid: number | string | null; payload: unknown; created_at: string | Date }>(db, sql`
+      select id, event_type, txid, payload, created_at from webhook_outbox where delivery_id = ${d.id} order by id`);
     const txids = [...new Set(entries.filter((e) => e.txid !== null).map((e) => Number(e.txid)))];
     const byTxid = new Map<number, CanonicalEvent[]>();
     if (txids.length > 0) {
-      const conds = [eq(observations.userId, sub.user_id), inArray(observations.txid, txids)];
-      if (sub.metrics) conds.push(inArray(observations.metric, sub.metrics));
-      const rows = await tx.select().from(observations).where(and(...conds)).orderBy(asc(observations.txid), asc(observations.id));
+      const conds = [eq(observations.userId, d.userId), inArray(observations.txid, txids)];
+      if (d.metrics) conds.push(inArray(observations.metric, d.metrics));
+      const rows = await db.select().from(observations).where(and(...conds)).orderBy(asc(observations.txid), asc(observations.id));
       for (const r of rows) {
         const list = byTxid.get(Number(r.txid)) ?? [];
         list.push(toEvent(r));
         byTxid.set(Number(r.txid), list);
       }
     }
-    const deliveryId = randomUUID();
     const events: WebhookEvent[] = entries.map((e) => ({
-      id: `${sub.id}:${e.id}`,
+      id: `${d.subscriptionId}:${e.id}`,
       type: e.event_type,
-      userId: sub.user_id,
+      userId: d.userId,
       at: new Date(e.created_at).toISOString(),
       ...(e.txid !== null ? { readings: byTxid.get(Number(e.txid)) ?? [] } : { data: e.payload }),
     }));
-    const body = JSON.stringify({ delivery: deliveryId, subscription: sub.id, events });
-    await tx.insert(webhookDeliveries).values({ id: deliveryId, subscriptionId: sub.id, userId: sub.user_id, body, entries: entries.length });
-    await tx.update(webhookOutbox).set({ deliveryId }).where(inArray(webhookOutbox.id, entries.map((e) => Number(e.id))));
-    return true;
+    return JSON.stringify({ delivery: d.id, subscription: d.subscriptionId, events });
   }
 
   return {
@@ -206,8 +212,8 @@ export function createWebhookRepo(db: Db): WebhookRepo {
     async formDeliveries(o = {}) {
       return db.transaction(async (txAny) => {
         const tx = txAny as unknown as Db;
-        const subs = await queryRows<{ id: string; user_id: string; metrics: string[] | null; window_ms: number; max_batch: number }>(tx, sql`
-          select s.id, s.user_id, s.metrics, s.window_ms, s.max_batch from webhook_subscriptions s
+        const subs = await queryRows<{ id: string; user_id: string; window_ms: number; max_batch: number }>(tx, sql`
+          select s.id, s.user_id, s.window_ms, s.max_batch from webhook_subscriptions s
           where exists (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null)
           order by s.id limit ${o.limit ?? 100}
           for update of s skip locked`);
@@ -218,7 +224,7 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       });
     },
     async claimDue(o) {
-      const rows = await queryRows<{ id: string; subscription_id: string; url: string; secret: string; body: string; attempts: number }>(db, sql`
+      const rows = await queryRows<{ id: string; subscription_id: string; user_id: string; metrics: string[] | null; url: string; secret: string; attempts: number }>(db, sql`
         with due as (
           select d.id from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id and s.active
           where d.status = 'pending' and d.next_attempt_at <= now()
@@ -229,8 +235,13 @@ export function createWebhookRepo(db: Db): WebhookRepo {
           next_attempt_at = now() + make_interval(secs => ${o.leaseMs / 1000}::float8)
         from due, webhook_subscriptions s
         where d.id = due.id and s.id = d.subscription_id
-        returning d.id, d.subscription_id, s.url, s.secret, d.body, d.attempts`);
-      return rows.map((r) => ({ id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body: r.body, attempts: Number(r.attempts) }));
+        returning d.id, d.subscription_id, d.user_id, s.metrics, s.url, s.secret, d.attempts`);
+      const out: ClaimedDelivery[] = [];
+      for (const r of rows) {
+        const body = await bodyOf({ id: r.id, subscriptionId: r.subscription_id, userId: r.user_id, metrics: r.metrics });
+        out.push({ id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body, attempts: Number(r.attempts) });
+      }
+      return out;
     },
     async delivered(id, r) {
       await db.update(webhookDeliveries).set({ status: 'delivered', deliveredAt: new Date(), lastStatus: r.status, lastLatencyMs: Math.round(r.latencyMs), lastError: null })
