@@ -10,6 +10,7 @@ import { ZONE_NAMES, zoneColor } from './lib/zones.js';
 import { OVERLAY_STYLE_NAMES, OVERLAY_STYLES, overlayQuery, styleDefaults, type OverlayOptions, type OverlayStyle } from './lib/overlay-options.js';
 import { mountPendingWeighIns } from './pending.js';
 import { mountFtpCard } from './ftp.js';
+import { mountInsights } from './insights.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -174,8 +175,11 @@ function pushLive(t: number, bpm: number): void {
 let lastState = 'lost';
 let backfilled = false;
 const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
+const insights = mountInsights({ token: () => token, athlete: () => athleteId });
+
 function onMessage(m: ServerMessage): void {
   hrvChart.onMessage(m);
+  insights.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {
@@ -190,6 +194,7 @@ function onMessage(m: ServerMessage): void {
     $('#overlay-card').hidden = m.kind !== 'athlete' && m.kind !== 'admin';
     if (!histChart) setRange(1);
     if (token) void hrvChart.load(token, athleteId);
+    void insights.load();
   } else if (m.type === 'snapshot' && m.athlete === athleteId) {
     $('#who').textContent = m.name;
     document.title = `PulseHub — ${m.name}`;
