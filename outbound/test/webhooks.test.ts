@@ -195,3 +195,30 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
     expect(gus.flatMap((b) => b.events.flatMap((e) => e.readings!)).length).toBe(200);
   });
 });
+
+describe('session.ended webhooks', () => {
+  it('a class end writes each athlete\'s entry with the summaries, once', async () => {
+    await using db = await createTestDatabase('postgres');
+    const store = await openStore(db.target);
+    const rx = await receiver();
+    try {
+      await store.ensureUsers(['ana', 'ben']);
+      await store.webhooks.create({ userId: 'ana', url: rx.url, events: ['session.ended'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
+      const { createClassRepo } = await import('@pulsehub/store');
+      const classes = createClassRepo(store.db);
+      await classes.create({ id: 's1', coachId: 'c1', name: 'Spin', athletes: ['ana', 'ben'], zoneFloors: [0.5, 0.6, 0.7, 0.8, 0.9] });
+      const row = (athleteId: string) => ({ athleteId, name: athleteId, avgBpm: 140, maxBpm: 170, secondsInZones: [0, 0, 60, 0, 0, 0], kcal: 50, effortPoints: 3, readings: 60 });
+      await classes.end('s1', new Date(), [row('ana'), row('ben')]);
+      await classes.end('s1', new Date(), [row('ana'), row('ben')]);
+      const w = createWebhookWorker({ store, log, allowHosts: ['127.0.0.1'] });
+      await until(w, () => rx.got.length >= 1);
+      await w.tick();
+      expect(rx.got).toHaveLength(1);
+      const events = bodyOf(rx.got[0]!).events as unknown as { type: string; userId: string; data: { sessionId: string; avgBpm: number } }[];
+      expect(events).toEqual([expect.objectContaining({ type: 'session.ended', userId: 'ana', data: expect.objectContaining({ sessionId: 's1', avgBpm: 140 }) })]);
+    } finally {
+      await rx.close();
+      await store.close();
+    }
+  });
+});
