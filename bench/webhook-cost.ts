@@ -16,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore } from '@pulsehub/store';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 import { createWebhookWorker } from '@pulsehub/outbound';
 
 export async function webhookCost(o: { webhooks: number; events: number; batch: number; users: number; db: 'postgres' | 'pglite'; rounds?: number; sender?: boolean }): Promise<void> {
@@ -25,7 +26,7 @@ export async function webhookCost(o: { webhooks: number; events: number; batch: 
   const tdb = await createTestDatabase(o.db);
   const store = await openStore(tdb.target);
   const users = Array.from({ length: o.users }, (_, i) => `u${i}`);
-  await store.ensureUsers(users);
+  await store.users.ensure(users);
   let received = 0;
   let readings = 0;
   const server = createServer((req, res) => {
@@ -64,7 +65,7 @@ export async function webhookCost(o: { webhooks: number; events: number; batch: 
     if (on && withSender) worker.start();
     const batches = Array.from({ length: perRound / o.batch }, batchOf);
     const r0 = performance.now();
-    for (const b of batches) await store.commitBatch({ events: b });
+    for (const b of batches) await store.observations.commitBatch({ events: b });
     const ms = performance.now() - r0;
     if (on && withSender) await worker.stop();
     return (perRound / ms) * 1000;
@@ -94,7 +95,7 @@ export async function webhookCost(o: { webhooks: number; events: number; batch: 
     offEventsPerSec: Math.round(offRate), onEventsPerSec: Math.round(onRate),
     offRuns: off.map(Math.round), onRuns: on.map(Math.round),
     costPercent: Number(((offRate / onRate - 1) * 100).toFixed(1)),
-    commits: store.commitStats, requests: received, readingsDelivered: readings, backlog, sender: worker.stats,
+    commits: store.observations.commitStats, requests: received, readingsDelivered: readings, backlog, sender: worker.stats,
   }, null, 2));
   await new Promise<void>((r) => server.close(() => r()));
   await store.close();

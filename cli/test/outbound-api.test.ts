@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { generateSigningKey, type Keyring } from '@pulsehub/auth';
-import { createAdminRepo, createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 import { startReferenceAnalyzer, type ReferenceAnalyzer } from '../../examples/analyzer/analyzer.js';
 
@@ -29,7 +29,7 @@ describe('outbound REST on a running hub', () => {
       config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_ANALYZER_URL: analyzer.url, PULSEHUB_ANALYZER_TOKEN: 'tok-123', PULSEHUB_ANALYZER_INTERVAL_S: '0' }),
       keyring, storeTarget: db.target, logger: pino({ level: 'silent' }),
     });
-    for (const id of ['ana', 'ben']) await hub.store.upsertUser({ id, name: id });
+    for (const id of ['ana', 'ben']) await hub.store.users.upsert({ id, name: id });
     admin = await hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     ben = await hub.mint({ subject: 'ben', kind: 'athlete', users: ['ben'], ttlSeconds: 600 });
@@ -55,7 +55,7 @@ describe('outbound REST on a running hub', () => {
     expect((await call(ben, 'POST', '/api/webhooks', { userId: 'ana', url: 'https://x.example.com/', events: ['reading.stored'] })).statusCode).toBe(403);
     expect((await call(ana, 'PATCH', `/api/webhooks/${webhook.id}`, { active: false })).json()).toMatchObject({ webhook: { active: false } });
     expect((await call(ana, 'DELETE', `/api/webhooks/${webhook.id}`)).json()).toEqual({ deleted: true });
-    const audit = await createAdminRepo(hub.store.db).listAudit({ limit: 100 });
+    const audit = await hub.store.audit.list({ limit: 100 });
     expect(audit.filter((a) => a.target === webhook.id).map((a) => a.action).sort()).toEqual(['webhook.create', 'webhook.delete', 'webhook.update']);
   });
 
@@ -67,7 +67,7 @@ describe('outbound REST on a running hub', () => {
   });
 
   it('sync-now needs the consent, then sends to the analyzer and shows its insights', async () => {
-    await hub.store.commitBatch({ events: [{ id: 'hr-1', userId: 'ana', deviceId: 'w', metric: 'heart_rate', time: { at: '2026-11-20T10:00:00Z' }, values: { bpm: { value: 199, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-11-20T10:00:00Z' } }] });
+    await hub.store.observations.commitBatch({ events: [{ id: 'hr-1', userId: 'ana', deviceId: 'w', metric: 'heart_rate', time: { at: '2026-11-20T10:00:00Z' }, values: { bpm: { value: 199, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-11-20T10:00:00Z' } }] });
     expect((await call(ana, 'POST', '/api/users/ana/sync-now')).json()).toMatchObject({ error: { code: 'PH_ANALYZER_NO_CONSENT' } });
     expect((await call(ana, 'PUT', '/api/users/ana/sharing-consents/analyzer')).json()).toMatchObject({ consent: { userId: 'ana', purpose: 'analyzer', revokedAt: null } });
     const run = (await call(ana, 'POST', '/api/users/ana/sync-now')).json() as { run: { status: string; count: number; insights: number } };

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { BrowserContext } from 'playwright-core';
 import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 import { startReferenceAnalyzer, type ReferenceAnalyzer } from '../../examples/analyzer/analyzer.js';
-import { launchChromium } from './browser.js';
+import { launchChromium } from '@pulsehub/testkit';
 
 // Issue 14 in real Chromium: the admin page lists webhooks, deliveries and sync runs; the athlete
 // page shows an insight pushed live when a sync stores it.
@@ -30,7 +30,7 @@ describe('outbound on the pages', () => {
       config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_ANALYZER_URL: analyzer.url, PULSEHUB_ANALYZER_INTERVAL_S: '0' }),
       keyring: { current: generateSigningKey(), previous: [] }, storeTarget: db.target, logger: pino({ level: 'silent' }),
     });
-    await hub.store.upsertUser({ id: 'ana', name: 'Ana' });
+    await hub.store.users.upsert({ id: 'ana', name: 'Ana' });
     admin = await hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     browser = await launchChromium();
@@ -45,7 +45,7 @@ describe('outbound on the pages', () => {
 
   it('athlete page: an insight from a sync appears live', async () => {
     await hub.store.syncLog.grant('ana', 'analyzer', 'ana');
-    await hub.store.commitBatch({ events: [{ id: 'hr-1', userId: 'ana', deviceId: 'w', metric: 'heart_rate', time: { at: new Date().toISOString() }, values: { bpm: { value: 201, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: new Date().toISOString() } }] });
+    await hub.store.observations.commitBatch({ events: [{ id: 'hr-1', userId: 'ana', deviceId: 'w', metric: 'heart_rate', time: { at: new Date().toISOString() }, values: { bpm: { value: 201, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: new Date().toISOString() } }] });
     const page = await browser.newPage();
     await page.goto(`${hub.http.url}/athlete.html?token=${ana}&athlete=ana`);
     await expect.poll(() => page.locator('#who').textContent(), { timeout: 10_000 }).toBe('Ana');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { BatchWriter } from '@pulsehub/ingest';
 
 const hr = (i: number): CanonicalEvent => ({
@@ -15,7 +16,7 @@ describe('BatchWriter on Postgres', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('postgres');
     store = await openStore(tdb.target);
-    await store.ensureUsers(['ana']);
+    await store.users.ensure(['ana']);
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -30,13 +31,16 @@ describe('BatchWriter on Postgres', () => {
     let calls = 0;
     const gated: Store = {
       ...store,
-      commitBatch: async (batch) => {
-        const n = ++calls;
-        if (n === 1) await held;
-        const r = await store.commitBatch(batch);
-        order.push(`stored ${n}`);
-        if (n === 2) release();
-        return r;
+      observations: {
+        ...store.observations,
+        commitBatch: async (batch) => {
+          const n = ++calls;
+          if (n === 1) await held;
+          const r = await store.observations.commitBatch(batch);
+          order.push(`stored ${n}`);
+          if (n === 2) release();
+          return r;
+        },
       },
     };
     const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 10, maxDelayMs: 1000, retryMs: 50 });
@@ -47,7 +51,7 @@ describe('BatchWriter on Postgres', () => {
     expect(order).toEqual(['stored 2', 'stored 1']);
     expect(acks).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(writer.stats).toMatchObject({ stored: 20, duplicates: 0, failedCommits: 0 });
-    expect(await store.countObservations({ userId: 'ana' })).toBe(20);
+    expect(await store.observations.count({ userId: 'ana' })).toBe(20);
   });
 
   it('commits what waits when it closes, and leaves a message that arrives after unacknowledged (its sender sends it again)', async () => {
@@ -66,13 +70,16 @@ describe('BatchWriter on Postgres', () => {
     let now = 0;
     const counting: Store = {
       ...store,
-      commitBatch: async (batch) => {
-        inFlight.push(++now);
-        try {
-          return await store.commitBatch(batch);
-        } finally {
-          now--;
-        }
+      observations: {
+        ...store.observations,
+        commitBatch: async (batch) => {
+          inFlight.push(++now);
+          try {
+            return await store.observations.commitBatch(batch);
+          } finally {
+            now--;
+          }
+        },
       },
     };
     const writer = new BatchWriter({ store: counting, logger: pino({ level: 'silent' }), maxBatch: 5, maxDelayMs: 1000, retryMs: 50, maxInFlight: 1 });

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type InsightRow, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type InsightRow, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createAnalyzerSync } from '@pulsehub/outbound';
 import { startReferenceAnalyzer, type ReferenceAnalyzer } from '../../examples/analyzer/analyzer.js';
 
@@ -25,7 +26,7 @@ describe.each(['postgres', 'pglite'] as const)('analyzer sync on %s', (kind) => 
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     store = await openStore(db.target);
-    await store.ensureUsers(['ana', 'ben']);
+    await store.users.ensure(['ana', 'ben']);
     analyzer = await startReferenceAnalyzer({ token: 'analyzer-token' });
   }, 60_000);
   afterAll(async () => {
@@ -37,7 +38,7 @@ describe.each(['postgres', 'pglite'] as const)('analyzer sync on %s', (kind) => 
   const sync = (url = analyzer.url, pageSize = 2000) => createAnalyzerSync({ store, log, url, token: 'analyzer-token', pageSize, onInsights: (_u, rows) => pushed.push(...rows) });
 
   it('sends only consenting users, only what is new since the last ok run, and stores insights', async () => {
-    await store.commitBatch({ events: [
+    await store.observations.commitBatch({ events: [
       reading('ana', 'heart_rate', { bpm: { value: 195, unit: '/min' } }),
       reading('ana', 'spo2', { percent: { value: 89, unit: '%' } }),
       ...[80, 81.2, 82.5, 83.9].map((kg) => reading('ana', 'body_weight', { kg: { value: kg, unit: 'kg' } })),
@@ -61,7 +62,7 @@ describe.each(['postgres', 'pglite'] as const)('analyzer sync on %s', (kind) => 
     expect(analyzer.requests.length).toBe(before);
 
     // One new reading: only it goes.
-    await store.commitBatch({ events: [reading('ana', 'heart_rate', { bpm: { value: 70, unit: '/min' } })] });
+    await store.observations.commitBatch({ events: [reading('ana', 'heart_rate', { bpm: { value: 70, unit: '/min' } })] });
     expect(await s.syncNow('ana')).toMatchObject({ status: 'ok', count: 1, insights: 0 });
     expect(analyzer.requests.at(-1)!.readings).toHaveLength(1);
 

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbound';
 
 // Issue 14, webhooks, on real parts: Postgres (COPY and one-statement paths) and PGlite, a real
@@ -64,7 +65,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     store = await openStore(db.target);
-    await store.ensureUsers(['ana', 'ben', 'cy', 'dee', 'eve', 'fay']);
+    await store.users.ensure(['ana', 'ben', 'cy', 'dee', 'eve', 'fay']);
     rx = await receiver();
   }, 60_000);
   afterAll(async () => {
@@ -77,7 +78,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
     rx.got.length = 0;
     await store.webhooks.create({ userId: 'ana', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
     const batch = [hr('ana', 61), hr('ana', 62), hr('ben', 70)];
-    expect((await store.commitBatch({ events: batch })).inserted).toBe(3);
+    expect((await store.observations.commitBatch({ events: batch })).inserted).toBe(3);
     // The process dies here: nothing was sent. A new process opens the same database.
     await store.close();
     store = await openStore(db.target);
@@ -101,7 +102,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
     let fails = 2;
     rx.answer = () => (fails-- > 0 ? { status: 503 } : { status: 200 });
     const sub = await store.webhooks.create({ userId: 'ben', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
-    await store.commitBatch({ events: [hr('ben', 80)] });
+    await store.observations.commitBatch({ events: [hr('ben', 80)] });
     const w = worker();
     await until(w, async () => (await store.webhooks.deliveries({ subscriptionId: sub.id }))[0]?.status === 'delivered');
     expect(rx.got).toHaveLength(3);
@@ -116,7 +117,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
     rx.got.length = 0;
     rx.answer = () => ({ status: 500 });
     const sub = await store.webhooks.create({ userId: 'cy', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
-    await store.commitBatch({ events: [hr('cy', 90)] });
+    await store.observations.commitBatch({ events: [hr('cy', 90)] });
     const w = worker({ baseMs: 10, capMs: 20, maxAttempts: 2 });
     await until(w, async () => (await store.webhooks.deliveries({ subscriptionId: sub.id }))[0]?.status === 'failed');
     const [failed] = await store.webhooks.deliveries({ subscriptionId: sub.id });
@@ -135,7 +136,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
       rx.got.length = 0;
       rx.answer = () => ({ status: 307, headers: { location: other.url } });
       const sub = await store.webhooks.create({ userId: 'dee', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
-      await store.commitBatch({ events: [hr('dee', 70)] });
+      await store.observations.commitBatch({ events: [hr('dee', 70)] });
       const w = worker({ baseMs: 10, capMs: 20, maxAttempts: 1 });
       await until(w, async () => (await store.webhooks.deliveries({ subscriptionId: sub.id }))[0]?.status === 'failed');
       const [d] = await store.webhooks.deliveries({ subscriptionId: sub.id });
@@ -150,7 +151,7 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
   it('refuses a loopback target that is not allowlisted, at send time', async () => {
     rx.got.length = 0;
     const sub = await store.webhooks.create({ userId: 'eve', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
-    await store.commitBatch({ events: [hr('eve', 70)] });
+    await store.observations.commitBatch({ events: [hr('eve', 70)] });
     const strict = createWebhookWorker({ store, log, allowHosts: [], backoff: { baseMs: 10, capMs: 20, maxAttempts: 1 } });
     await until(strict, async () => (await store.webhooks.deliveries({ subscriptionId: sub.id }))[0]?.status === 'failed');
     const [d] = await store.webhooks.deliveries({ subscriptionId: sub.id });
@@ -163,8 +164,8 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
     rx.got.length = 0;
     const sub = await store.webhooks.create({ userId: 'fay', url: rx.url, events: ['reading.stored'], metrics: ['heart_rate'], secret: SECRET, windowMs: 3_600_000, maxBatch: 10, createdBy: 'admin' });
     // 1 Hz heart rate: 25 one-reading batches, and steps the filter leaves out.
-    for (let i = 0; i < 25; i++) await store.commitBatch({ events: [hr('fay', 100 + i)] });
-    await store.commitBatch({ events: [steps('fay', 12)] });
+    for (let i = 0; i < 25; i++) await store.observations.commitBatch({ events: [hr('fay', 100 + i)] });
+    await store.observations.commitBatch({ events: [steps('fay', 12)] });
     const w = worker();
     await w.tick();
     // Two full batches of 10 go now; 5 wait for the (hour-long) window.
@@ -183,12 +184,12 @@ describe.each(['postgres', 'pglite'] as const)('webhooks on %s', (kind) => {
 
   it.runIf(kind === 'postgres')('writes the outbox row on the COPY path too', async () => {
     rx.got.length = 0;
-    await store.ensureUsers(['gus']);
+    await store.users.ensure(['gus']);
     await store.webhooks.create({ userId: 'gus', url: rx.url, events: ['reading.stored'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
     const batch = Array.from({ length: 400 }, (_, i) => hr(i % 2 === 0 ? 'gus' : 'ana', 60 + (i % 50)));
-    const copiedBefore = store.commitStats.copied;
-    expect((await store.commitBatch({ events: batch })).inserted).toBe(400);
-    expect(store.commitStats.copied).toBe(copiedBefore + 1);
+    const copiedBefore = store.observations.commitStats.copied;
+    expect((await store.observations.commitBatch({ events: batch })).inserted).toBe(400);
+    expect(store.observations.commitStats.copied).toBe(copiedBefore + 1);
     const w = worker();
     await until(w, () => rx.got.some((g) => bodyOf(g).events[0]?.userId === 'gus'));
     const gus = rx.got.map(bodyOf).filter((b) => b.events[0]?.userId === 'gus');
@@ -202,10 +203,9 @@ describe('session.ended webhooks', () => {
     const store = await openStore(db.target);
     const rx = await receiver();
     try {
-      await store.ensureUsers(['ana', 'ben']);
+      await store.users.ensure(['ana', 'ben']);
       await store.webhooks.create({ userId: 'ana', url: rx.url, events: ['session.ended'], secret: SECRET, windowMs: 0, createdBy: 'admin' });
-      const { createClassRepo } = await import('@pulsehub/store');
-      const classes = createClassRepo(store.db);
+      const classes = store.classes;
       await classes.create({ id: 's1', coachId: 'c1', name: 'Spin', athletes: ['ana', 'ben'], zoneFloors: [0.5, 0.6, 0.7, 0.8, 0.9] });
       const row = (athleteId: string) => ({ athleteId, name: athleteId, avgBpm: 140, maxBpm: 170, secondsInZones: [0, 0, 60, 0, 0, 0], kcal: 50, effortPoints: 3, readings: 60 });
       await classes.end('s1', new Date(), [row('ana'), row('ben')]);

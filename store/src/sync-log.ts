@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import type { SyncCursor } from './history.js';
 import { analyzerInsights, analyzerSyncLog, sharingConsents } from './schema.js';
 

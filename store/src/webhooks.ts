@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import { queryRows, type Db } from './db.js';
 import { toEvent } from './rows.js';
 import { observations, webhookDeliveries, webhookOutbox, webhookSubscriptions } from './schema.js';
 

@@ -77,7 +77,7 @@ export function registerOutbound(app: FastifyInstance, d: OutboundRouteOptions):
     const b = parseBody(SubscriptionBody, req.body ?? {});
     requireManage(p, b.userId);
     checkWebhookUrl(b.url, allowHosts);
-    if (!(await d.store.getUser(b.userId))) throw new PulseHubError('PH_WEB_NOT_FOUND', `no user ${b.userId}`);
+    if (!(await d.store.users.get(b.userId))) throw new PulseHubError('PH_WEB_NOT_FOUND', `no user ${b.userId}`);
     const secret = b.secret ?? randomBytes(32).toString('base64url');
     const webhook = await d.store.webhooks.create({ ...b, secret, createdBy: p.subject });
     await recordAudit(d.store, p, 'webhook.create', webhook.id, { userId: b.userId, host: new URL(b.url).host, events: b.events }, req.log);
@@ -134,7 +134,7 @@ export function registerOutbound(app: FastifyInstance, d: OutboundRouteOptions):
     const p = await requirePrincipal(req, d.tokens, manage);
     const { id, purpose } = parseBody(ConsentParams, req.params);
     requireManage(p, id);
-    if (!(await d.store.getUser(id))) throw new PulseHubError('PH_WEB_NOT_FOUND', `no user ${id}`);
+    if (!(await d.store.users.get(id))) throw new PulseHubError('PH_WEB_NOT_FOUND', `no user ${id}`);
     await d.store.syncLog.grant(id, purpose, p.subject);
     await recordAudit(d.store, p, 'sharing.grant', id, { purpose }, req.log);
     const consent = (await d.store.syncLog.consents(id)).find((c) => c.purpose === purpose);
