@@ -8,12 +8,14 @@ import globals from 'globals';
 // cli. The design: contracts is a leaf; physiology sees
 // only contracts; web and ingest never import each other (web gets ingest's work passed in, as
 // `replayDeadLetters`); nothing imports cli, the composition root. See each package's README.
-const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'physiology', 'store', 'testkit', 'web'];
+const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'outbound', 'physiology', 'store', 'testkit', 'web'];
 const FORBIDDEN = {
   contracts: OURS,
   physiology: OURS.filter((p) => p !== 'contracts'),
   web: ['ingest'],
-  ingest: ['web'],
+  ingest: ['web', 'outbound'],
+  // outbound sends what the store holds; it never reaches into the roles that serve devices or pages.
+  outbound: ['web', 'ingest', 'broker'],
 };
 const PUBLIC_DOOR = { group: ['@pulsehub/*/src/*', '../../*/src/*'], message: 'Import other packages through their public index (@pulsehub/<name>).' };
 // Test helpers (@pulsehub/testkit, a scratch database, raw SQL on a store) are for tests and

@@ -8,6 +8,7 @@
  * both` runs this script off, on, off, on in child processes one after the other (same
  * options) and prints each run and the on/off ratio of the throughputs, each also against
  * its own COPY reference.
+ *   pnpm bench:ingest --webhooks N [--events 200000] [--batch 2000] [--users 20]   (webhook cost, bench/webhook-cost.ts)
  *
  * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
  * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
@@ -46,7 +47,16 @@ const { values } = parseArgs({ allowNegative: true, options: {
   inflight: { type: 'string', default: '2' },
   /** Alert rules after each commit: on (the hub's default), off, or both (alternating child runs). */
   rules: { type: 'string', default: 'on' },
+  /** Issue 14: the commit cost of N active webhook subscriptions against none, in one run (bench/webhook-cost.ts). */
+  webhooks: { type: 'string' },
+  users: { type: 'string', default: '20' },
+  'webhook-sender': { type: 'boolean', default: true },
 } });
+if (values.webhooks !== undefined) {
+  const { webhookCost } = await import('./webhook-cost.js');
+  await webhookCost({ webhooks: Number(values.webhooks), events: Number(values.events === '400000' ? '200000' : values.events), batch: Number(values.batch), users: Number(values.users), sender: values['webhook-sender'], db: values.db === 'pglite' ? 'pglite' : 'postgres' });
+  process.exit(0);
+}
 if (!['on', 'off', 'both'].includes(values.rules)) throw new Error(`--rules on|off|both, not ${values.rules}`);
 if (values.rules === 'both') {
   const runs: { rules: string; eventsPerSec: number; ratioToCopy: number; hubCpuUsPerEvent: number; alerts: unknown }[] = [];

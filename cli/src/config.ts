@@ -64,6 +64,14 @@ const EnvSchema = z.object({
   PULSEHUB_MQTT_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(1_000_000).default(256),
   PULSEHUB_MQTT_MAX_TOPIC_LENGTH: z.coerce.number().int().min(16).max(65_535).default(512),
   PULSEHUB_LIVE_MAX_ATHLETES: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Webhooks (issue 14): hosts (exact names or addresses, comma-separated) an admin allows past the SSRF guard. */
+  PULSEHUB_WEBHOOK_ALLOW_HOSTS: z.string().default(''),
+  PULSEHUB_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  PULSEHUB_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** The analyzer sync (issue 14): where readings of consenting users go, its bearer token, how often (0: on demand only). */
+  PULSEHUB_ANALYZER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  PULSEHUB_ANALYZER_TOKEN: z.string().min(1).optional(),
+  PULSEHUB_ANALYZER_INTERVAL_S: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -91,6 +99,13 @@ export interface HubConfig {
   readonly brokerIntake: boolean;
   /** aedes heartbeat interval of broker nodes (wills of a dead node). */
   readonly brokerHeartbeatMs: number;
+  /** Outbound (issue 14): webhook sender and analyzer sync. */
+  readonly outbound: {
+    readonly webhookAllowHosts: readonly string[];
+    readonly webhookTimeoutMs: number;
+    readonly webhookMaxAttempts: number;
+    readonly analyzer: { readonly url: string; readonly token: string | undefined; readonly intervalMs: number } | undefined;
+  };
   /** Broker subscription limits (broker options of the same names) and athletes per /live connection. */
   readonly limits: { readonly maxFiltersPerSubscribe: number; readonly maxSubscriptionsPerSession: number; readonly maxTopicLength: number; readonly liveMaxAthletes: number };
 }
@@ -123,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   for (const [name, file] of [['PULSEHUB_TLS_CERT', e.PULSEHUB_TLS_CERT], ['PULSEHUB_TLS_KEY', e.PULSEHUB_TLS_KEY], ['PULSEHUB_TLS_CA', e.PULSEHUB_TLS_CA]] as const) {
     if (file !== undefined && !existsSync(file)) problems.push(`${name}: no file at ${file}`);
   }
+  if (e.PULSEHUB_ANALYZER_TOKEN && !e.PULSEHUB_ANALYZER_URL) problems.push('PULSEHUB_ANALYZER_TOKEN is set but PULSEHUB_ANALYZER_URL is not');
   if (e.PULSEHUB_MODE === 'production') {
     if (!e.PULSEHUB_JWT_SECRET) problems.push('PULSEHUB_JWT_SECRET is required in production (generated secrets are for development only)');
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (PGlite is the embedded development default)');
@@ -155,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS }),
     brokerIntake: e.PULSEHUB_BROKER_INTAKE === 'true',
     brokerHeartbeatMs: e.PULSEHUB_BROKER_HEARTBEAT_MS,
+    outbound: Object.freeze({
+      webhookAllowHosts: Object.freeze(e.PULSEHUB_WEBHOOK_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean)),
+      webhookTimeoutMs: e.PULSEHUB_WEBHOOK_TIMEOUT_MS,
+      webhookMaxAttempts: e.PULSEHUB_WEBHOOK_MAX_ATTEMPTS,
+      analyzer: e.PULSEHUB_ANALYZER_URL ? Object.freeze({ url: e.PULSEHUB_ANALYZER_URL, token: e.PULSEHUB_ANALYZER_TOKEN, intervalMs: e.PULSEHUB_ANALYZER_INTERVAL_S * 1000 }) : undefined,
+    }),
     limits: Object.freeze({
       maxFiltersPerSubscribe: e.PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE,
       maxSubscriptionsPerSession: e.PULSEHUB_MQTT_MAX_SUBSCRIPTIONS,

@@ -61,12 +61,14 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const ingest = node.ingest;
     // Closes the intake first, so pending batches commit and their PUBACKs still go out.
     closers.push(node.close);
-    const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
+    const { web, port: httpPort, outbound } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
       metrics: () => ingestMetricsText(ingest.stats, ingest.health),
       // Manual entries enter the same pipeline as device readings (web does not import ingest).
       manualIntake: { submit: (userId, payload) => ingest.submit(userId, payload), check: (userId, payload) => ingest.check(userId, payload) },
     });
     closers.push(() => web.close());
+    // Stopped before the web app and the store close (closers run in reverse).
+    closers.push(outbound);
     await ingest.ready();
 
     const moved = (actual: number, c: { port: number; portExplicit: boolean }) => !c.portExplicit && c.port !== 0 && actual !== c.port;

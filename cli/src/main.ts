@@ -11,6 +11,7 @@ import { startSimulator } from './simulate.js';
 import { roleCommand } from './role-commands.js';
 import { brokerCommand, BROKER_USAGE } from './broker-command.js';
 import { deadlettersCommand, DEADLETTERS_USAGE } from './deadletters-command.js';
+import { webhooksCommand, WEBHOOKS_USAGE } from './webhooks-command.js';
 import { hubAddresses, keyringForRunningHub } from './runtime-file.js';
 import { tokenCommand, TOKEN_USAGE } from './token-command.js';
 import { dashboardLine } from './banner.js';
@@ -31,6 +32,7 @@ ${TOKEN_USAGE}
                                              else the configured one
 ${BROKER_USAGE}
 ${DEADLETTERS_USAGE}
+${WEBHOOKS_USAGE}
 ${CLUSTER_USAGE}
 Configuration is read from the environment (see README: Configuration).`;
 
@@ -54,6 +56,9 @@ async function main(argv: string[]): Promise<void> {
       return port(rest);
     case 'deadletters':
       process.exitCode = await deadlettersCommand(rest, loadConfig());
+      return;
+    case 'webhooks':
+      process.exitCode = await webhooksCommand(rest, loadConfig());
       return;
     case 'cluster':
       process.exitCode = await clusterCommand(rest);

@@ -31,8 +31,9 @@ async function runRole(role: Role, config: HubConfig, log: Logger): Promise<{ de
       await ingest.ready();
       return { describe: `ingest consuming from mqtt://${config.brokerAddress.host}:${config.brokerAddress.port}`, closers };
     }
-    const { web, port } = await startWebRole(config, access, store, log, { broker: config.brokerAddress });
+    const { web, port, outbound } = await startWebRole(config, access, store, log, { broker: config.brokerAddress });
     closers.push(() => web.close());
+    closers.push(outbound);
     return { describe: `web on http://${config.http.host}:${port}, live data from mqtt://${config.brokerAddress.host}:${config.brokerAddress.port}`, closers };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => {});

@@ -6,6 +6,7 @@ import { createBroker, createClusterBackends, createRevocationBus, type PulseHub
 import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
+import { createAnalyzerSync, createWebhookWorker, type AnalyzerSync } from '@pulsehub/outbound';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -191,9 +192,36 @@ export interface WebRoleOptions {
   manualIntake?: ManualIntake;
 }
 
-export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
+/**
+ * The outbound workers (issue 14) run with every web node: the webhook sender (several nodes
+ * share the outbox with SKIP LOCKED) and, when an analyzer is configured, its sync. Insights the
+ * sync stores are pushed to the athlete's live viewers on this node.
+ */
+function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): { analyzer: AnalyzerSync | undefined; close: Closer } {
+  const worker = createWebhookWorker({
+    store, log: log.child({ role: 'webhooks' }), allowHosts: config.outbound.webhookAllowHosts,
+    timeoutMs: config.outbound.webhookTimeoutMs, backoff: { maxAttempts: config.outbound.webhookMaxAttempts },
+  });
+  worker.start();
+  const a = config.outbound.analyzer;
+  const analyzer = a ? createAnalyzerSync({
+    store, log: log.child({ role: 'analyzer' }), url: a.url, token: a.token, intervalMs: a.intervalMs,
+    onInsights: (userId, rows) => {
+      for (const r of rows) push()?.hub.pushInsight(userId, { ...r, at: r.at?.toISOString() ?? null, createdAt: r.createdAt.toISOString() });
+    },
+  }) : undefined;
+  analyzer?.start();
+  return { analyzer, close: async () => { await worker.stop(); await analyzer?.stop(); } };
+}
+
+export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number; outbound: Closer }> {
   const local = o.local;
+  const holder: { web?: WebApp } = {};
+  const outbound = startOutbound(config, store, log, () => holder.web);
+  const analyzer = outbound.analyzer;
   const web = await createWebApp({
+    webhookAllowHosts: config.outbound.webhookAllowHosts,
+    ...(analyzer ? { analyzerSyncNow: (userId: string) => analyzer.syncNow(userId, 'manual') } : {}),
     store: access.announcing(store), tokens: access.tokens, logger: log.child({ role: 'web' }), silenceMs: config.silenceMs, liveMaxAthletes: config.limits.liveMaxAthletes,
     // MQTT over WebSocket: the in-process broker, or (roles apart) relayed to o.broker.
     mqttHandler: local ? (stream, req) => local.handle(stream, req) : relayMqttTo(o.broker),
@@ -206,6 +234,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
     ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
   });
+  holder.web = web;
   // Revocations made on any node (another web process, the CLI) cut this node's streams too.
   access.bus.subscribe((e) => {
     if (e.type === 'token') {
@@ -219,8 +248,9 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
     await web.hub.connect({ ...o.broker, username: name, token });
     const port = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
-    return { web, port };
+    return { web, port, outbound: outbound.close };
   } catch (err) {
+    await outbound.close();
     await web.close();
     throw err;
   }

@@ -96,6 +96,17 @@ const REST: Record<string, Row | { public: string }> = {
   'DELETE /api/users/:id/alert-rules/:ruleId': { path: '/api/users/ana/alert-rules/glucose-range', allow: ['admin', 'athlete', 'coach'] },
   'GET /api/users/:id/insights': { path: '/api/users/ana/insights', allow: ['admin', 'athlete', 'coach'] },
   'POST /api/deadletters/replay': { path: '/api/deadletters/replay', body: { id: 1 }, allow: ['admin'] },
+  'POST /api/webhooks': { path: '/api/webhooks', body: { userId: 'ana', url: 'https://hooks.example.com/pulse', events: ['reading.stored'] }, allow: ['admin', 'athlete'] },
+  'GET /api/webhooks': { path: '/api/webhooks?userId=ana', allow: ['admin', 'athlete'] },
+  'GET /api/webhooks/:id': { path: '/api/webhooks/{webhook}', allow: ['admin', 'athlete'] },
+  'PATCH /api/webhooks/:id': { path: '/api/webhooks/{webhook}', body: { active: true }, allow: ['admin', 'athlete'] },
+  'DELETE /api/webhooks/:id': { path: '/api/webhooks/{webhookDel}', allow: ['admin', 'athlete'] },
+  'POST /api/webhooks/deliveries/replay': { path: '/api/webhooks/deliveries/replay', body: { subscriptionId: 'none' }, allow: ['admin'] },
+  'PUT /api/users/:id/sharing-consents/:purpose': { path: '/api/users/ana/sharing-consents/analyzer', allow: ['admin', 'athlete'] },
+  'DELETE /api/users/:id/sharing-consents/:purpose': { path: '/api/users/ana/sharing-consents/analyzer', allow: ['admin', 'athlete'] },
+  'POST /api/users/:id/sync-now': { path: '/api/users/ana/sync-now', allow: ['admin', 'athlete'] },
+  'GET /api/admin/sync-log': { path: '/api/admin/sync-log', allow: ['admin'] },
+  'GET /api/users/:id/analyzer-insights': { path: '/api/users/ana/analyzer-insights', allow: ['admin', 'athlete', 'coach'] },
 };
 
 describe('access matrix: every identity × every REST route, /live message and MQTT action', () => {
@@ -107,6 +118,8 @@ describe('access matrix: every identity × every REST route, /live message and M
   const logLines: string[] = [];
   let session = '';
   let endable = '';
+  let webhook = '';
+  let webhookDel = '';
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -143,6 +156,9 @@ describe('access matrix: every identity × every REST route, /live message and M
     await hub.store.sharedScales.addPending({ id: 'pending-ana', scaleId: 'scale-home', publisherId: 'gw-ana', measuredAt: new Date(), kg: 61.5, impedanceOhm: null, reason: 'guest', candidates: ['ana'], events: [] });
     session = await start();
     endable = await start();
+    const hook = () => hub.store.webhooks.create({ userId: 'ana', url: 'https://hooks.example.com/pulse', events: ['reading.stored'], secret: 'matrix-secret-0123456789', createdBy: 'root' });
+    webhook = (await hook()).id;
+    webhookDel = (await hook()).id;
   });
   afterAll(async () => {
     await hub?.close();
@@ -151,7 +167,7 @@ describe('access matrix: every identity × every REST route, /live message and M
   });
 
   const inject = (who: Id, method: string, path: string, body?: unknown) => hub.web.app.inject({
-    method: method as 'GET', url: path.replace('{session}', session).replace('{endable}', endable),
+    method: method as 'GET', url: path.replace('{session}', session).replace('{endable}', endable).replace('{webhookDel}', webhookDel).replace('{webhook}', webhook),
     headers: tok[who] ? { authorization: `Bearer ${tok[who]}` } : {}, ...(body === undefined ? {} : { payload: body as object }),
   });
 
@@ -183,7 +199,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     const denied = audit.filter((a) => a.action === 'access.denied');
     for (const [key, row] of rows) {
       if (row.allow.length === ALL.length) continue;
-      const target = `${key.split(' ')[0]} ${row.path.split('?')[0]!.replace('{session}', session).replace('{endable}', endable)}`;
+      const target = `${key.split(' ')[0]} ${row.path.split('?')[0]!.replace('{session}', session).replace('{endable}', endable).replace('{webhookDel}', webhookDel).replace('{webhook}', webhook)}`;
       expect(denied.some((a) => a.target === target), `an access.denied row for ${target}`).toBe(true);
     }
     expect(denied.some((a) => a.actor === 'anonymous' && a.actorKind === 'unauthenticated')).toBe(true);

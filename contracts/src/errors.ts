@@ -61,6 +61,14 @@ export const ERROR_CODES = {
   PH_LIVE_BAD_MESSAGE: { status: 400, message: 'The WebSocket message is not valid JSON of the live protocol' },
   PH_LIVE_NOT_AUTHENTICATED: { status: 401, message: 'Authenticate first' },
   PH_LIVE_SUBSCRIPTION_LIMIT: { status: 429, message: 'The subscribe would follow more athletes than one connection may' },
+  // outbound (issue 14): webhooks and the analyzer sync
+  PH_WEBHOOK_URL_INVALID: { status: 400, message: 'The webhook URL is not an http(s) URL, or carries credentials' },
+  PH_WEBHOOK_ADDRESS_REFUSED: { status: 422, message: 'The webhook host is (or resolves to) a loopback, link-local, private or otherwise non-public address and is not allowlisted' },
+  PH_ANALYZER_NOT_CONFIGURED: { status: 503, message: 'No analyzer is configured (PULSEHUB_ANALYZER_URL)' },
+  PH_ANALYZER_NO_CONSENT: { status: 409, message: 'The person has not consented to sharing with the analyzer' },
+  PH_ANALYZER_ANSWER_INVALID: { status: 502, message: 'The analyzer answered with something other than {insights:[…]}' },
+  PH_ANALYZER_FAILED: { status: 502, message: 'The analyzer could not be reached or answered with an error' },
+  PH_ANALYZER_SYNC_RUNNING: { status: 409, message: 'A sync for this person is already running' },
   // any side
   PH_INTERNAL: { status: 500, message: 'An unexpected error (the details are in the server log, never in the answer)' },
   // BLE gateway: decoding (a buffer that cannot be read yields one of these, never a wrong number)

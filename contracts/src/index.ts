@@ -12,3 +12,4 @@ export * from './storable.js';
 export * from './rest.js';
 export * from './goals.js';
 export * from './alerts.js';
+export * from './outbound.js';

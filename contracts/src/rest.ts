@@ -314,4 +314,46 @@ export const InsightsResponse = z.object({
   /** Recent insight rows (severity info). */
   insights: z.array(AlertJson),
 });
-export type InsightsResponse = z.infer<typeof InsightsResponse>;
+// --- outbound (issue 14): webhooks, the analyzer sync, insights ---
+
+export const WebhookJson = z.object({
+  id: z.string(), userId: z.string(), url: z.string(), events: z.array(z.string()), metrics: z.array(z.string()).nullable(),
+  active: z.boolean(), windowMs: z.number().int(), maxBatch: z.number().int(), createdBy: z.string(), createdAt: Instant, updatedAt: Instant,
+});
+export type WebhookJson = z.infer<typeof WebhookJson>;
+
+export const WebhookDeliveryJson = z.object({
+  id: z.string(), subscriptionId: z.string(), userId: z.string(), status: z.enum(['pending', 'delivered', 'failed']), entries: z.number().int(),
+  attempts: z.number().int(), nextAttemptAt: Instant, lastError: z.string().nullable(), lastStatus: z.number().int().nullable(),
+  lastLatencyMs: z.number().int().nullable(), lastAttemptAt: Instant.nullable(), createdAt: Instant, deliveredAt: Instant.nullable(),
+});
+export type WebhookDeliveryJson = z.infer<typeof WebhookDeliveryJson>;
+
+/** GET /api/webhooks */
+export const WebhooksResponse = z.object({ webhooks: z.array(WebhookJson) });
+export type WebhooksResponse = z.infer<typeof WebhooksResponse>;
+/** POST /api/webhooks (the secret, once) */
+export const WebhookCreatedResponse = z.object({ webhook: WebhookJson, secret: z.string() });
+export type WebhookCreatedResponse = z.infer<typeof WebhookCreatedResponse>;
+/** GET /api/webhooks/:id */
+export const WebhookDetailResponse = z.object({ webhook: WebhookJson, deliveries: z.array(WebhookDeliveryJson) });
+export type WebhookDetailResponse = z.infer<typeof WebhookDetailResponse>;
+
+const Cursor = z.object({ txid: z.number(), id: z.string() }).nullable();
+export const SyncRunJson = z.object({
+  id: z.number().int(), userId: z.string(), trigger: z.string(), startedAt: Instant, finishedAt: Instant.nullable(), status: z.enum(['running', 'ok', 'failed']),
+  count: z.number().int(), cursorBefore: Cursor, cursorAfter: Cursor, insights: z.number().int(), error: z.string().nullable(),
+});
+export type SyncRunJson = z.infer<typeof SyncRunJson>;
+/** GET /api/admin/sync-log */
+export const SyncLogResponse = z.object({ runs: z.array(SyncRunJson) });
+export type SyncLogResponse = z.infer<typeof SyncLogResponse>;
+
+export const InsightJson = z.object({
+  id: z.number().int(), userId: z.string(), syncId: z.number().int().nullable(), kind: z.string(), severity: z.string(), title: z.string(), body: z.string(),
+  metric: z.string().nullable(), at: Instant.nullable(), createdAt: Instant,
+});
+export type InsightJson = z.infer<typeof InsightJson>;
+/** GET /api/users/:id/analyzer-insights */
+export const AnalyzerInsightsResponse = z.object({ insights: z.array(InsightJson) });
+export type AnalyzerInsightsResponse = z.infer<typeof AnalyzerInsightsResponse>;

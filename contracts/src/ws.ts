@@ -196,6 +196,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
   /** The class's interval timer was started (or stopped: `stoppedAt` set); null when cleared. */
   z.object({ type: z.literal('timer'), session: SessionId, timer: IntervalTimer.nullable() }),
   z.object({ type: z.literal('revoked'), athlete: UserId }),
+  /** An insight the analyzer sync stored for the athlete (issue 14). */
+  z.object({
+    type: z.literal('insight'), athlete: UserId,
+    insight: z.object({ id: z.number().int(), kind: z.string(), severity: z.string(), title: z.string(), body: z.string(), metric: z.string().nullable(), at: z.string().nullable(), createdAt: z.string() }),
+  }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('pong'), id: z.string().optional(), serverTime: z.string() }),
 ]);

@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { commitBatch, rollupUpsert, type CommitResult, type IngestBatch } from './batch.js';
+import { commitBatch, outboxInsert, rollupUpsert, type CommitResult, type IngestBatch } from './batch.js';
 import type { Db } from './db.js';
 
 /**
@@ -95,6 +95,21 @@ export function dayRollups(events: readonly CanonicalEvent[]): DayRollup[] {
 const UPSERT_ROLLUPS = rollupUpsert(
   'json_to_recordset($1::text::json) as r(user_id text, day date, steps float8, hr_n int, hr_sum float8, hr_min float8, hr_max float8)');
 
+const INSERT_OUTBOX = outboxInsert('json_to_recordset($1::text::json) as x(user_id text, metric text)');
+
+/** The distinct (user, metric) pairs of a batch: what the outbox statement matches subscriptions against. */
+function userMetrics(events: readonly CanonicalEvent[]): string {
+  const seen = new Set<string>();
+  const out: { user_id: string; metric: string }[] = [];
+  for (const e of events) {
+    const key = `${e.userId}\u0000${e.metric}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ user_id: e.userId, metric: e.metric });
+  }
+  return JSON.stringify(out);
+}
+
 export interface BatchCommitter {
   commit(batch: IngestBatch): Promise<CommitResult>;
   /** How many batches took the COPY path, and how many fell back to the idempotent one. */
@@ -113,6 +128,7 @@ export function createBatchCommitter(db: Db, client?: Sql): BatchCommitter {
       if (!fast) return commitBatch(db, batch);
       const rows = copyRows(batch.events);
       const rollups = dayRollups(batch.events);
+      const pairs = userMetrics(batch.events);
       try {
         // BEGIN and COPY go out together, then the rollups and COMMIT together: two round trips
         // (client.begin would take five, each waiting behind a busy event loop).
@@ -132,9 +148,12 @@ export function createBatchCommitter(db: Db, client?: Sql): BatchCommitter {
           // stream has sent its CopyDone.
           await new Promise((resolve) => setImmediate(resolve));
           const upsert = Promise.race([failed, conn.unsafe(UPSERT_ROLLUPS, [JSON.stringify(rollups)])]);
+          // The webhook outbox entries go in the same transaction and the same round trip.
+          const outbox = conn.unsafe(INSERT_OUTBOX, [pairs]);
           const commit = conn.unsafe('commit');
-          const [u, c] = await Promise.allSettled([upsert, commit, begun]);
+          const [u, o, c] = await Promise.allSettled([upsert, outbox, commit, begun]);
           if (u.status === 'rejected') throw u.reason;
+          if (o.status === 'rejected') throw o.reason;
           if (c.status === 'rejected') throw c.reason;
         } finally {
           conn.release();

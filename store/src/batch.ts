@@ -41,6 +41,23 @@ export function rollupUpsert(source: string): string {
 const ROLLUPS_FROM_AGG = sql.raw(rollupUpsert('agg'));
 
 /**
+ * The webhook outbox entries of a batch (issue 14): one row per active subscription that wants
+ * `reading.stored` of a user and metric in `source` (a relation aliased `x` with columns
+ * user_id, metric: the rows just stored). Run inside the batch's transaction, so a crash between commit and send loses
+ * nothing. The entry names the transaction (`txid`, as observations.txid), not the readings:
+ * the sender reads them back, so the cost here is one row per subscription, not per reading.
+ */
+export function outboxInsert(source: string): string {
+  return `insert into webhook_outbox (subscription_id, user_id, event_type, txid)
+      select s.id, s.user_id, 'reading.stored', (pg_current_xact_id()::text)::bigint
+      from webhook_subscriptions s
+      where s.active and 'reading.stored' = any(s.events)
+        and exists (select 1 from ${source} where x.user_id = s.user_id and (s.metrics is null or x.metric = any(s.metrics)))`;
+}
+
+const OUTBOX_FROM_INS = sql.raw(outboxInsert('ins x'));
+
+/**
  * Stores events (ignoring ids already stored) and updates the daily rollups from exactly the
  * rows that were new, in one statement: a redelivered reading can neither be stored twice nor
  * counted twice. The whole batch travels as one JSON parameter (`json_to_recordset`): one round
@@ -61,6 +78,9 @@ function insertObservationsSql(events: readonly CanonicalEvent[]): SQL {
       select id, user_id, device_id, metric, time_start, time_end, "values", series, notes, adapter, received_at from r
       on conflict do nothing
       returning id, user_id, metric, time_start, "values"
+    ), ob as (
+      ${OUTBOX_FROM_INS}
+      returning 1
     ), v as (
       select user_id, (time_start at time zone 'UTC')::date as day, metric,
         case metric when 'steps' then ("values"->'count'->>'value')::float8 when 'heart_rate' then ("values"->'bpm'->>'value')::float8 end as x

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { createWebhookRepo } from './webhooks.js';
 import { classSessions, classSessionSummaries, observations } from './schema.js';
 
 export interface ClassSessionRow {
@@ -64,7 +65,13 @@ export function createClassRepo(db: Db): ClassRepo {
       await db.transaction(async (tx) => {
         await tx.update(classSessions).set({ endedAt }).where(eq(classSessions.id, id));
         if (summaries.length > 0) {
-          await tx.insert(classSessionSummaries).values(summaries.map((s) => ({ ...s, sessionId: id }))).onConflictDoNothing();
+          const stored = await tx.insert(classSessionSummaries).values(summaries.map((s) => ({ ...s, sessionId: id }))).onConflictDoNothing().returning();
+          // Issue 14: each athlete's `session.ended` webhook entry, in the same transaction
+          // (only for summaries stored now, so ending twice sends nothing twice).
+          const hooks = createWebhookRepo(tx as unknown as Db);
+          for (const r of stored) {
+            await hooks.enqueue(tx as unknown as Db, { userId: r.athleteId, eventType: 'session.ended', payload: { sessionId: id, endedAt: endedAt.toISOString(), avgBpm: r.avgBpm, maxBpm: r.maxBpm, secondsInZones: r.secondsInZones, kcal: r.kcal, effortPoints: r.effortPoints, readings: r.readings } });
+          }
         }
       });
     },

@@ -23,6 +23,12 @@ export const ERASURE_COVERAGE: Readonly<Record<string, { readonly columns: reado
   goals: { columns: ['user_id', 'target'], how: 'deleted (`target` is the goal\'s number, not a person)' },
   local_daily_rollups: { columns: ['user_id'], how: 'deleted' },
   alerts: { columns: ['user_id', 'acked_by'], how: 'their alerts and insights deleted; acknowledgements they made on others\' alerts scrubbed' },
+  webhook_subscriptions: { columns: ['user_id', 'created_by'], how: 'their subscriptions deleted; created_by scrubbed on subscriptions an erased person made for others' },
+  webhook_outbox: { columns: ['user_id'], how: 'deleted (nothing of theirs is sent after erasure)' },
+  webhook_deliveries: { columns: ['user_id'], how: 'deleted' },
+  sharing_consents: { columns: ['user_id', 'granted_by'], how: 'their consents deleted; granted_by scrubbed' },
+  analyzer_sync_log: { columns: ['user_id'], how: 'deleted' },
+  analyzer_insights: { columns: ['user_id'], how: 'deleted' },
   alert_rule_overrides: { columns: ['user_id', 'updated_by'], how: 'their overrides deleted; overrides they set for others scrubbed' },
   audit_log: { columns: ['actor', 'target'], how: 'earlier rows naming them pseudonymized to (erased); one erasure row added with counts only' },
 };
@@ -89,6 +95,14 @@ export function createErasureRepo(db: Db): ErasureRepo {
         counts.local_daily_rollups = await run(tx, sql`delete from local_daily_rollups where user_id = ${userId}`);
         counts.alerts = await run(tx, sql`delete from alerts where user_id = ${userId}`);
         counts.alerts += await run(tx, sql`update alerts set acked_by = ${ERASED} where acked_by = any(${subjectsArr})`);
+        counts.webhook_outbox = await run(tx, sql`delete from webhook_outbox where user_id = ${userId}`);
+        counts.webhook_deliveries = await run(tx, sql`delete from webhook_deliveries where user_id = ${userId}`);
+        counts.webhook_subscriptions = await run(tx, sql`delete from webhook_subscriptions where user_id = ${userId}`);
+        counts.webhook_subscriptions += await run(tx, sql`update webhook_subscriptions set created_by = ${ERASED} where created_by = any(${subjectsArr})`);
+        counts.sharing_consents = await run(tx, sql`delete from sharing_consents where user_id = ${userId}`);
+        counts.sharing_consents += await run(tx, sql`update sharing_consents set granted_by = ${ERASED} where granted_by = any(${subjectsArr})`);
+        counts.analyzer_sync_log = await run(tx, sql`delete from analyzer_sync_log where user_id = ${userId}`);
+        counts.analyzer_insights = await run(tx, sql`delete from analyzer_insights where user_id = ${userId}`);
         counts.alert_rule_overrides = await run(tx, sql`delete from alert_rule_overrides where user_id = ${userId}`);
         counts.alert_rule_overrides += await run(tx, sql`update alert_rule_overrides set updated_by = ${ERASED} where updated_by = any(${subjectsArr})`);
         // Audit targets are ids or `a/b` pairs (consents); details are JSON: match the id as a

@@ -285,3 +285,118 @@ export const alertRuleOverrides = pgTable('alert_rule_overrides', {
   updatedAt: tz('updated_at').notNull().defaultNow(),
   updatedBy: text('updated_by').notNull(),
 }, (t) => [primaryKey({ columns: [t.userId, t.ruleId] })]);
+// ---- outbound (issue 14): webhooks, sharing consents, the analyzer sync ----------------------
+
+/** A webhook subscription: who it is for, where to, which events; `secret` signs each request. */
+export const webhookSubscriptions = pgTable('webhook_subscriptions', {
+  id: text('id').primaryKey(),
+  /** The athlete whose events it carries (an admin may create one for anyone, an athlete for themself). */
+  userId: text('user_id').notNull(),
+  url: text('url').notNull(),
+  /** Event types (`reading.stored`, `session.ended`, `alert.opened`, …; contracts WEBHOOK_EVENTS). */
+  events: text('events').array().notNull(),
+  /** For `reading.stored`: only these metrics (null: every metric). */
+  metrics: text('metrics').array(),
+  secret: text('secret').notNull(),
+  active: boolean('active').notNull().default(true),
+  /** Batching: wait up to this long for more entries, send at most this many in one request. */
+  windowMs: integer('window_ms').notNull().default(5000),
+  maxBatch: integer('max_batch').notNull().default(100),
+  createdBy: text('created_by').notNull(),
+  createdAt: tz('created_at').notNull().defaultNow(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+}, (t) => [index('webhook_subscriptions_user_idx').on(t.userId)]);
+
+/**
+ * What is owed to a subscription, written in the same transaction as its cause (the ingest
+ * batch). A `reading.stored` entry names the storing transaction (`txid`), not the readings:
+ * the readings are read back (observations by user and txid) when the entry is put into a
+ * delivery, which keeps the ingest side to one small insert per subscription and batch.
+ */
+export const webhookOutbox = pgTable('webhook_outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  subscriptionId: text('subscription_id').notNull(),
+  userId: text('user_id').notNull(),
+  eventType: text('event_type').notNull(),
+  txid: bigint('txid', { mode: 'number' }),
+  /** Events other than `reading.stored` carry their payload here. */
+  payload: jsonb('payload'),
+  createdAt: tz('created_at').notNull().defaultNow(),
+  /** Set once the entry is in a delivery. */
+  deliveryId: text('delivery_id'),
+}, (t) => [index('webhook_outbox_open_idx').on(t.subscriptionId, t.id).where(sql`${t.deliveryId} is null`)]);
+
+/**
+ * One HTTP request owed to a subscription (its id is the Idempotency-Key). The body is not
+ * stored: it is rebuilt from the delivery's outbox entries and the readings they name (stored
+ * readings do not change), so a retry sends the same bytes without the hub writing every
+ * reading a second time.
+ */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: text('id').primaryKey(),
+  subscriptionId: text('subscription_id').notNull(),
+  userId: text('user_id').notNull(),
+  /** `pending`, `delivered` or `failed`. */
+  status: text('status').notNull().default('pending'),
+  entries: integer('entries').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: tz('next_attempt_at').notNull().defaultNow(),
+  lastError: text('last_error'),
+  lastStatus: integer('last_status'),
+  lastLatencyMs: integer('last_latency_ms'),
+  lastAttemptAt: tz('last_attempt_at'),
+  createdAt: tz('created_at').notNull().defaultNow(),
+  deliveredAt: tz('delivered_at'),
+}, (t) => [
+  index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  index('webhook_deliveries_sub_idx').on(t.subscriptionId, t.createdAt.desc()),
+]);
+
+/** A person's consent to share their data with a purpose (`analyzer`, `bridge`, …); revocable like coach consents. */
+export const sharingConsents = pgTable('sharing_consents', {
+  userId: text('user_id').notNull(),
+  purpose: text('purpose').notNull(),
+  grantedBy: text('granted_by').notNull(),
+  grantedAt: tz('granted_at').notNull().defaultNow(),
+  revokedAt: tz('revoked_at'),
+}, (t) => [primaryKey({ columns: [t.userId, t.purpose] })]);
+
+/** One row per analyzer sync run (the cursor of the last `ok` run is where the next starts). */
+export const analyzerSyncLog = pgTable('analyzer_sync_log', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: text('user_id').notNull(),
+  /** `schedule` or `manual`. */
+  trigger: text('trigger').notNull(),
+  startedAt: tz('started_at').notNull().defaultNow(),
+  finishedAt: tz('finished_at'),
+  /** `running`, `ok` or `failed`. */
+  status: text('status').notNull().default('running'),
+  count: integer('count').notNull().default(0),
+  cursorBefore: jsonb('cursor_before').$type<{ txid: number; id: string } | null>(),
+  cursorAfter: jsonb('cursor_after').$type<{ txid: number; id: string } | null>(),
+  insights: integer('insights').notNull().default(0),
+  error: text('error'),
+}, (t) => [
+  index('analyzer_sync_log_user_idx').on(t.userId, t.id.desc()),
+  // One run per user at a time, across nodes.
+  uniqueIndex('analyzer_sync_log_running_idx').on(t.userId).where(sql`${t.status} = 'running'`),
+]);
+
+/**
+ * Insights the analyzer answered with. Its own table while there is no alerts/insights table;
+ * the columns are those an alerts table needs (kind, severity, title, body, metric, at), so it
+ * can be folded into one later.
+ */
+export const analyzerInsights = pgTable('analyzer_insights', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: text('user_id').notNull(),
+  syncId: bigint('sync_id', { mode: 'number' }),
+  kind: text('kind').notNull(),
+  /** `info`, `warning` or `critical`. */
+  severity: text('severity').notNull(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  metric: text('metric'),
+  at: tz('at'),
+  createdAt: tz('created_at').notNull().defaultNow(),
+}, (t) => [index('analyzer_insights_user_idx').on(t.userId, t.id.desc())]);

@@ -20,6 +20,8 @@ import { createManualEntriesRepo, type ManualEntriesRepo } from './manual.js';
 import { createLocalRollupRepo, type LocalRollupRepo } from './local-rollups.js';
 import { createExportRepo, type ExportRepo } from './export.js';
 import { createErasureRepo, type ErasureRepo } from './erasure.js';
+import { createWebhookRepo, type WebhookRepo } from './webhooks.js';
+import { createSyncLogRepo, type SyncLogRepo } from './sync-log.js';
 
 /**
  * Every repository of the store, by name. To add one: a file `<name>.ts` with its interface and
@@ -52,6 +54,10 @@ export interface Repositories {
   readonly alerts: AlertRepo;
   /** Per-user thresholds over the built-in alert rules. */
   readonly alertRules: AlertRuleRepo;
+  /** Webhook subscriptions, their outbox and deliveries (issue 14). */
+  readonly webhooks: WebhookRepo;
+  /** Sharing consents with a purpose, the analyzer sync log and its insights (issue 14). */
+  readonly syncLog: SyncLogRepo;
 }
 
 /** The one place the repositories are assembled over a connection. */
@@ -76,6 +82,8 @@ function createRepositories(db: Db, client?: Sql): Repositories {
     erasure: createErasureRepo(db),
     alerts: createAlertRepo(db),
     alertRules: createAlertRuleRepo(db),
+    webhooks: createWebhookRepo(db),
+    syncLog: createSyncLogRepo(db),
   };
 }
 

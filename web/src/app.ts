@@ -33,6 +33,7 @@ import { registerManualEntries, type ManualIntake } from './routes/manual.js';
 import { registerGoals } from './routes/goals.js';
 import { registerExport } from './routes/export.js';
 import { registerErasure } from './routes/erasure.js';
+import { registerOutbound } from './routes/outbound.js';
 
 /** The built pages (`pnpm build:web`: Vite builds web/ui into web/dist). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -67,6 +68,10 @@ export interface WebOptions {
   liveMaxAthletes?: number;
   /** The ingest pipeline's door for manual entries (absent: the manual routes answer 503). */
   manualIntake?: ManualIntake;
+  /** PULSEHUB_WEBHOOK_ALLOW_HOSTS: webhook hosts past the SSRF guard. */
+  webhookAllowHosts?: readonly string[];
+  /** The analyzer sync's on-demand run (`POST /api/users/:id/sync-now`; absent: answers PH_ANALYZER_NOT_CONFIGURED). */
+  analyzerSyncNow?: (userId: string) => Promise<unknown>;
   /** Extra health facts for `/healthz` (broker, ingest). */
   health?: () => Record<string, unknown>;
 }
@@ -151,6 +156,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   registerGoals(app, { store: o.store, tokens: o.tokens });
   registerExport(app, { store: o.store, tokens: o.tokens });
   registerErasure(app, { store: o.store, tokens: o.tokens, hub, sessions, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
+  registerOutbound(app, { store: o.store, tokens: o.tokens, webhookAllowHosts: o.webhookAllowHosts, syncNow: o.analyzerSyncNow });
   const heartbeat = setInterval(() => {
     for (const s of sessions) s.heartbeat();
   }, heartbeatMs);

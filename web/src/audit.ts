@@ -34,6 +34,13 @@ export const AUDIT_ACTIONS = [
   'alert-rule.set',
   'alert-rule.reset',
   'user.timezone',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.replay',
+  'sharing.grant',
+  'sharing.revoke',
+  'analyzer.sync',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 

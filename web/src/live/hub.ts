@@ -185,6 +185,12 @@ export class LiveHub {
     if (set) this.fanOut(set, `${athleteId}|battery`, JSON.stringify({ type: 'battery', athlete: athleteId, deviceId, percent } satisfies ServerMessage));
   }
 
+  /** Pushes an analyzer insight to the athlete's live viewers (they passed the visibility rule when subscribing). */
+  pushInsight(athleteId: string, insight: Extract<ServerMessage, { type: 'insight' }>['insight']): void {
+    const set = this.viewers.get(athleteId);
+    if (set && set.size > 0) this.fanOut(set, `${athleteId}|insight|${insight.id}`, JSON.stringify({ type: 'insight', athlete: athleteId, insight } satisfies ServerMessage));
+  }
+
   /** Called with every live event (class sessions keep their tallies this way). */
   onEvent(l: Listener): () => void {
     this.listeners.add(l);

@@ -1,7 +1,9 @@
-// Admin: users, devices, tokens, coach consents, dead letters and the audit log. Every change
+// Admin: users, devices, tokens, coach consents, dead letters, webhooks with their delivery log,
+// the analyzer sync log and the audit log. Every change
 // goes through the REST API, which writes the audit log.
 import type {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, MintedTokenResponse,
+  SyncLogResponse, WebhookDetailResponse, WebhooksResponse,
 } from '@pulsehub/contracts';
 import { api, ApiError } from './lib/api.js';
 import { askToken, forgetToken, readToken } from './lib/token.js';
@@ -79,6 +81,14 @@ async function refreshAll(): Promise<void> {
     })),
     get<AdminConsentsResponse>('/api/admin/consents').then(({ consents }) => fill('consents', consents, (c) => [c.athleteId, c.viewerId, when(c.grantedAt), badge(!c.revokedAt, 'sharing', 'revoked'), c.revokedAt ? button('Grant again', () => api(token!, 'POST', '/api/consents', { athleteId: c.athleteId, viewerId: c.viewerId })) : button('Revoke', () => api(token!, 'DELETE', `/api/consents/${encodeURIComponent(c.athleteId)}/${encodeURIComponent(c.viewerId)}`), `Stop sharing ${c.athleteId} with ${c.viewerId}? Their live view ends at once.`)])),
     get<DeadLettersResponse>('/api/deadletters?limit=100').then(({ deadLetters }) => fill('deadletters', deadLetters, (d) => [when(d.receivedAt), d.reason, d.deviceId ?? '—', d.userId ?? '—', d.detail.slice(0, 160), preview(d.payload)])),
+    get<WebhooksResponse>('/api/webhooks').then(async ({ webhooks }) => {
+      fill('webhooks', webhooks, (w) => [w.userId, w.url, `${w.events.join(', ')}${w.metrics ? ` (${w.metrics.join(', ')})` : ''}`, `${w.windowMs} ms / ${w.maxBatch}`, badge(w.active, 'active', 'paused'),
+        button(w.active ? 'Pause' : 'Resume', () => api(token!, 'PATCH', `/api/webhooks/${encodeURIComponent(w.id)}`, { active: !w.active }))]);
+      const details = await Promise.all(webhooks.map((w) => get<WebhookDetailResponse>(`/api/webhooks/${encodeURIComponent(w.id)}`)));
+      const deliveries = details.flatMap((d) => d.deliveries).sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 100);
+      fill('deliveries', deliveries, (d) => [when(d.createdAt), d.userId, d.status === 'failed' ? button('Replay', () => api(token!, 'POST', '/api/webhooks/deliveries/replay', { id: d.id })) : d.status, String(d.entries), String(d.attempts), String(d.lastStatus ?? '—'), d.lastLatencyMs === null ? '—' : `${d.lastLatencyMs} ms`, (d.lastError ?? '').slice(0, 160)]);
+    }),
+    get<SyncLogResponse>('/api/admin/sync-log').then(({ runs }) => fill('synclog', runs, (r) => [when(r.startedAt), r.userId, r.trigger, r.status, String(r.count), String(r.insights), r.cursorAfter ? `${r.cursorAfter.txid}/${r.cursorAfter.id}` : '—', (r.error ?? '').slice(0, 160)])),
     get<AdminAuditResponse>('/api/admin/audit').then(({ audit }) => fill('audit', audit, (a) => [when(a.at), `${a.actor} (${a.actorKind})`, a.action, a.target, a.details === undefined ? '' : JSON.stringify(a.details).slice(0, 200)])),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -13,6 +13,7 @@ import { mountPendingWeighIns } from './pending.js';
 import { mountFtpCard } from './ftp.js';
 import { setupPhoneCard } from './phone-link.js';
 import { mountGoalsCard, mountLogCard } from './log.js';
+import { mountInsights } from './insights.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -178,10 +179,13 @@ let lastState = 'lost';
 let backfilled = false;
 const hrvChart = mountHrvChart($('#live-chart').closest('section')!);
 const alertsCard = mountAlertsCard({ token: () => token, athlete: () => athleteId });
+const insights = mountInsights({ token: () => token, athlete: () => athleteId });
+
 function onMessage(m: ServerMessage): void {
   hrvChart.onMessage(m);
   goalsCard.onMessage(m);
   alertsCard.onMessage(m);
+  insights.onMessage(m);
   if (m.type === 'ready') {
     athleteId ??= m.athletes[0] ?? null;
     if (!athleteId) {
@@ -197,6 +201,7 @@ function onMessage(m: ServerMessage): void {
     $('#phone-card').hidden = m.kind !== 'athlete' && m.kind !== 'admin';
     if (!histChart) setRange(1);
     if (token) void hrvChart.load(token, athleteId);
+    void insights.load();
   } else if (m.type === 'snapshot' && m.athlete === athleteId) {
     $('#who').textContent = m.name;
     document.title = `PulseHub — ${m.name}`;
