@@ -2,7 +2,7 @@
  * Sustained ingest from MQTT into Postgres, against a raw COPY of the same rows into the same
  * table, measured in the same run.
  *
- *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path]
+ *   pnpm bench:ingest [--mode embedded|consumer|split] [--batch-window-ms 0] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path]
  *
  * Hub side (this process): the PulseHub broker and the ingest pipeline (validation, adapter,
  * live republish, batched idempotent writes with daily rollups, ack after commit). Publishers
@@ -38,6 +38,8 @@ const { values } = parseArgs({ allowNegative: true, options: {
   'copy-path': { type: 'boolean', default: true },
   /** Embedded mode: batches committing at once (the hub's default is 2). */
   inflight: { type: 'string', default: '2' },
+  /** Embedded mode: 0 = group commit (the hub's default); > 0 = the old fixed batch window in ms, for a same-run comparison. */
+  'batch-window-ms': { type: 'string', default: '0' },
 } });
 const MODE = values.mode;
 if (MODE !== 'embedded' && MODE !== 'consumer' && MODE !== 'split') throw new Error(`--mode embedded|consumer|split, not ${MODE}`);
@@ -83,7 +85,7 @@ if (MODE === 'embedded') {
   // The intake publishes live on the broker it feeds: created first, bound after.
   const bound: { broker?: PulseHubBroker } = {};
   const intake = createIntake({
-    store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000,
+    store, logger: log, maxBatch: Number(values.batch), maxDelayMs: Number(values['batch-window-ms']), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000,
     publishLive: (topic, payload) => bound.broker!.publishLocal(topic, payload),
   });
   const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: () => intake.accept });

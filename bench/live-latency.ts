@@ -4,7 +4,7 @@
  * (publish → subscriber) through the same broker. Also the device's PUBACK time, which
  * includes the database commit (the embedded hub acknowledges a reading once it is stored).
  *
- *   pnpm bench:latency [--messages 1000] [--db pglite|postgres]
+ *   pnpm bench:latency [--messages 1000] [--db pglite|postgres] [--batch-window-ms 5]
  */
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +18,8 @@ import { generateSigningKey } from '@pulsehub/auth';
 import { createTestDatabase } from '@pulsehub/store';
 import { loadConfig, startHub } from '@pulsehub/cli';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' } } });
+// --batch-window-ms 5: the fixed batch window the hub used before group commit (same-run comparison).
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' }, 'batch-window-ms': { type: 'string', default: '0' } } });
 const N = Number(values.messages);
 
 function stats(xs: number[]) {
@@ -31,7 +32,7 @@ const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-bench-'));
 const db = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const hub = await startHub({
-  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' }),
+  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_INGEST_BATCH_WINDOW_MS: values['batch-window-ms'] }),
   keyring: { current: generateSigningKey(), previous: [] },
   storeTarget: db.target,
   logger: pino({ level: 'warn' }),

@@ -140,10 +140,11 @@ export async function startBrokerNode(config: HubConfig, access: AccessControl, 
 export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
   const name = 'pulsehub-ingest';
   const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-  const { clientId, shareGroup, retentionDays } = config.ingest;
+  const { clientId, shareGroup, retentionDays, batchWindowMs } = config.ingest;
   return startIngest({
     broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
+    ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
   });
 }
 
@@ -153,10 +154,11 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
  * (`pulsehub ingest`) use the MQTT consumer instead.
  */
 export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void): { intake: Intake; service: IngestService } {
-  const { retentionDays } = config.ingest;
+  const { retentionDays, batchWindowMs } = config.ingest;
   const intake = createIntake({
-    // A device waits for its PUBACK until the batch commits: keep the batch window short.
-    store, logger: log.child({ role: 'ingest' }), maxDelayMs: 5,
+    // A device waits for its PUBACK until its batch commits: group commit by default (no window;
+    // the batch is what arrived while the previous commit was in flight).
+    store, logger: log.child({ role: 'ingest' }), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
     publishLive,
   });

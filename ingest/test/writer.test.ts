@@ -81,4 +81,95 @@ describe('BatchWriter on Postgres', () => {
     expect(Math.max(...inFlight)).toBe(1);
     expect(writer.stats.stored).toBe(30);
   });
+
+  describe('group commit (no batch window, the default)', () => {
+    /** The real store, each commit held until released; records what each commit carried. */
+    const heldStore = () => {
+      const commits: { ids: string[]; release: () => void }[] = [];
+      const gated: Store = {
+        ...store,
+        commitBatch: async (batch) => {
+          let release!: () => void;
+          const held = new Promise<void>((r) => (release = r));
+          commits.push({ ids: batch.events.map((e) => e.id), release });
+          await held;
+          return store.commitBatch(batch);
+        },
+      };
+      return { gated, commits };
+    };
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    const until = async (what: () => boolean, label: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+
+    it('sends a lone reading in the same turn of the event loop, with no window to wait out', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 100, retryMs: 50 });
+      const acked: number[] = [];
+      writer.add([hr(300)], null, () => acked.push(300));
+      expect(commits).toHaveLength(0); // not synchronously: the rest of this turn may join it
+      await turn();
+      await turn();
+      // With any timer (even 1 ms) the commit would not have started yet.
+      expect(commits.map((c) => c.ids)).toEqual([['w-300']]);
+      expect(acked).toEqual([]); // still acknowledged only after the commit
+      commits[0]!.release();
+      await until(() => acked.length === 1, 'the acknowledgement');
+      expect(await store.countObservations({ userId: 'ana' })).toBeGreaterThanOrEqual(1);
+      await writer.close();
+    });
+
+    it('batches what arrived while both commits were in flight, bounded by maxBatch, acknowledged in order', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 5, retryMs: 50 });
+      const acked: number[] = [];
+      const add = (i: number) => writer.add([hr(i)], null, () => acked.push(i));
+      add(400);
+      await until(() => commits.length === 1, 'the first commit');
+      add(401);
+      await until(() => commits.length === 2, 'the second commit (second slot)');
+      for (let i = 402; i < 414; i++) add(i); // both slots busy: these wait
+      await turn();
+      await turn();
+      expect(commits).toHaveLength(2);
+      expect(writer.waiting).toBe(12);
+      // The second commit finishes first: its slot takes the oldest waiting batch, of maxBatch.
+      commits[1]!.release();
+      await until(() => commits.length === 3, 'the third commit');
+      expect(commits[2]!.ids).toEqual(['w-402', 'w-403', 'w-404', 'w-405', 'w-406']);
+      // Nobody is acknowledged before 400 is stored.
+      await turn();
+      expect(acked).toEqual([]);
+      commits[0]!.release();
+      await until(() => commits.length === 4, 'the fourth commit');
+      expect(commits[3]!.ids).toEqual(['w-407', 'w-408', 'w-409', 'w-410', 'w-411']);
+      await until(() => acked.length === 2, 'the first two acknowledgements');
+      for (const c of commits.slice(2)) c.release();
+      await until(() => commits.length === 5, 'the fifth commit');
+      expect(commits[4]!.ids).toEqual(['w-412', 'w-413']);
+      commits[4]!.release();
+      await writer.close();
+      expect(acked).toEqual(Array.from({ length: 14 }, (_, i) => 400 + i));
+      expect(writer.stats).toMatchObject({ stored: 14, duplicates: 0, failedCommits: 0 });
+    });
+
+    it('keeps the fixed window when one is configured (the setting before group commit)', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 100, maxDelayMs: 60_000, retryMs: 50 });
+      writer.add([hr(500)], null, () => {});
+      await turn();
+      await turn();
+      expect(commits).toHaveLength(0); // waits for the window (or a full batch)
+      const closing = writer.close();
+      await until(() => commits.length === 1, 'the commit on close');
+      commits[0]!.release();
+      await closing;
+      expect(writer.stats.stored).toBe(1);
+    });
+  });
 });

@@ -25,7 +25,9 @@ export interface IntakeOptions {
   publishLive(topic: string, payload: string): void;
   registry?: AdapterRegistry;
   logger?: Logger;
+  /** Messages per batch at most (default 1000). */
   maxBatch?: number;
+  /** 0 or absent: group commit (a batch goes as soon as a commit slot is free); > 0: a fixed batch window of this many ms (see BatchWriter). */
   maxDelayMs?: number;
   /** Batches committing at once (default 2). */
   maxInFlight?: number;
@@ -64,7 +66,7 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
   const devicesRegistry = createRegistry(o.store.db);
-  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
+  const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, ...(o.maxDelayMs ? { maxDelayMs: o.maxDelayMs } : {}), ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
   const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
