@@ -4,7 +4,7 @@ import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
 import { ingestMetricsText, type IngestService } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
-import type { WebApp } from '@pulsehub/web';
+import type { LiveHub, WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
 import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
@@ -57,9 +57,14 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
     // The broker builds the intake with its own publishLocal, so live events need no broker holder.
     let ingest!: IngestService;
+    // One node (no Redis): live events go from the intake straight to the LiveHub, an object
+    // handed over in this process; still published on the broker for MQTT subscribers. With
+    // Redis, the LiveHub subscribes over MQTT, where every node's events arrive.
+    const liveInProcess = !config.redisUrl;
+    let liveHub: LiveHub | undefined;
     const node = await startBrokerNode(config, access, store, log, {
       intake: (publishLocal) => {
-        const embedded = createEmbeddedIntake(config, store, log, publishLocal);
+        const embedded = createEmbeddedIntake(config, store, log, publishLocal, liveInProcess ? (event) => liveHub?.publish(event) : undefined);
         ingest = embedded.service;
         return embedded.intake.accept;
       },
@@ -68,8 +73,9 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     // Closed before the broker, so pending batches commit and their PUBACKs still go out.
     closers.push(() => ingest.close());
     const { web, port: httpPort } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
-      metrics: () => ingestMetricsText(ingest.stats, ingest.health),
+      metrics: () => ingestMetricsText(ingest.stats, ingest.health), liveInProcess,
     });
+    if (liveInProcess) liveHub = web.hub;
     closers.push(() => web.close());
     await ingest.ready();
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
-import { WS_CLOSE } from '@pulsehub/contracts';
+import { WS_CLOSE, type CanonicalEvent } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
 import { createIntake, replayDeadLetters, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
 import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
@@ -153,7 +153,7 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
  * stored before its PUBACK, and live events go straight onto the in-process bus. Roles apart
  * (`pulsehub ingest`) use the MQTT consumer instead.
  */
-export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void): { intake: Intake; service: IngestService } {
+export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void, deliverLive?: (event: CanonicalEvent) => void): { intake: Intake; service: IngestService } {
   const { retentionDays, batchWindowMs } = config.ingest;
   const intake = createIntake({
     // A device waits for its PUBACK until its batch commits: group commit by default (no window;
@@ -161,6 +161,7 @@ export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logge
     store, logger: log.child({ role: 'ingest' }), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
     ...(retentionDays !== undefined ? { retentionDays } : {}),
     publishLive,
+    ...(deliverLive ? { deliverLive } : {}),
   });
   const service: IngestService = {
     get stats() {
@@ -183,6 +184,12 @@ export interface WebRoleOptions {
   health?: () => Record<string, unknown>;
   /** More Prometheus text for `/metrics` (the embedded ingest's counters). */
   metrics?: () => string;
+  /**
+   * Live events are handed to `web.hub.publish` in this process (the embedded intake of
+   * `pulsehub start` on a single node): the LiveHub does not subscribe to the live topics over
+   * MQTT. Off for roles apart and with Redis (other nodes' events arrive over MQTT).
+   */
+  liveInProcess?: boolean;
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number }> {
@@ -210,7 +217,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
   try {
     const name = 'pulsehub-web';
     const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-    await web.hub.connect({ ...o.broker, username: name, token });
+    if (!o.liveInProcess) await web.hub.connect({ ...o.broker, username: name, token });
     const port = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
     return { web, port };
   } catch (err) {

@@ -1,4 +1,4 @@
-import { liveTopic } from '@pulsehub/contracts';
+import { liveTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
@@ -23,6 +23,11 @@ export interface IntakeOptions {
   store: Store;
   /** Publishes one live message (topic `live/users/<id>`); must not wait for anything slow. */
   publishLive(topic: string, payload: string): void;
+  /**
+   * The same live events as objects, to an in-process consumer (the web role's LiveHub in
+   * `pulsehub start`): no MQTT hop and no parse. Called before `publishLive`; must not wait.
+   */
+  deliverLive?(event: CanonicalEvent): void;
   registry?: AdapterRegistry;
   logger?: Logger;
   /** Messages per batch at most (default 1000). */
@@ -79,6 +84,11 @@ export function createIntake(o: IntakeOptions): Intake {
   if (o.retentionDays !== undefined) retention = startRetention({ store: o.store, refresher, logger: log, days: o.retentionDays });
 
   const sharedScales = new SharedScaleRouter({ store: o.store });
+  const deliverLive = o.deliverLive;
+  const live = (event: CanonicalEvent) => {
+    deliverLive?.(event);
+    o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+  };
   let closing = false;
 
   const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
@@ -102,7 +112,7 @@ export function createIntake(o: IntakeOptions): Intake {
 
   const finish = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string) => {
     // The live path never waits for the database.
-    for (const event of r.events) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    for (const event of r.events) live(event);
     counts.accepted += r.events.length;
     let deadLetter: DeadLetterInput | null = null;
     if (r.rejection) {
@@ -111,7 +121,7 @@ export function createIntake(o: IntakeOptions): Intake {
       deadLetter = { topic, deviceId: r.deviceId, userId: r.userId, reason: r.rejection.reason, detail: r.rejection.detail.slice(0, 4000), payload, receivedAt: new Date(receivedAt) };
     }
     const derived = r.events.length > 0 ? derive(r.events) : []; // values the hub derives (HRV): see derived-hook.ts
-    for (const event of derived) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    for (const event of derived) live(event);
     writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, committed, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });
   };
 
