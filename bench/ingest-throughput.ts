@@ -50,6 +50,12 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 const tdb = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const store = await openStore(tdb.target.kind === 'postgres' ? { ...tdb.target, copyBatches: values['copy-path'] } : tdb.target);
+/** Commits the writer made (every path, COPY or INSERT) and the readings they carried: the batch sizes group commit chose. */
+const batches = { commits: 0, events: 0 };
+{
+  const commit = store.commitBatch.bind(store);
+  store.commitBatch = (b) => ((batches.commits++, (batches.events += b.events.length)), commit(b));
+}
 const keyring = { current: generateSigningKey(), previous: [] };
 const tokens = createTokenService(keyring);
 // Device rate limits off: 20 connections stand in for the thousands of devices (at 20–50 msg/s each) a real stream comes from.
@@ -141,6 +147,7 @@ const warm = Math.min(Number(process.env.BENCH_WARM ?? 20_000), N);
 if (warm > 0) await runPublishers('warm', Math.ceil(warm / DEVICES));
 await waitStored(Math.ceil(warm / DEVICES) * DEVICES);
 const base = ingest.stats.stored;
+const batchesBase = { ...batches };
 
 const progress = process.env.BENCH_PROGRESS ? setInterval(() => console.error(JSON.stringify(ingest.stats)), 1000) : null;
 /** Whole-machine CPU from /proc/stat: how much of both cores the run kept busy (hub, publishers, Postgres). */
@@ -250,6 +257,8 @@ console.log(JSON.stringify({
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
   commits: store.commitStats,
+  batches: { commits: batches.commits - batchesBase.commits, meanEvents: Math.round((batches.events - batchesBase.events) / Math.max(1, batches.commits - batchesBase.commits)) },
+  batchWindowMs: Number(values['batch-window-ms']),
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
 }, null, 2));
 process.exit(0);

@@ -124,35 +124,37 @@ describe('BatchWriter on Postgres', () => {
       await writer.close();
     });
 
-    it('batches what arrived while both commits were in flight, bounded by maxBatch, acknowledged in order', async () => {
+    it('batches what arrived while a commit was in flight, a full batch in the second slot, acknowledged in order', async () => {
       const { gated, commits } = heldStore();
       const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 5, retryMs: 50 });
       const acked: number[] = [];
       const add = (i: number) => writer.add([hr(i)], null, () => acked.push(i));
       add(400);
       await until(() => commits.length === 1, 'the first commit');
-      add(401);
-      await until(() => commits.length === 2, 'the second commit (second slot)');
-      for (let i = 402; i < 414; i++) add(i); // both slots busy: these wait
+      add(401); // a commit is in flight: waits for it (it is the next batch), no second commit of one reading
       await turn();
+      await turn();
+      expect(commits).toHaveLength(1);
+      for (let i = 402; i < 406; i++) add(i); // …until its batch is full: that one takes the second slot at once
+      expect(commits.map((c) => c.ids)).toEqual([['w-400'], ['w-401', 'w-402', 'w-403', 'w-404', 'w-405']]);
+      for (let i = 406; i < 414; i++) add(i); // both slots busy: a full batch and a partial one wait
       await turn();
       expect(commits).toHaveLength(2);
-      expect(writer.waiting).toBe(12);
-      // The second commit finishes first: its slot takes the oldest waiting batch, of maxBatch.
+      expect(writer.waiting).toBe(8);
+      // The second commit finishes first: its slot takes the full batch waiting.
       commits[1]!.release();
       await until(() => commits.length === 3, 'the third commit');
-      expect(commits[2]!.ids).toEqual(['w-402', 'w-403', 'w-404', 'w-405', 'w-406']);
-      // Nobody is acknowledged before 400 is stored.
+      expect(commits[2]!.ids).toEqual(['w-406', 'w-407', 'w-408', 'w-409', 'w-410']);
       await turn();
-      expect(acked).toEqual([]);
+      expect(acked).toEqual([]); // nobody is acknowledged before 400 is stored
       commits[0]!.release();
+      await until(() => acked.length === 6, 'the acknowledgements of the first two batches');
+      await turn();
+      expect(commits).toHaveLength(3); // the partial batch waits for the commit still in flight
+      commits[2]!.release();
       await until(() => commits.length === 4, 'the fourth commit');
-      expect(commits[3]!.ids).toEqual(['w-407', 'w-408', 'w-409', 'w-410', 'w-411']);
-      await until(() => acked.length === 2, 'the first two acknowledgements');
-      for (const c of commits.slice(2)) c.release();
-      await until(() => commits.length === 5, 'the fifth commit');
-      expect(commits[4]!.ids).toEqual(['w-412', 'w-413']);
-      commits[4]!.release();
+      expect(commits[3]!.ids).toEqual(['w-411', 'w-412', 'w-413']);
+      commits[3]!.release();
       await writer.close();
       expect(acked).toEqual(Array.from({ length: 14 }, (_, i) => 400 + i));
       expect(writer.stats).toMatchObject({ stored: 14, duplicates: 0, failedCommits: 0 });

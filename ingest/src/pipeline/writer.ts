@@ -9,9 +9,9 @@ export interface WriterOptions {
   /** Messages in one batch at most: a full batch is sent at once (or waits for a free commit slot); what comes after starts the next one. */
   maxBatch: number;
   /**
-   * 0 or absent (the default): group commit — a batch is sent as soon as a commit slot is free
-   * (at the end of the current turn of the event loop), and what arrives while the slots are busy
-   * is the next batch. > 0: the old fixed window — a batch is sent when `maxBatch` messages wait
+   * 0 or absent (the default): group commit — with no commit in flight a batch is sent at once
+   * (at the end of the current turn of the event loop); what arrives while one is in flight is the
+   * next batch, sent when it finishes, or at once in the second slot when it reaches `maxBatch`. > 0: the old fixed window — a batch is sent when `maxBatch` messages wait
    * or the oldest waiting one is this many milliseconds old (kept for same-run comparisons).
    */
   maxDelayMs?: number;
@@ -132,13 +132,13 @@ export class BatchWriter {
     this.waitingMessages++;
     if (p.acks.length >= this.o.maxBatch) this.kick();
     else if (this.windowMs > 0) this.timer ??= setTimeout(() => this.kick(), this.windowMs);
-    else if (!this.scheduled && this.flushing.size < this.maxInFlight) {
+    else if (!this.scheduled && this.flushing.size === 0) {
       // Group commit: no window. Whatever else arrives in this turn of the loop (the rest of a
       // socket read, other connections' packets) joins the batch; then it is sent.
       this.scheduled = true;
       setImmediate(this.sendScheduled);
     }
-    // Both slots busy: the message waits for the commit that finishes first (see kick).
+    // A commit in flight: the message waits for it to finish (see kick), unless its batch fills.
   }
 
   private readonly sendScheduled = (): void => {
@@ -164,7 +164,12 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.flushing.size < this.maxInFlight && this.waitingMessages > 0) this.send();
+    while (this.flushing.size < this.maxInFlight && this.waitingMessages > 0) {
+      // Group commit: a batch that is not full goes once the commit in flight is done (it is then
+      // what arrived meanwhile); a full one takes the second slot at once.
+      if (this.windowMs === 0 && !this.closed && this.flushing.size > 0 && this.queue[0]!.acks.length < this.o.maxBatch) break;
+      this.send();
+    }
   }
 
   /** Sends the oldest waiting batch; its acknowledgements follow those of the batch sent before it. */
