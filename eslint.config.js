@@ -3,11 +3,12 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 // ---- package boundaries (issue 12, point 3) -------------------------------------------------
-// Which of our packages each package may NOT import (src and test; `cli` only from src, since
-// some tests still start a hub through it). The design: contracts is a leaf; physiology sees
+// Which of our packages each package may NOT import (src and test). A test that needs a whole
+// hub starts it with @pulsehub/testkit, the one package besides cli's own tests that imports
+// cli. The design: contracts is a leaf; physiology sees
 // only contracts; web and ingest never import each other (web gets ingest's work passed in, as
 // `replayDeadLetters`); nothing imports cli, the composition root. See each package's README.
-const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'physiology', 'store', 'web'];
+const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'physiology', 'store', 'testkit', 'web'];
 const FORBIDDEN = {
   contracts: OURS,
   physiology: OURS.filter((p) => p !== 'contracts'),
@@ -15,16 +16,19 @@ const FORBIDDEN = {
   ingest: ['web'],
 };
 const PUBLIC_DOOR = { group: ['@pulsehub/*/src/*', '../../*/src/*'], message: 'Import other packages through their public index (@pulsehub/<name>).' };
+// Test helpers (@pulsehub/testkit, a scratch database, raw SQL on a store) are for tests and
+// bench/, never a role's code. testkit itself is test code: it may start a whole hub (cli).
+const TEST_ONLY = { group: ['@pulsehub/store/testing', '@pulsehub/testkit', '@pulsehub/testkit/*'], message: 'Test helpers are imported only by tests and bench/.' };
 const forbid = (names, why) => names.map((n) => ({ group: [`@pulsehub/${n}`, `@pulsehub/${n}/*`, `../../${n}/*`], message: why(n) }));
 const boundaries = OURS.filter((p) => p !== 'cli').flatMap((pkg) => {
   const own = FORBIDDEN[pkg] ?? [];
   const why = (n) => `${pkg} may not import ${n} (package boundaries: eslint.config.js, ${pkg}/README.md).`;
-  const rule = (extra) => ['error', { patterns: [PUBLIC_DOOR, ...forbid([...new Set([...own, ...extra])].filter((n) => n !== pkg), why)] }];
+  const rule = (extra, more = []) => ['error', { patterns: [PUBLIC_DOOR, ...more, ...forbid([...new Set([...own, ...extra])].filter((n) => n !== pkg), why)] }];
   return [
-    { files: [`${pkg}/test/**/*.ts`], rules: { 'no-restricted-imports': rule([]) } },
-    { files: [`${pkg}/src/**/*.ts`], rules: { 'no-restricted-imports': rule(['cli']) } },
+    { files: [`${pkg}/test/**/*.ts`], rules: { 'no-restricted-imports': rule(pkg === 'testkit' ? [] : ['cli']) } },
+    { files: [`${pkg}/src/**/*.ts`], rules: { 'no-restricted-imports': pkg === 'testkit' ? rule([]) : rule(['cli'], pkg === 'store' ? [] : [TEST_ONLY]) } },
   ];
-});
+}).concat({ files: ['cli/src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [PUBLIC_DOOR, TEST_ONLY] }] } });
 // ---- end package boundaries ------------------------------------------------------------------
 
 export default tseslint.config(

@@ -15,9 +15,10 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
-import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
-import { createIntake, startIngest, type IngestStats } from '@pulsehub/ingest';
-import { createTestDatabase, openStore } from '@pulsehub/store';
+import { createBroker } from '@pulsehub/broker';
+import { startEmbeddedIngest, startIngest, type IngestStats } from '@pulsehub/ingest';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 
 const { values } = parseArgs({ allowNegative: true, options: {
   events: { type: 'string', default: '400000' },
@@ -53,8 +54,8 @@ const store = await openStore(tdb.target.kind === 'postgres' ? { ...tdb.target, 
 /** Commits the writer made (every path, COPY or INSERT) and the readings they carried: the batch sizes group commit chose. */
 const batches = { commits: 0, events: 0 };
 {
-  const commit = store.commitBatch.bind(store);
-  store.commitBatch = (b) => ((batches.commits++, (batches.events += b.events.length)), commit(b));
+  const commit = store.observations.commitBatch.bind(store.observations);
+  store.observations.commitBatch = (b) => ((batches.commits++, (batches.events += b.events.length)), commit(b));
 }
 const keyring = { current: generateSigningKey(), previous: [] };
 const tokens = createTokenService(keyring);
@@ -88,14 +89,10 @@ interface BenchIngest { readonly stats: Pick<IngestStats, 'stored' | 'duplicates
 let broker: BenchBroker;
 let ingest: BenchIngest;
 if (MODE === 'embedded') {
-  // The intake publishes live on the broker it feeds: created first, bound after.
-  const bound: { broker?: PulseHubBroker } = {};
-  const intake = createIntake({
-    store, logger: log, maxBatch: Number(values.batch), maxDelayMs: Number(values['batch-window-ms']), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000,
-    publishLive: (topic, payload) => bound.broker!.publishLocal(topic, payload),
-  });
-  const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: () => intake.accept });
-  bound.broker = b;
+  // The shape `pulsehub start` runs: ingest inside the broker, live events on its local bus.
+  const windowMs = Number(values['batch-window-ms']);
+  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), ...(windowMs > 0 ? { maxDelayMs: windowMs } : {}), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000 });
+  const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.intake });
   const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
   broker = { port: p, cpuMs: () => 0, close: () => b.close() };
   ingest = intake;
@@ -256,7 +253,7 @@ console.log(JSON.stringify({
   hubCpuUsPerEvent: Number(((cpu.user + cpu.system) / N).toFixed(1)),
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
-  commits: store.commitStats,
+  commits: store.observations.commitStats,
   batches: { commits: batches.commits - batchesBase.commits, meanEvents: Math.round((batches.events - batchesBase.events) / Math.max(1, batches.commits - batchesBase.commits)) },
   batchWindowMs: Number(values['batch-window-ms']),
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,

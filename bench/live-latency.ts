@@ -16,7 +16,7 @@ import mqtt from 'mqtt';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub } from '@pulsehub/cli';
 
 // --batch-window-ms 5: the fixed batch window the hub used before group commit (same-run comparison).
@@ -38,8 +38,8 @@ const hub = await startHub({
   storeTarget: db.target,
   logger: pino({ level: 'warn' }),
 });
-await hub.store.upsertUser({ id: 'bench', name: 'Bench' });
-await hub.store.grantConsent('bench', 'coach-bench');
+await hub.store.users.upsert({ id: 'bench', name: 'Bench' });
+await hub.store.consents.grant('bench', 'coach-bench');
 
 const device = mqtt.connect({ host: hub.mqtt.host, port: hub.mqtt.port, username: 'w-bench', password: await hub.mint({ subject: 'w-bench', kind: 'device', users: ['bench'] }), clientId: 'w-bench' });
 await new Promise((r) => device.once('connect', r));

@@ -22,7 +22,7 @@ import pino from 'pino';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket, { WebSocketServer } from 'ws';
 import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase } from '@pulsehub/store';
+import { createTestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, viewers: { type: 'string', default: '500' }, athletes: { type: 'string', default: '200' }, boards: { type: 'string', default: '50' } } });
@@ -143,7 +143,7 @@ const results: Record<string, unknown> = {};
 
 // A. one athlete → VIEWERS viewers
 {
-  await hub.store.upsertUser({ id: 'solo', name: 'Solo' });
+  await hub.store.users.upsert({ id: 'solo', name: 'Solo' });
   const device = await connectDevice(hub, 'w-solo', 'solo');
   const overlay = await hub.mint({ subject: 'overlay-solo', kind: 'overlay', users: ['solo'] });
   const hubSink = new Sink();
@@ -170,8 +170,8 @@ const results: Record<string, unknown> = {};
   const users = Array.from({ length: ATHLETES }, (_, i) => `ath${i}`);
   const devices: { client: MqttClient; user: string }[] = [];
   for (const u of users) {
-    await hub.store.upsertUser({ id: u, name: u });
-    await hub.store.grantConsent(u, 'coach-bench');
+    await hub.store.users.upsert({ id: u, name: u });
+    await hub.store.consents.grant(u, 'coach-bench');
     devices.push({ client: await connectDevice(hub, `w-${u}`, u), user: u });
   }
   const coach = await hub.mint({ subject: 'coach-bench', kind: 'coach' });

@@ -112,7 +112,11 @@ MNT=$("${PODMAN[@]}" image mount "$IMAGE")
 bind() { mount "$@" && MOUNTS+=("${*: -1}"); }
 bind -t proc proc "$MNT/proc"
 bind --bind /dev "$MNT/dev"
-mkdir -p "$TMP/tmp" "$TMP/data" && chmod 1777 "$TMP/tmp" && chmod 0777 "$TMP/data"
+mkdir -p "$TMP/tmp" "$TMP/data" && chmod 1777 "$TMP/tmp" && chmod 0700 "$TMP/data"
+# Like a named volume, which starts as a copy of the image's /data: owned by the image's user.
+IMAGE_UID=$(awk -F: -v u="$USER_SPEC" '$1 == u { print $3 ":" $4 }' "$MNT/etc/passwd")
+[ -n "$IMAGE_UID" ] || fail "user $USER_SPEC not in the image's /etc/passwd"
+chown "$IMAGE_UID" "$TMP/data"
 bind --bind "$TMP/tmp" "$MNT/tmp"
 bind --bind "$TMP/data" "$MNT/data"
 cp /etc/resolv.conf "$TMP/resolv.conf" 2>/dev/null || true

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@pulsehub/testkit';
 import type { MqttClient } from 'mqtt';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
 import { as, silentSubscriber, sleep, tokens } from './helpers.js';
@@ -43,14 +44,6 @@ async function publisher(subject: string): Promise<MqttClient> {
   return c;
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 describe('$share round-robin', () => {
   it('gives each of 3 members exactly a third of 60 QoS 1 messages, each message to one member only', async () => {
     const filter = '$share/fair/users/+/events/+';
@@ -59,7 +52,7 @@ describe('$share round-robin', () => {
     const plain = await member('fair-plain', 'users/+/events/+');
     const pub = await publisher('fair-pub');
     for (let i = 0; i < 60; i++) await pub.publishAsync(`users/u${i % 7}/events/w`, String(i), { qos: 1 });
-    await until(() => members.reduce((n, m) => n + m.got.length, 0) >= 60 && plain.got.length >= 60, '60 deliveries');
+    await waitFor(() => members.reduce((n, m) => n + m.got.length, 0) >= 60 && plain.got.length >= 60, { timeout: 5000, what: '60 deliveries' });
     await sleep(100);
     expect(members.map((m) => m.got.length)).toEqual([20, 20, 20]);
     const all = members.flatMap((m) => m.got).map(Number).sort((a, b) => a - b);
@@ -72,7 +65,7 @@ describe('$share round-robin', () => {
     const g2 = [await member('g2-a', '$share/g2/users/x/events/+')];
     const pub = await publisher('groups-pub');
     for (let i = 0; i < 10; i++) await pub.publishAsync('users/x/events/w', String(i), { qos: 1 });
-    await until(() => g1.reduce((n, m) => n + m.got.length, 0) >= 10 && g2[0]!.got.length >= 10, 'both groups');
+    await waitFor(() => g1.reduce((n, m) => n + m.got.length, 0) >= 10 && g2[0]!.got.length >= 10, { timeout: 5000, what: 'both groups' });
     await sleep(100);
     expect(g1.flatMap((m) => m.got).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(g1.map((m) => m.got.length)).toEqual([5, 5]);
@@ -88,19 +81,19 @@ describe('$share member loss', () => {
     const c = await member('move-c', filter, { clean: false });
     const pub = await publisher('move-pub');
     for (let i = 0; i < 9; i++) await pub.publishAsync('users/m/events/w', String(i), { qos: 1 });
-    await until(() => stuck.publishes.length + b.got.length + c.got.length >= 9, 'first round');
+    await waitFor(() => stuck.publishes.length + b.got.length + c.got.length >= 9, { timeout: 5000, what: 'first round' });
     const unacked = stuck.publishes.map((p) => p.payload);
     expect(unacked).toHaveLength(3);
     // The stuck member's connection drops without a PUBACK for any of its three messages.
     stuck.drop();
-    await until(() => b.got.length + c.got.length >= 9, 'the moved messages');
+    await waitFor(() => b.got.length + c.got.length >= 9, { timeout: 5000, what: 'the moved messages' });
     const others = [...b.got, ...c.got];
     for (const m of unacked) expect(others).toContain(m);
     // Everything exactly once across the group (no copy was left with the dropped member's session either).
     expect([...others].map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 9 }, (_, i) => i));
     // New work goes to the members still online.
     for (let i = 9; i < 13; i++) await pub.publishAsync('users/m/events/w', String(i), { qos: 1 });
-    await until(() => b.got.length + c.got.length >= 13, 'later messages');
+    await waitFor(() => b.got.length + c.got.length >= 13, { timeout: 5000, what: 'later messages' });
     expect(stuck.publishes.map((p) => p.payload)).toEqual(unacked);
     expect(broker.connectedClients).toBeGreaterThan(0);
   });
@@ -112,7 +105,7 @@ describe('$share member loss', () => {
     await a.client.endAsync();
     const pub = await publisher('leave-pub');
     for (let i = 0; i < 6; i++) await pub.publishAsync('users/l/events/w', String(i), { qos: 1 });
-    await until(() => b.got.length >= 6, 'all six at b');
+    await waitFor(() => b.got.length >= 6, { timeout: 5000, what: 'all six at b' });
     expect(a.got).toEqual([]);
   });
 });

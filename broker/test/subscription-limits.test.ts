@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@pulsehub/testkit';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import { createBroker, SUBACK_FAILURE, type PulseHubBroker } from '@pulsehub/broker';
@@ -58,19 +59,11 @@ async function rawSubscriber(kind: 'admin' | 'device' | 'service', subject: stri
 const subscribePacket = (messageId: number, topics: string[]): Buffer =>
   mqttPacket.generate({ cmd: 'subscribe', messageId, subscriptions: topics.map((topic) => ({ topic, qos: 0 as const })) });
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
-
 describe('subscription limits (issue 11, defect 6)', () => {
   it('refuses the filters of one SUBSCRIBE beyond maxFiltersPerSubscribe with 0x80 and keeps the connection', async () => {
     const r = await rawSubscriber('admin', 'many-in-one');
     r.socket.write(subscribePacket(1, Array.from({ length: 100 }, (_, i) => `p/${i}`)));
-    await until(() => r.subacks.has(1));
+    await waitFor(() => r.subacks.has(1), { timeout: 10_000 });
     const granted = r.subacks.get(1)!;
     expect(granted).toHaveLength(100);
     expect(granted.slice(0, 64).every((g) => g === 0)).toBe(true);
@@ -78,7 +71,7 @@ describe('subscription limits (issue 11, defect 6)', () => {
     expect(heldBy('many-in-one')).toBe(64);
     // Still connected: a PINGREQ is answered.
     r.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'p/next', qos: 0 }] }));
-    await until(() => r.subacks.has(2));
+    await waitFor(() => r.subacks.has(2), { timeout: 10_000 });
     expect(r.subacks.get(2)).toEqual([0]);
     expect(r.closed()).toBe(false);
     r.socket.destroy();
@@ -90,7 +83,7 @@ describe('subscription limits (issue 11, defect 6)', () => {
     const chunks: Buffer[] = [];
     for (let p = 0; p < packets; p++) chunks.push(subscribePacket(p + 1, Array.from({ length: 64 }, (_, i) => `flood/${p}/${i}`)));
     r.socket.write(Buffer.concat(chunks));
-    await until(() => r.subacks.size === packets, 25_000);
+    await waitFor(() => r.subacks.size === packets, { timeout: 25_000 });
     const granted = [...r.subacks.values()].flat();
     expect(granted).toHaveLength(packets * 64);
     expect(granted.filter((g) => g !== SUBACK_FAILURE)).toHaveLength(256);
@@ -127,7 +120,7 @@ describe('subscription limits (issue 11, defect 6)', () => {
     expect(await persistence.subscriptionsByClient({ id: 'keeper' })).toHaveLength(256);
     await c.endAsync();
     const again = await as(port, 'admin', 'keeper', [], opts);
-    await until(() => heldBy('keeper') === 256);
+    await waitFor(() => heldBy('keeper') === 256, { timeout: 10_000 });
     await sleep(100);
     expect(heldBy('keeper')).toBe(256);
     expect(await subackCodes(again, 'k/more', 0)).toEqual([SUBACK_FAILURE]);

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { makeTestCerts, type TestCerts } from '@pulsehub/testkit';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
@@ -15,10 +13,8 @@ import { sleep, tokens } from './helpers.js';
  * `exp` now closes the connection at that instant, on every transport, and a publish that
  * arrives after it is neither acknowledged nor handed to ingest.
  */
-const dir = mkdtempSync(join(tmpdir(), 'pulsehub-exp-'));
-const f = (n: string) => join(dir, n);
-const openssl = (...args: string[]) => void execFileSync('openssl', args, { stdio: 'pipe' });
 
+let certs: TestCerts;
 let broker: PulseHubBroker;
 let tcpPort: number;
 let tlsPort: number;
@@ -28,7 +24,7 @@ let http: Server;
 const stored: { payload: string; at: number }[] = [];
 
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('s.key'), '-out', f('s.crt'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+  certs = makeTestCerts();
   broker = await createBroker({
     tokens,
     intake: () => (_topic, payload, committed) => {
@@ -37,7 +33,7 @@ beforeAll(async () => {
     },
   });
   ({ port: tcpPort } = await broker.listen({ port: 0 }));
-  ({ port: tlsPort } = await broker.listen({ port: 0, tls: { certFile: f('s.crt'), keyFile: f('s.key') } }));
+  ({ port: tlsPort } = await broker.listen({ port: 0, tls: { certFile: certs.server.cert, keyFile: certs.server.key } }));
   http = createServer();
   const wss = new WebSocketServer({ server: http, path: '/mqtt' });
   wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
@@ -47,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
   http?.close();
-  rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 type Transport = 'tcp' | 'tls' | 'ws';
@@ -58,7 +54,7 @@ describe('a token that expires closes its MQTT connection at its exp (issue 11, 
     const subject = `exp-${transport}`;
     const { token, expiresAt } = await tokens.mint({ subject, kind: 'device', users: ['ana'], ttlSeconds: 2 });
     const expMs = expiresAt! * 1000;
-    const client: MqttClient = mqtt.connect(url(transport), { username: subject, password: token, reconnectPeriod: 0, ca: readFileSync(f('s.crt')), rejectUnauthorized: false });
+    const client: MqttClient = mqtt.connect(url(transport), { username: subject, password: token, reconnectPeriod: 0, ca: readFileSync(certs.server.cert), rejectUnauthorized: false });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { makeTestCerts, type TestCerts } from '@pulsehub/testkit';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -14,35 +12,27 @@ import { aedesOf } from '../src/broker.js';
 
 // Test certificates are made at test time (never committed): a CA, a server cert for
 // 127.0.0.1, and a device client certificate with CN = the device id.
-const dir = mkdtempSync(join(tmpdir(), 'pulsehub-tls-'));
-const f = (n: string) => join(dir, n);
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'pipe' });
-}
 
+let certs: TestCerts;
 let broker: PulseHubBroker;
 let tlsPort: number;
 let tcpPort: number;
 const connDetails: string[] = [];
 
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=pulsehub-test-ca');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
-  openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '1', '-copy_extensions', 'copy');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('dev.key'), '-out', f('dev.csr'), '-subj', '/CN=cert-watch');
-  openssl('x509', '-req', '-in', f('dev.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('dev.crt'), '-days', '1');
+  certs = makeTestCerts({ clients: ['cert-watch'] });
   broker = await createBroker({
     tokens,
     trustedProxies: ['127.0.0.1'],
     certificatePrincipal: async (cn, fp) => (cn === 'cert-watch' ? { subject: cn, kind: 'device', users: ['ana'], jti: `cert-${fp.slice(0, 16)}` } : null),
   });
-  ({ port: tlsPort } = await broker.listen({ port: 0, tls: { certFile: f('server.crt'), keyFile: f('server.key'), caFile: f('ca.crt') } }));
+  ({ port: tlsPort } = await broker.listen({ port: 0, tls: { certFile: certs.server.cert, keyFile: certs.server.key, caFile: certs.ca } }));
   ({ port: tcpPort } = await broker.listen({ port: 0, proxyProtocol: true }));
   aedesOf(broker).on('client', (c) => connDetails.push((c.req as unknown as { connDetails?: { ipAddress: string } } | undefined)?.connDetails?.ipAddress ?? 'none'));
 });
 afterAll(async () => {
   await broker?.close();
-  rmSync(dir, { recursive: true, force: true });
+  certs?.remove();
 });
 
 async function consumer() {
@@ -64,7 +54,7 @@ describe('TLS (mqtts)', () => {
     const sub = await consumer();
     const got = collect(sub, 1);
     const { token } = await tokens.mint({ subject: 'tls-watch', kind: 'device', users: ['ana'] });
-    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(f('ca.crt')), username: 'tls-watch', password: token });
+    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(certs.ca), username: 'tls-watch', password: token });
     expect(code).toBe(0);
     await client.publishAsync('users/ana/events', '{}', { qos: 1 });
     expect(await got).toEqual(['users/ana/events/tls-watch']);
@@ -75,7 +65,7 @@ describe('TLS (mqtts)', () => {
   it('authenticates a device by its client certificate instead of a token', async () => {
     const sub = await consumer();
     const got = collect(sub, 1);
-    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(f('ca.crt')), cert: readFileSync(f('dev.crt')), key: readFileSync(f('dev.key')), username: 'cert-watch' });
+    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(certs.ca), cert: readFileSync(certs.clients['cert-watch']!.cert), key: readFileSync(certs.clients['cert-watch']!.key), username: 'cert-watch' });
     expect(code).toBe(0);
     await client.publishAsync('users/ana/events', '{}', { qos: 1 });
     expect(await got).toEqual(['users/ana/events/cert-watch']);
@@ -84,7 +74,7 @@ describe('TLS (mqtts)', () => {
   });
 
   it('refuses a certificate-less client without a token (CONNACK 5)', async () => {
-    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(f('ca.crt')), username: 'cert-watch' });
+    const { code, client } = await connect(tlsPort, { protocol: 'mqtts', ca: readFileSync(certs.ca), username: 'cert-watch' });
     expect(code).toBe(5);
     client.end(true);
   });

@@ -12,7 +12,15 @@ export function ensurePrivateDir(dir: string, log?: Log): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = lstatSync(dir).mode & 0o777;
   if ((mode & 0o077) === 0) return;
-  chmodSync(dir, 0o700);
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    // Not ours to change (a volume mounted with another owner): what the hub writes in it is
+    // still private (umask 077, tightenTree), so say so and go on rather than refuse to start.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    log?.warn({ dir, mode: mode.toString(8) }, 'data directory is readable by others and not owned by the hub user: cannot tighten it (files in it are still created 0600)');
+    return;
+  }
   log?.warn({ dir, was: mode.toString(8), now: '700' }, 'data directory was readable by others: tightened to 0700');
 }
 

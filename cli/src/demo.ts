@@ -16,9 +16,9 @@ export const DEMO_COACH = 'coach-demo';
 export async function startDemo(hub: Hub): Promise<{ simulator: Simulator; coachToken: string }> {
   const devices = [];
   for (const a of DEMO_ATHLETES) {
-    await hub.store.upsertUser({ id: a.id, name: a.name, birthYear: 1990 });
-    await hub.store.upsertDevice({ id: `watch-${a.id}`, userId: a.id, kind: 'watch', model: 'PulseHub simulator' });
-    await hub.store.grantConsent(a.id, DEMO_COACH);
+    await hub.store.users.upsert({ id: a.id, name: a.name, birthYear: 1990 });
+    await hub.store.devices.upsert({ id: `watch-${a.id}`, userId: a.id, kind: 'watch', model: 'PulseHub simulator' });
+    await hub.store.consents.grant(a.id, DEMO_COACH);
     devices.push({ deviceId: `watch-${a.id}`, userId: a.id, token: await hub.mint({ subject: `watch-${a.id}`, kind: 'device', users: [a.id] }) });
   }
   const coachToken = await hub.mint({ subject: DEMO_COACH, kind: 'coach', ttlSeconds: 7 * 86400 });

@@ -2,13 +2,13 @@ import { unwatchFile, watchFile } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
-import { ingestMetricsText, type IngestService } from '@pulsehub/ingest';
+import { ingestMetricsText, startEmbeddedIngest, type IngestService } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
 import type { LiveHub, WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
 import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
-import { createAccessControl, createEmbeddedIntake, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
+import { createAccessControl, openHubStore, startBrokerNode, startWebRole, type Closer } from './roles.js';
 
 export interface Hub {
   readonly config: HubConfig;
@@ -55,19 +55,19 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    // The broker builds the intake with its own publishLocal, so live events need no broker holder.
-    let ingest!: IngestService;
     // One node (no Redis): live events go from the intake straight to the LiveHub, an object
     // handed over in this process; still published on the broker for MQTT subscribers. With
     // Redis, the LiveHub subscribes over MQTT, where every node's events arrive.
     const liveInProcess = !config.redisUrl;
     let liveHub: LiveHub | undefined;
-    const node = await startBrokerNode(config, access, store, log, {
-      intake: (publishLocal) => {
-        const embedded = createEmbeddedIntake(config, store, log, publishLocal, liveInProcess ? (event) => liveHub?.publish(event) : undefined);
-        ingest = embedded.service;
-        return embedded.intake.accept;
-      },
+    const { retentionDays, batchWindowMs } = config.ingest;
+    const ingest = startEmbeddedIngest({
+      store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
+      ...(liveInProcess ? { deliverLive: (event) => liveHub?.publish(event) } : {}),
+    });
+    const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {
+      await ingest.close();
+      throw err;
     });
     closers.push(node.close);
     // Closed before the broker, so pending batches commit and their PUBACKs still go out.
@@ -105,7 +105,7 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
       http: { host: config.http.host, port: httpPort, url: `http://${shownHost(config.http.host)}:${httpPort}` },
       async mint(m) {
         const minted = await access.tokens.mint(m);
-        await store.recordToken({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+        await store.tokens.record({ jti: minted.jti, subject: m.subject, kind: m.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
         return minted.token;
       },
       close: closeAll,

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
-import { WS_CLOSE, type CanonicalEvent } from '@pulsehub/contracts';
+import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { createIntake, replayDeadLetters, startIngest, type Intake, type IngestService } from '@pulsehub/ingest';
-import { createRegistry, openStore, type Store, type StoreTarget } from '@pulsehub/store';
+import { replayDeadLetters, startIngest, type IngestService } from '@pulsehub/ingest';
+import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
@@ -39,7 +39,7 @@ export interface AccessControl {
 }
 
 export async function createAccessControl(config: HubConfig, keyring: Keyring, store: Store, log: Logger): Promise<AccessControl> {
-  const revoked = new Set(await store.revokedTokenIds());
+  const revoked = new Set(await store.tokens.revokedIds());
   const tokens = createTokenService(keyring, { isRevoked: (jti) => revoked.has(jti) });
   // Revocations and consent changes reach every node (Redis channel) or this process only.
   const bus = await createRevocationBus(config.redisUrl ? { redisUrl: config.redisUrl, onError: (err) => log.warn({ err }, 'revocation bus error') } : {});
@@ -51,14 +51,17 @@ export async function createAccessControl(config: HubConfig, keyring: Keyring, s
     bus,
     announcing: (s) => ({
       ...s,
-      async grantConsent(athleteId, viewerId) {
-        await s.grantConsent(athleteId, viewerId);
-        await bus.publish({ type: 'consent', athleteId, viewerId, granted: true });
-      },
-      async revokeConsent(athleteId, viewerId) {
-        const changed = await s.revokeConsent(athleteId, viewerId);
-        await bus.publish({ type: 'consent', athleteId, viewerId, granted: false });
-        return changed;
+      consents: {
+        ...s.consents,
+        async grant(athleteId, viewerId) {
+          await s.consents.grant(athleteId, viewerId);
+          await bus.publish({ type: 'consent', athleteId, viewerId, granted: true });
+        },
+        async revoke(athleteId, viewerId) {
+          const changed = await s.consents.revoke(athleteId, viewerId);
+          await bus.publish({ type: 'consent', athleteId, viewerId, granted: false });
+          return changed;
+        },
       },
     }),
     close: () => bus.close(),
@@ -93,17 +96,17 @@ export interface BrokerNode {
 
 export async function startBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: Partial<Parameters<typeof createBroker>[0]> = {}): Promise<BrokerNode> {
   const cluster = config.redisUrl ? await createClusterBackends({ url: config.redisUrl }) : undefined;
-  const registry = createRegistry(store.db);
+  const registry = store.devices;
   let broker: PulseHubBroker;
   try {
     broker = await createBroker({
       tokens: access.tokens, logger: log.child({ role: 'broker' }), allowAnonymous: config.allowAnonymous,
       maxFiltersPerSubscribe: config.limits.maxFiltersPerSubscribe, maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession, maxTopicLength: config.limits.maxTopicLength,
       deviceInfo: async (id) => {
-        const d = await store.getDevice(id);
+        const d = await store.devices.get(id);
         return d && { kind: d.kind, revoked: d.revokedAt !== null };
       },
-      consentedAthletes: (viewer) => store.consentedAthletes(viewer),
+      consentedAthletes: (viewer) => store.consents.athletesFor(viewer),
       // A client certificate signed by PULSEHUB_TLS_CA names a registered device (CN = device id).
       certificatePrincipal: async (cn, fingerprint) => {
         const d = await registry.get(cn);
@@ -146,35 +149,6 @@ export async function startIngestRole(config: HubConfig, access: AccessControl, 
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
     ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
   });
-}
-
-/**
- * The ingest pipeline inside the broker process (`pulsehub start`): a device's QoS 1 reading is
- * stored before its PUBACK, and live events go straight onto the in-process bus. Roles apart
- * (`pulsehub ingest`) use the MQTT consumer instead.
- */
-export function createEmbeddedIntake(config: HubConfig, store: Store, log: Logger, publishLive: (topic: string, payload: Buffer | string) => void, deliverLive?: (event: CanonicalEvent) => void): { intake: Intake; service: IngestService } {
-  const { retentionDays, batchWindowMs } = config.ingest;
-  const intake = createIntake({
-    // A device waits for its PUBACK until its batch commits: group commit by default (no window;
-    // the batch is what arrived while the previous commit was in flight).
-    store, logger: log.child({ role: 'ingest' }), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
-    ...(retentionDays !== undefined ? { retentionDays } : {}),
-    publishLive,
-    ...(deliverLive ? { deliverLive } : {}),
-  });
-  const service: IngestService = {
-    get stats() {
-      return { ...intake.stats, unacked: 0 };
-    },
-    refresher: intake.refresher,
-    get health() {
-      return intake.health;
-    },
-    ready: async () => {},
-    close: () => intake.close(),
-  };
-  return { intake, service };
 }
 
 export interface WebRoleOptions {

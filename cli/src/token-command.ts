@@ -74,7 +74,7 @@ export async function tokenCommand(args: string[], config: HubConfig, io: Io = {
     const store = await openHubStore(config);
     try {
       minted = await tokens.mint(request);
-      await store.recordToken({ jti: minted.jti, subject, kind: kind.data, expiresAt: minted.expiresAt === undefined ? null : new Date(minted.expiresAt * 1000) });
+      await store.tokens.record({ jti: minted.jti, subject, kind: kind.data, expiresAt: minted.expiresAt === undefined ? null : new Date(minted.expiresAt * 1000) });
     } finally {
       await store.close();
     }

@@ -7,9 +7,9 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { SignJWT } from 'jose';
 import { generateSigningKey, type Keyring } from '@pulsehub/auth';
-import { createAdminRepo, createSharedScaleRepo, createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
-import { LiveClient } from './helpers.js';
+import { LiveClient } from '@pulsehub/testkit';
 
 // Issue 11: the access matrix. Every identity kind × every REST route, /live message and MQTT
 // action, with the rightful owner as a control. REST rows are keyed by fastify's route table
@@ -88,10 +88,10 @@ describe('access matrix: every identity × every REST route, /live message and M
     dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-matrix-'));
     const sink = new Writable({ write(c: Buffer, _e, cb) { logLines.push(c.toString()); cb(); } });
     hub = await startHub({ config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' }), keyring, storeTarget: db.target, logger: pino({ level: 'warn' }, sink) });
-    for (const id of ['ana', 'ben']) await hub.store.upsertUser({ id, name: id });
-    await hub.store.grantConsent('ana', 'coach1');
-    await hub.store.upsertDevice({ id: 'w-ana', userId: 'ana', kind: 'watch' });
-    await hub.store.upsertDevice({ id: 'w-ben', userId: 'ben', kind: 'watch' });
+    for (const id of ['ana', 'ben']) await hub.store.users.upsert({ id, name: id });
+    await hub.store.consents.grant('ana', 'coach1');
+    await hub.store.devices.upsert({ id: 'w-ana', userId: 'ana', kind: 'watch' });
+    await hub.store.devices.upsert({ id: 'w-ben', userId: 'ben', kind: 'watch' });
     const m = (subject: string, kind: Parameters<Hub['mint']>[0]['kind'], users: string[] = []) => hub.mint({ subject, kind, users, ttlSeconds: 600 });
     tok.admin = await m('root', 'admin');
     tok.athlete = await m('ana', 'athlete', ['ana']);
@@ -104,7 +104,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     tok.otherAthlete = await m('ben', 'athlete', ['ben']);
     tok.otherOverlay = await m('overlay-ben', 'overlay', ['ben']);
     tok.revoked = await m('root2', 'admin');
-    await hub.store.revokeToken(JSON.parse(Buffer.from(tok.revoked.split('.')[1]!, 'base64url').toString()).jti);
+    await hub.store.tokens.revoke(JSON.parse(Buffer.from(tok.revoked.split('.')[1]!, 'base64url').toString()).jti);
     await hub.web.app.inject({ method: 'DELETE', url: `/api/tokens/${JSON.parse(Buffer.from(tok.revoked.split('.')[1]!, 'base64url').toString()).jti}`, headers: { authorization: `Bearer ${tok.admin}` } });
     const claims = { kind: 'admin', users: [] };
     const now = Math.floor(Date.now() / 1000);
@@ -115,7 +115,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     tok.anonymous = null;
     const start = async () => (JSON.parse((await hub.web.app.inject({ method: 'POST', url: '/api/sessions', headers: { authorization: `Bearer ${tok.coach}` }, payload: { name: 'x', athletes: ['ana'] } })).body) as { session: { id: string } }).session.id;
     // a weigh-in of a shared scale waiting for its owner: ana may take it, ben may not
-    await createSharedScaleRepo(hub.store.db).addPending({ id: 'pending-ana', scaleId: 'scale-home', publisherId: 'gw-ana', measuredAt: new Date(), kg: 61.5, impedanceOhm: null, reason: 'guest', candidates: ['ana'], events: [] });
+    await hub.store.sharedScales.addPending({ id: 'pending-ana', scaleId: 'scale-home', publisherId: 'gw-ana', measuredAt: new Date(), kg: 61.5, impedanceOhm: null, reason: 'guest', candidates: ['ana'], events: [] });
     session = await start();
     endable = await start();
   });
@@ -154,7 +154,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     }
     expect(failures).toEqual([]);
     await hub.web.refusals.settle();
-    const audit = await createAdminRepo(hub.store.db).listAudit({ limit: 1000 });
+    const audit = await hub.store.audit.list({ limit: 1000 });
     const denied = audit.filter((a) => a.action === 'access.denied');
     for (const [key, row] of rows) {
       if (row.allow.length === ALL.length) continue;
@@ -167,7 +167,7 @@ describe('access matrix: every identity × every REST route, /live message and M
   it('refusal audit is bounded: 200 identical refusals write one row', async () => {
     for (let i = 0; i < 200; i++) await inject('coachNoConsent', 'GET', '/api/admin/users');
     await hub.web.refusals.settle();
-    const audit = await createAdminRepo(hub.store.db).listAudit({ limit: 1000 });
+    const audit = await hub.store.audit.list({ limit: 1000 });
     expect(audit.filter((a) => a.action === 'access.denied' && a.actor === 'coach2' && a.target === 'GET /api/admin/users')).toHaveLength(1);
   });
 
@@ -193,7 +193,7 @@ describe('access matrix: every identity × every REST route, /live message and M
     }
     expect(failures).toEqual([]);
     await hub.web.refusals.settle();
-    const audit = (await createAdminRepo(hub.store.db).listAudit({ limit: 1000 })).filter((a) => a.action === 'access.denied');
+    const audit = (await hub.store.audit.list({ limit: 1000 })).filter((a) => a.action === 'access.denied');
     expect(audit.some((a) => a.target === '/live auth' && a.actor === 'anonymous')).toBe(true);
     expect(audit.some((a) => a.target === '/live subscribe ana' && a.actor === 'coach2')).toBe(true);
     expect(audit.some((a) => a.target === `/live subscribe session ${session}` && a.actor === 'coach2')).toBe(true);

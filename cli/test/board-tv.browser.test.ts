@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 // The first six are not in name order, so ties broken by name differ from ties by id or arrival.
@@ -30,9 +29,9 @@ describe('class board on a gym TV and a phone', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres');
     for (const [i, a] of ATHLETES.entries()) {
-      await t.hub.store.upsertUser(a);
-      await t.hub.store.grantConsent(a.id, 'coach-40');
-      if (i < 6) await t.hub.store.grantConsent(a.id, 'coach-6');
+      await t.hub.store.users.upsert(a);
+      await t.hub.store.consents.grant(a.id, 'coach-40');
+      if (i < 6) await t.hub.store.consents.grant(a.id, 'coach-6');
       watches.set(a.id, await connectDevice(t.hub, `w-${a.id}`, await t.hub.mint({ subject: `w-${a.id}`, kind: 'device', users: [a.id] })));
     }
     coach6 = await t.hub.mint({ subject: 'coach-6', kind: 'coach', ttlSeconds: 600 });
@@ -167,7 +166,7 @@ describe('class board on a gym TV and a phone', () => {
     console.log(`overlay beats: ${beats.length}, median spacing ${median.toFixed(0)} ms (RR 600/640)`);
     expect(median).toBeGreaterThan(520);
     expect(median).toBeLessThan(720);
-    const stored = (await t.hub.store.latestObservations('a02')).find((e) => e.metric === 'hrv_rmssd');
+    const stored = (await t.hub.store.observations.latest('a02')).find((e) => e.metric === 'hrv_rmssd');
     expect(stored?.values.rmssd?.value).toBe(40);
     expect(stored?.values.ln_rmssd?.value).toBeCloseTo(Math.log(40), 3);
     // The athlete page charts it (history of the last day, 5-minute means).

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 const ATHLETES = [
@@ -35,8 +34,8 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres', { PULSEHUB_SILENCE_MS: '1500' });
     for (const a of ATHLETES) {
-      await t.hub.store.upsertUser(a);
-      await t.hub.store.grantConsent(a.id, 'coach-k');
+      await t.hub.store.users.upsert(a);
+      await t.hub.store.consents.grant(a.id, 'coach-k');
       watches.set(a.id, await connectDevice(t.hub, `w-${a.id}`, await t.hub.mint({ subject: `w-${a.id}`, kind: 'device', users: [a.id] })));
     }
     admin = await t.hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
@@ -244,7 +243,7 @@ describe('class board, overlay, athlete and admin pages in headless Chromium', (
     await form.getByLabel('Coach (viewer)').fill('coach-k');
     await form.getByRole('button', { name: 'Grant' }).click();
     await expect.poll(() => adminPage.locator('[data-list="audit"]').textContent(), { timeout: 5000 }).toContain('consent.grant');
-    expect(await t.hub.store.consentedAthletes('coach-k')).toContain('emma');
+    expect(await t.hub.store.consents.athletesFor('coach-k')).toContain('emma');
     await adminPage.screenshot({ path: `${ARTIFACTS}/admin.png`, fullPage: true });
     await page.close();
     await adminPage.close();

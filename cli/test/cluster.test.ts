@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import postgres from 'postgres';
 import { eventsTopic } from '@pulsehub/contracts';
 import { startCluster, type Cluster } from '@pulsehub/cli';
-import { LiveClient, waitFor } from './helpers.js';
+import { LiveClient, waitFor } from '@pulsehub/testkit';
 
 // The local cluster harness (deploy/README.md): HAProxy in front of 2 broker and 2 web nodes,
 // one ingest worker, real processes on the local Redis and Postgres.
@@ -42,9 +42,9 @@ describe('pulsehub cluster: HAProxy, 2 brokers, 2 web nodes, ingest', () => {
     const device = await mqtt.connectAsync({ host: cluster.mqtt.host, port: cluster.mqtt.port, username: 'w-cluster', password: token, clientId: 'w-cluster', reconnectPeriod: 0 });
     await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'cluster-1', metric: 'heart_rate', values: { bpm: 91 } }), { qos: 1 });
 
-    const got = await live.next('event', (m) => m.event.id === 'cluster-1', 10_000);
+    const got = await live.next('event', (m) => m.event.id === 'cluster-1', { timeout: 10_000 });
     expect(got.event.values.bpm?.value).toBe(91);
-    await waitFor(async () => (await sql`select count(*)::int as n from observations where id = 'cluster-1'`)[0]!.n === 1, 10_000, 'the row written by the ingest worker');
+    await waitFor(async () => (await sql`select count(*)::int as n from observations where id = 'cluster-1'`)[0]!.n === 1, { timeout: 10_000, what: 'the row written by the ingest worker' });
     const rows = await sql`select user_id, device_id from observations where id = 'cluster-1'`;
     expect(rows).toEqual([{ user_id: 'ana', device_id: 'w-cluster' }]);
     await device.endAsync();
@@ -55,7 +55,7 @@ describe('pulsehub cluster: HAProxy, 2 brokers, 2 web nodes, ingest', () => {
     const token = await cluster.mint({ subject: 'w-ws', kind: 'device', users: ['ana'], ttlSeconds: 300 });
     const device = await mqtt.connectAsync(`ws://127.0.0.1:${cluster.http.port}/mqtt`, { username: 'w-ws', password: token, clientId: 'w-ws', reconnectPeriod: 0 });
     await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'cluster-ws-1', metric: 'heart_rate', values: { bpm: 92 } }), { qos: 1 });
-    await waitFor(async () => (await sql`select count(*)::int as n from observations where id = 'cluster-ws-1'`)[0]!.n === 1, 10_000, 'the row of the reading sent over WebSocket');
+    await waitFor(async () => (await sql`select count(*)::int as n from observations where id = 'cluster-ws-1'`)[0]!.n === 1, { timeout: 10_000, what: 'the row of the reading sent over WebSocket' });
     await device.endAsync();
   });
 });

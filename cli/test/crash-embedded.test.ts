@@ -7,8 +7,10 @@ import mqtt from 'mqtt';
 import { sql } from 'drizzle-orm';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-import { spawnPulsehub, waitFor } from './helpers.js';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, queryStore, type TestDatabase } from '@pulsehub/store/testing';
+import { spawnPulsehub } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 /** `pulsehub start` as a process of its own, so it can be killed outright. */
 const startHubProcess = async (env: Record<string, string>): Promise<ChildProcess> => (await spawnPulsehub('start', env)).proc;
@@ -46,7 +48,7 @@ describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is l
       const id = `crash-${i}`;
       return device.publishAsync(eventsTopic('ana'), JSON.stringify({ id, metric: 'heart_rate', at: new Date(Date.UTC(2026, 10, 22, 6, 0, 0, i * 10)).toISOString(), values: { bpm: 60 + (i % 90) } }), { qos: 1 }).then(() => void acked.add(id));
     });
-    await waitFor(() => acked.size >= N / 5, 30_000, 'a fifth of the readings acknowledged');
+    await waitFor(() => acked.size >= N / 5, { timeout: 30_000, what: 'a fifth of the readings acknowledged' });
     hub.kill('SIGKILL');
     await new Promise((r) => hub!.once('exit', r));
     const ackedAtCrash = [...acked];
@@ -58,13 +60,12 @@ describe('embedded hub killed mid-stream (SIGKILL): no acknowledged reading is l
 
     hub = await startHubProcess(env);
     await Promise.all(sendAll);
-    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) >= N, 30_000, 'every reading after the restart');
-    expect(await store.countObservations({ userId: 'ana' })).toBe(N);
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) >= N, { timeout: 30_000, what: 'every reading after the restart' });
+    expect(await store.observations.count({ userId: 'ana' })).toBe(N);
     await device.endAsync();
   }, 90_000);
 });
 
 async function listIds(store: Store): Promise<string[]> {
-  const r = (await store.db.execute(sql`select id from observations`)) as unknown as { id: string }[] | { rows: { id: string }[] };
-  return (Array.isArray(r) ? r : r.rows).map((x) => x.id);
+  return (await queryStore<{ id: string }>(store, sql`select id from observations`)).map((x) => x.id);
 }

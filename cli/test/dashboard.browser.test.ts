@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -15,8 +14,8 @@ describe('dashboard in headless Chromium (PGlite hub)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('pglite', { PULSEHUB_SILENCE_MS: '1500' });
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza' });
-    await t.hub.store.grantConsent('ana', 'coach-b');
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza' });
+    await t.hub.store.consents.grant('ana', 'coach-b');
     watch = await connectDevice(t.hub, 'w-ana', await t.hub.mint({ subject: 'w-ana', kind: 'device', users: ['ana'] }));
     browser = await launchChromium();
   }, 90_000);

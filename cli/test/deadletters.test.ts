@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 describe('invalid device payloads become dead letters with a reason code; nothing is dropped', () => {
   let t: TestHub;
@@ -26,12 +26,12 @@ describe('invalid device payloads become dead letters with a reason code; nothin
   ];
 
   it.each(cases)('keeps %s as a dead letter with the raw bytes', async (_name, payload, reason) => {
-    const before = (await t.hub.store.listDeadLetters({ reason })).length;
+    const before = (await t.hub.store.deadLetters.list({ reason })).length;
     await watch.publishAsync(eventsTopic('ana'), payload, { qos: 1 });
     const rows = await waitFor(async () => {
-      const r = await t.hub.store.listDeadLetters({ reason });
+      const r = await t.hub.store.deadLetters.list({ reason });
       return r.length > before ? r : undefined;
-    }, 5000, `a ${reason} dead letter`);
+    }, { timeout: 5000, what: `a ${reason} dead letter` });
     const row = rows[0]!;
     expect(row.topic).toBe('users/ana/events/w-dl');
     expect(row.deviceId).toBe('w-dl');
@@ -42,7 +42,7 @@ describe('invalid device payloads become dead letters with a reason code; nothin
 
   it('still stores valid readings from the same device afterwards', async () => {
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ok-after-bad', metric: 'heart_rate', values: { bpm: 64 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 1, 5000, 'the valid reading');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 1, { timeout: 5000, what: 'the valid reading' });
     expect(t.hub.ingest.stats.rejected).toBe(cases.length);
   });
 

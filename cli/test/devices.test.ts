@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDevice, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 describe('revoking a device through the REST API', () => {
   let t: TestHub;
@@ -25,7 +25,7 @@ describe('revoking a device through the REST API', () => {
     const after = await waitFor(async () => {
       const d = ((await (await api('/api/devices/w-seen')).json()) as { device: { lastSeenAt: string | null; battery: number | null } }).device;
       return d.battery === 37 && d.lastSeenAt !== null ? d : undefined;
-    }, 5000, 'last seen and battery on the device');
+    }, { timeout: 5000, what: 'last seen and battery on the device' });
     expect(Date.now() - Date.parse(after.lastSeenAt!)).toBeLessThan(60_000);
   });
 

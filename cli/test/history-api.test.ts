@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -21,7 +21,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startTestHub(kind);
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana', birthYear: 1990 });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana', birthYear: 1990 });
     admin = await t.hub.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 });
     ana = await t.hub.mint({ subject: 'ana', kind: 'athlete', users: ['ana'], ttlSeconds: 600 });
     coach = await t.hub.mint({ subject: 'coach-c', kind: 'coach', ttlSeconds: 600 });
@@ -31,7 +31,7 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     const readings = Array.from({ length: 12 }, (_, i) => ({ id: `h${i}`, metric: 'heart_rate', at: at(i * 10), values: { bpm: 60 + i } }));
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ readings }), { qos: 1 });
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 's1', metric: 'steps', start: at(0), end: at(60), values: { count: 100 } }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 13, 10_000, 'the readings');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 13, { timeout: 10_000, what: 'the readings' });
   }, 60_000);
   afterAll(async () => {
     await watch?.endAsync();
@@ -48,9 +48,9 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     expect((await get('/api/users/ana/sync', coach)).status).toBe(403);
     expect((await get('/api/users/ana/observations/latest', coach)).status).toBe(403);
     expect((await fetch(`${t.hub.http.url}${q}`)).status).toBe(401);
-    await t.hub.store.grantConsent('ana', 'coach-c');
+    await t.hub.store.consents.grant('ana', 'coach-c');
     expect((await get(q, coach)).status).toBe(200);
-    await t.hub.store.revokeConsent('ana', 'coach-c');
+    await t.hub.store.consents.revoke('ana', 'coach-c');
     expect((await get(q, coach)).status).toBe(403);
   });
 
@@ -96,17 +96,17 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
     const first = await waitFor(async () => {
       const r = await get('/api/users/ana/sync', ana);
       return (r.body.events as unknown[]).length >= 13 ? r : undefined;
-    }, 10_000, 'the stored readings in a sync page');
+    }, { timeout: 10_000, what: 'the stored readings in a sync page' });
     expect((first.body.events as unknown[]).length).toBe(13);
     const cursor = first.body.cursor as string;
     const none = await get(`/api/users/ana/sync?cursor=${cursor}`, ana);
     expect(none.body).toMatchObject({ events: [], cursor, more: false });
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ readings: [{ id: 'h0', metric: 'heart_rate', at: at(0), values: { bpm: 60 } }, { id: 'h12', metric: 'heart_rate', at: at(120), values: { bpm: 72 } }] }), { qos: 1 });
-    await waitFor(async () => (await t.hub.store.countObservations({ userId: 'ana' })) === 14, 10_000, 'the new reading');
+    await waitFor(async () => (await t.hub.store.observations.count({ userId: 'ana' })) === 14, { timeout: 10_000, what: 'the new reading' });
     const next = await waitFor(async () => {
       const r = await get(`/api/users/ana/sync?cursor=${cursor}`, ana);
       return (r.body.events as unknown[]).length > 0 ? r : undefined;
-    }, 5000, 'the change');
+    }, { timeout: 5000, what: 'the change' });
     expect((next.body.events as { id: string }[]).map((e) => e.id)).toEqual(['h12']);
   });
 
@@ -131,9 +131,9 @@ describe.each(['postgres', 'pglite'] as const)('history API on %s', (kind) => {
   it('lists one dead letter by id and replays dead letters for an admin only', async () => {
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ metric: 'heart_rate', values: { bpm: 900 } }), { qos: 1 });
     const [dl] = await waitFor(async () => {
-      const r = await t.hub.store.listDeadLetters({ reason: 'PH_INGEST_OUT_OF_RANGE' });
+      const r = await t.hub.store.deadLetters.list({ reason: 'PH_INGEST_OUT_OF_RANGE' });
       return r.length > 0 ? r : undefined;
-    }, 5000, 'the dead letter');
+    }, { timeout: 5000, what: 'the dead letter' });
     const one = await get(`/api/deadletters/${dl!.id}`, admin);
     expect(one.body.deadLetter).toMatchObject({ id: dl!.id, reason: 'PH_INGEST_OUT_OF_RANGE' });
     expect((await get(`/api/deadletters/${dl!.id}`, ana)).status).toBe(403);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { eventsTopic, TOPICS } from '@pulsehub/contracts';
-import { connectDevice, LiveClient, startTestHub, type TestHub } from './helpers.js';
+import { connectDevice, LiveClient, startTestHub, type TestHub } from '@pulsehub/testkit';
 
 // `pulsehub start` on one node: the intake hands each live event to the LiveHub in the same
 // process (no MQTT hop, no parse); the live topic is still published for MQTT subscribers.
@@ -9,8 +9,8 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
   let t: TestHub;
   beforeAll(async () => {
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza' });
-    await t.hub.store.grantConsent('ana', 'coach-1');
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza' });
+    await t.hub.store.consents.grant('ana', 'coach-1');
   });
   afterAll(async () => t?.close());
 

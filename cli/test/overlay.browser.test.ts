@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Frame, Page } from 'playwright-core';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -102,7 +101,7 @@ describe('stream overlay: designer, legibility, fade on signal loss (headless Ch
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres', { PULSEHUB_SILENCE_MS: '1500' });
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
     watch = await connectDevice(t.hub, 'w-ana', await t.hub.mint({ subject: 'w-ana', kind: 'device', users: ['ana'] }));
     const overlayToken = await t.hub.mint({ subject: 'ov-ana', kind: 'overlay', users: ['ana'], ttlSeconds: 600 });
     overlayUrl = `${t.hub.http.url}/overlay.html?token=${overlayToken}`;

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, startTestHub, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -32,9 +31,9 @@ describe('pages on a 390 px phone', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
-    await t.hub.store.grantConsent('ana', 'coach-p');
-    await t.hub.store.upsertDevice({ id: 'w-ana', userId: 'ana', kind: 'watch', model: 'A watch with a rather long model name for the table' });
+    await t.hub.store.users.upsert({ id: 'ana', name: 'Ana Souza', birthYear: 1992 });
+    await t.hub.store.consents.grant('ana', 'coach-p');
+    await t.hub.store.devices.upsert({ id: 'w-ana', userId: 'ana', kind: 'watch', model: 'A watch with a rather long model name for the table' });
     watch = await connectDevice(t.hub, 'w-ana', await t.hub.mint({ subject: 'w-ana', kind: 'device', users: ['ana'] }));
     // Eight minutes of readings (one every 5 s) before any page opens.
     const now = Date.now();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsTopic } from '@pulsehub/contracts';
-import { connectDevice, startTestHub, waitFor, type TestHub } from './helpers.js';
+import { connectDevice, startTestHub, waitFor, type TestHub } from '@pulsehub/testkit';
 
 /**
  * Issue 11, defect 1, on the embedded hub (`pulsehub start`): a device's PUBACK is written
@@ -37,9 +37,9 @@ describe('embedded hub (PGlite): a poison reading does not stall PUBACKs', () =>
       await within(sent, 10_000, 'PUBACK for the poison readings');
       await within(good.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'ben-1', metric: 'heart_rate', at: '2026-11-24T10:01:00Z', values: { bpm: 64 } }), { qos: 1 }), 10_000, "PUBACK for ben's reading");
       // PUBACK after commit: ben's reading is stored by the time it is acknowledged.
-      expect((await t.hub.store.latestObservations('ben')).map((e) => e.id)).toEqual(['ben-1']);
-      await waitFor(async () => (await t.hub.store.listDeadLetters({ limit: 100 })).length >= POISON.length, 5000, 'the dead letters');
-      const letters = await t.hub.store.listDeadLetters({ limit: 100 });
+      expect((await t.hub.store.observations.latest('ben')).map((e) => e.id)).toEqual(['ben-1']);
+      await waitFor(async () => (await t.hub.store.deadLetters.list({ limit: 100 })).length >= POISON.length, { timeout: 5000, what: 'the dead letters' });
+      const letters = await t.hub.store.deadLetters.list({ limit: 100 });
       expect(letters.map((l) => l.payload.toString()).sort()).toEqual([...POISON].sort());
       expect(new Set(letters.map((l) => l.reason))).toEqual(new Set(['PH_INGEST_UNSTORABLE_INSTANT', 'PH_INGEST_UNSTORABLE_TEXT', 'PH_INGEST_SCHEMA_INVALID']));
       // A device that resends its message after a restart is acknowledged again, not stuck.

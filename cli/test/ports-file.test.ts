@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenService, rotateKeyring } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { hubAddresses, keyringForRunningHub, loadConfig, loadKeyring, readRuntimePorts, runtimeFilePath, startHub, type Hub } from '@pulsehub/cli';
 import { deadlettersCommand } from '../src/deadletters-command.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 const MAIN = join(import.meta.dirname, '../src/main.ts');
 const run = promisify(execFile);
@@ -75,10 +75,10 @@ describe('the hub records the ports it bound; the CLI uses them', () => {
     try {
       let out = '';
       proc.stdout.on('data', (d) => (out += d));
-      const line = await waitFor(() => out.split('\n').find((l) => l.includes('publishing')), 20_000, 'the simulate banner');
+      const line = await waitFor(() => out.split('\n').find((l) => l.includes('publishing')), { timeout: 20_000, what: 'the simulate banner' });
       expect(line).toContain(`to mqtt://127.0.0.1:${hub.mqtt.port} (the running hub`);
       expect(line).not.toContain('null');
-      await waitFor(async () => (await hub.store.latestObservations('portsim-0')).length > 0, 10_000, 'a simulated reading stored by this hub');
+      await waitFor(async () => (await hub.store.observations.latest('portsim-0')).length > 0, { timeout: 10_000, what: 'a simulated reading stored by this hub' });
     } finally {
       proc.kill('SIGINT');
     }
@@ -93,7 +93,7 @@ describe('the hub records the ports it bound; the CLI uses them', () => {
     const cli = createTokenService(keyringForRunningHub(config, loadKeyring(config).keyring));
     await expect(hub.tokens.verify((await cli.mint({ subject: 'pulsehub-cli', kind: 'admin', ttlSeconds: 60 })).token)).resolves.toMatchObject({ kind: 'admin' });
     // The hub picks the rotation up live; ports.json then names the new key.
-    await waitFor(() => readRuntimePorts(dataDir)?.kid === rotated.current.kid, 5000, 'the hub to load the rotated key');
+    await waitFor(() => readRuntimePorts(dataDir)?.kid === rotated.current.kid, { timeout: 5000, what: 'the hub to load the rotated key' });
     const fresh = createTokenService(keyringForRunningHub(config, loadKeyring(config).keyring));
     const minted = await fresh.mint({ subject: 'pulsehub-cli', kind: 'admin', ttlSeconds: 60 });
     expect(JSON.parse(Buffer.from(minted.token.split('.')[0]!, 'base64url').toString()).kid).toBe(rotated.current.kid);

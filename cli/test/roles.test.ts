@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { generateSigningKey, createTokenService } from '@pulsehub/auth';
 import { eventsTopic } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-import { LiveClient, spawnPulsehub, waitFor, type PulsehubProcess } from './helpers.js';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
+import { spawnPulsehub, type PulsehubProcess } from './helpers.js';
+import { LiveClient, waitFor } from '@pulsehub/testkit';
 
 // Redis database 9 is this file's own: aedes-persistence-redis keys have no prefix option.
 const REDIS_URL = 'redis://127.0.0.1:6379/9';
@@ -47,8 +49,8 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
 
   it('a reading published on broker B is stored by ingest (on A) and streamed by web (on B)', async () => {
     const tokens = createTokenService({ current: { kid: 'k1', secret }, previous: [] });
-    await store.upsertUser({ id: 'ana', name: 'Ana' });
-    await store.grantConsent('ana', 'coach-r');
+    await store.users.upsert({ id: 'ana', name: 'Ana' });
+    await store.consents.grant('ana', 'coach-r');
     const [brokerA, brokerB, , web] = nodes as [Node, Node, Node, Node];
     const webPort = portIn(web.line, 'http');
     const live = await LiveClient.open({ http: { port: webPort } } as never, (await tokens.mint({ subject: 'coach-r', kind: 'coach', ttlSeconds: 300 })).token);
@@ -60,9 +62,9 @@ describe('one role per process: two brokers on one Redis, ingest on one, web on 
     await new Promise((r, j) => (device.once('connect', r), device.once('error', j)));
     await device.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'roles-1', metric: 'heart_rate', values: { bpm: 88 } }), { qos: 1 });
 
-    const got = await live.next('event', (m) => m.event.id === 'roles-1', 10_000);
+    const got = await live.next('event', (m) => m.event.id === 'roles-1', { timeout: 10_000 });
     expect(got.event.values.bpm?.value).toBe(88);
-    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) === 1, 10_000, 'the row written by the ingest node');
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, { timeout: 10_000, what: 'the row written by the ingest node' });
     expect(portIn(brokerA.line, 'mqtt')).not.toBe(portIn(brokerB.line, 'mqtt'));
     await device.endAsync();
     live.close();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub } from './helpers.js';
-import { launchChromium } from './browser.js';
+import { connectDevice, LiveClient, startTestHub, waitFor, type TestHub, launchChromium } from '@pulsehub/testkit';
 
 /**
  * A family's shared scale through the whole hub (gateway → broker → ingest → Postgres → REST):
@@ -41,7 +40,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
       const at = new Date(Date.now() - daysAgo * DAY).toISOString();
       return { id: `seed-${userId}-${i}`, userId, deviceId: 'old-scale', metric: 'body_weight', time: { at }, values: { kg: { value: kg, unit: 'kg' } }, source: { adapter: 'pulsehub.v1', receivedAt: at } };
     });
-    await t.hub.store.commitBatch({ events, users: [userId] });
+    await t.hub.store.observations.commitBatch({ events, users: [userId] });
   };
 
   const weights = async (userId: string): Promise<number[]> => {
@@ -82,18 +81,18 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
   it('attributes two people 3 kg apart each to themselves, whatever user the gateway published under', async () => {
     await weighIn('ana', SCALE, 70.3);
     await weighIn('ana', SCALE, 72.8);
-    expect(await waitFor(async () => ((await weights('ana')).length === 1 ? weights('ana') : undefined), 5000, "ana's weigh-in")).toEqual([70.3]);
-    expect(await waitFor(async () => ((await weights('ben')).length === 1 ? weights('ben') : undefined), 5000, "ben's weigh-in")).toEqual([72.8]);
+    expect(await waitFor(async () => ((await weights('ana')).length === 1 ? weights('ana') : undefined), { timeout: 5000, what: "ana's weigh-in" })).toEqual([70.3]);
+    expect(await waitFor(async () => ((await weights('ben')).length === 1 ? weights('ben') : undefined), { timeout: 5000, what: "ben's weigh-in" })).toEqual([72.8]);
   });
 
   it('follows a steady loss over weeks (the trend, not the last weigh-in three weeks ago)', async () => {
     await weighIn('eve', SCALE2, 83.3);
-    expect(await waitFor(async () => ((await weights('dan')).length === 1 ? weights('dan') : undefined), 5000, "dan's weigh-in")).toEqual([83.3]);
+    expect(await waitFor(async () => ((await weights('dan')).length === 1 ? weights('dan') : undefined), { timeout: 5000, what: "dan's weigh-in" })).toEqual([83.3]);
   });
 
   it('refuses a shared-scale weigh-in published for a user the scale is not bound to', async () => {
     await weighIn('ana', SCALE2, 62.0);
-    const dead = await waitFor(async () => (await t.hub.store.listDeadLetters({ reason: 'PH_INGEST_USER_MISMATCH' })).find((d) => d.detail.includes(SCALE2)), 5000, 'the dead letter');
+    const dead = await waitFor(async () => (await t.hub.store.deadLetters.list({ reason: 'PH_INGEST_USER_MISMATCH' })).find((d) => d.detail.includes(SCALE2)), { timeout: 5000, what: 'the dead letter' });
     expect(dead.detail).toContain('not bound to user ana');
     expect(await weights('eve')).toEqual([]);
   });
@@ -101,7 +100,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
   it('keeps a guest pending (never a fact); only a bound athlete for themselves or an admin assigns it', async () => {
     const id = await weighIn('ben', SCALE, 95.2, 480);
     type Pending = { pending: { id: string; kg: number; impedanceOhm: number; reason: string; candidates: string[] }[] };
-    const listed = await waitFor(async () => (await json<Pending>(api('/api/pending-readings'))).pending.find((p) => p.id === id), 5000, 'the pending reading');
+    const listed = await waitFor(async () => (await json<Pending>(api('/api/pending-readings'))).pending.find((p) => p.id === id), { timeout: 5000, what: 'the pending reading' });
     expect(listed).toMatchObject({ kg: 95.2, impedanceOhm: 480, reason: 'unknown', candidates: ['ana', 'ben'] });
     expect((await json<Pending>(api('/api/users/ben/pending-readings', { token: tokens.ben! }))).pending.map((p) => p.id)).toEqual([id]);
     expect((await api('/api/users/ana/pending-readings', { token: tokens.ben! })).status).toBe(403);
@@ -127,7 +126,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
 
   it('lets a bound athlete discard a pending weigh-in', async () => {
     const id = await weighIn('ana', SCALE, 40.1);
-    await waitFor(async () => (await json<{ pending: { id: string }[] }>(api('/api/pending-readings'))).pending.some((p) => p.id === id), 5000, 'the pending reading');
+    await waitFor(async () => (await json<{ pending: { id: string }[] }>(api('/api/pending-readings'))).pending.some((p) => p.id === id), { timeout: 5000, what: 'the pending reading' });
     expect((await api(`/api/pending-readings/${id}`, { method: 'DELETE', token: tokens.zoe! })).status).toBe(403);
     expect((await api(`/api/pending-readings/${id}`, { method: 'DELETE', token: tokens.ana! })).status).toBe(204);
     expect((await json<{ pending: unknown[] }>(api('/api/users/ana/pending-readings', { token: tokens.ana! }))).pending).toEqual([]);
@@ -135,7 +134,7 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
 
   it('shows a pending weigh-in on the admin page and lets the athlete take it on theirs (Chromium)', async () => {
     const id = await weighIn('ana', SCALE, 88.8);
-    await waitFor(async () => (await json<{ pending: { id: string }[] }>(api('/api/pending-readings'))).pending.some((p) => p.id === id), 5000, 'the pending reading');
+    await waitFor(async () => (await json<{ pending: { id: string }[] }>(api('/api/pending-readings'))).pending.some((p) => p.id === id), { timeout: 5000, what: 'the pending reading' });
     await using browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${t.hub.http.url}/admin.html?token=${admin}`);
@@ -178,6 +177,6 @@ describe('shared scale and FTP on a hub (Postgres)', () => {
 
   it("leaves a scale that is not registered as shared alone: its weigh-in is the topic user's", async () => {
     await weighIn('eve', 'ble-evescale01', 61.4);
-    expect(await waitFor(async () => ((await weights('eve')).length === 1 ? weights('eve') : undefined), 5000, "eve's own weigh-in")).toEqual([61.4]);
+    expect(await waitFor(async () => ((await weights('eve')).length === 1 ? weights('eve') : undefined), { timeout: 5000, what: "eve's own weigh-in" })).toEqual([61.4]);
   });
 });

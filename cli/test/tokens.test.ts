@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Keyring } from '@pulsehub/auth';
-import { createAdminRepo, createTestDatabase, openStore, type TestDatabase } from '@pulsehub/store';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, loadKeyring, startHub, tokenCommand, type Hub } from '@pulsehub/cli';
 
 // Issue 11, defect 5 (and issue 16): `pulsehub token` never recorded its tokens, they never
@@ -53,7 +54,7 @@ describe('every token the CLI signs is recorded, expires by default and can be r
     expect(claims[3]!.exp! - claims[3]!.iat).toBe(2 * DAY);
     const store = await openStore(db.target);
     try {
-      const rows = await createAdminRepo(store.db).listTokens({ limit: 100 });
+      const rows = await store.tokens.list({ limit: 100 });
       for (const c of claims) expect(rows.find((r) => r.jti === c.jti)?.expiresAt?.getTime()).toBe(c.exp! * 1000);
     } finally {
       await store.close();
@@ -106,7 +107,7 @@ describe('every token the CLI signs is recorded, expires by default and can be r
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
       const { jti, exp } = jtiOf(r.out[0]!);
-      const rows = await createAdminRepo(hub.store.db).listTokens({ limit: 100 });
+      const rows = await hub.store.tokens.list({ limit: 100 });
       expect(rows.find((t) => t.jti === jti)?.expiresAt?.getTime()).toBe(exp! * 1000);
     } finally {
       await hub.close();

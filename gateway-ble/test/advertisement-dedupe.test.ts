@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADVERTISEMENT_DECODERS, type AdvertisementProfileName } from '../src/decoders/advertisements.js';
-import { waitFor } from './broker-helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 import { startRuntime } from './runtime-helpers.js';
 
 /**
@@ -59,7 +59,7 @@ describe.each(Object.keys(ADVERTISEMENT_DECODERS) as AdvertisementProfileName[])
     send({ kg: 71.4, stabilized: true }, 10);
     send({ kg: 71.4, stabilized: true, ...(impedance ? { impedance } : {}) }, 20);
     send({ kg: 71.4, stabilized: true, removed: true, ...(impedance ? { impedance } : {}) }, 50);
-    await waitFor(() => readings.length > 0, 2000, 'weigh-in');
+    await waitFor(() => readings.length > 0, { timeout: 2000, what: 'weigh-in' });
     await new Promise((r) => setTimeout(r, 50));
     expect(readings).toHaveLength(1);
     expect(weightOf(readings[0]?.reading as never)).toBe(71.4);
@@ -75,7 +75,7 @@ describe.each(Object.keys(ADVERTISEMENT_DECODERS) as AdvertisementProfileName[])
     send({ kg: 20, stabilized: false }, 3); // someone steps on again
     send({ ...done, minute: 1 }, 10);
     send({ ...done, minute: 1, removed: true }, 10);
-    await waitFor(() => readings.length >= 2, 2000, 'two weigh-ins');
+    await waitFor(() => readings.length >= 2, { timeout: 2000, what: 'two weigh-ins' });
     await new Promise((r) => setTimeout(r, 50));
     expect(readings.map((r) => weightOf(r.reading as never))).toEqual([71.4, 71.4]);
   });

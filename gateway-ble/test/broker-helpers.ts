@@ -73,14 +73,6 @@ export async function subscriber(filter: string | string[]): Promise<{ client: M
   return { client, messages, close: async () => void (await client.endAsync()) };
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Removes a retained message from the shared broker (tests must not leave state behind). */
 export async function clearRetained(topic: string): Promise<void> {
   const c = await mqtt.connectAsync(`mqtt://${MOSQUITTO.host}:${MOSQUITTO.port}`, { clientId: `ph-clr-${randomUUID().slice(0, 8)}`, reconnectPeriod: 0 });

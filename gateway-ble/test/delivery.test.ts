@@ -7,7 +7,8 @@ import { DiskQueue } from '../src/queue/disk-queue.js';
 import { closeHubClient, createHubClient } from '../src/publisher/hub-client.js';
 import { Forwarder } from '../src/publisher/forwarder.js';
 import { ReadingSink } from '../src/pipeline/sink.js';
-import { clearRetained, HubLink, subscriber, uniquePrefix, waitFor } from './broker-helpers.js';
+import { clearRetained, HubLink, subscriber, uniquePrefix } from './broker-helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -51,8 +52,8 @@ describe('store and forward to a real broker', () => {
 
     await link.up();
     const events = () => sub.messages.filter((m) => m.topic === `${prefix}users/ana/events`);
-    await waitFor(() => events().length >= 1000, 20_000, '1000 readings');
-    await waitFor(() => queue.stats().pending === 0, 5000, 'all acked');
+    await waitFor(() => events().length >= 1000, { timeout: 20_000, what: '1000 readings' });
+    await waitFor(() => queue.stats().pending === 0, { timeout: 5000, what: 'all acked' });
     await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show up
     const got = events().map((m) => BleGatewayPayload.parse(JSON.parse(m.body)));
     expect(got.map((p) => p.id)).toEqual(ids);
@@ -61,15 +62,15 @@ describe('store and forward to a real broker', () => {
 
     // the retained status says online; cutting the link makes the broker publish the will
     const status = () => sub.messages.filter((m) => parseGatewayStatusTopic(m.topic.slice(prefix.length)) === gatewayId).map((m) => JSON.parse(m.body).status);
-    await waitFor(() => status().includes('online'), 5000, 'online status');
+    await waitFor(() => status().includes('online'), { timeout: 5000, what: 'online status' });
     await link.down();
-    await waitFor(() => status().at(-1) === 'offline', 10_000, 'last will');
+    await waitFor(() => status().at(-1) === 'offline', { timeout: 10_000, what: 'last will' });
     await link.up();
-    await waitFor(() => status().at(-1) === 'online', 10_000, 'online again');
+    await waitFor(() => status().at(-1) === 'online', { timeout: 10_000, what: 'online again' });
     // retained: a newcomer learns the state at once
     const late = await subscriber(`${prefix}gateways/${gatewayId}/status`);
     cleanups.push(late.close);
-    await waitFor(() => late.messages.length > 0, 5000, 'retained status');
+    await waitFor(() => late.messages.length > 0, { timeout: 5000, what: 'retained status' });
     expect(late.messages[0]).toMatchObject({ retain: true });
     expect(JSON.parse(late.messages[0]!.body)).toMatchObject({ status: 'online', gatewayId });
   }, 60_000);
@@ -97,7 +98,7 @@ describe('store and forward to a real broker', () => {
     cleanups.push(() => closeHubClient(client, gatewayId, prefix));
     const forwarder = new Forwarder(queue, client, { topicPrefix: prefix });
     cleanups.push(async () => forwarder.stop());
-    await waitFor(() => sub.messages.length >= 20, 10_000, '20 readings');
+    await waitFor(() => sub.messages.length >= 20, { timeout: 10_000, what: '20 readings' });
     expect(sub.messages.map((m) => JSON.parse(m.body).id)).toEqual(ids);
   }, 30_000);
 });

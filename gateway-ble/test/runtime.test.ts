@@ -7,7 +7,7 @@ import { isBleGatewayError } from '../src/errors.js';
 import type { ReadingEvent } from '../src/pipeline/sink.js';
 import { FakeBinding } from './fake-binding.js';
 import { hex } from './helpers.js';
-import { waitFor } from './broker-helpers.js';
+import { waitFor } from '@pulsehub/testkit';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -53,17 +53,17 @@ describe('BLE runtime on noble with a fake binding', () => {
     binding.advertise(a);
     binding.advertise(b);
     binding.advertise(stranger);
-    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a5b'), 3000, 'subscriptions');
+    await waitFor(() => binding.subscribed.has('p1/2a37') && binding.subscribed.has('p2/2a5b'), { timeout: 3000, what: 'subscriptions' });
     expect(binding.connectLog.map((c) => c.id).sort()).toEqual(['p1', 'p2']);
     expect(runtime.sessions.size).toBe(2);
-    await waitFor(() => readings.some((r) => r.reading.kind === 'battery'), 3000, 'battery read');
+    await waitFor(() => readings.some((r) => r.reading.kind === 'battery'), { timeout: 3000, what: 'battery read' });
 
     binding.push(a, '180d', '2a37', Buffer.from(hex('16 48 00 04'))); // 72 bpm, contact detected, RR 1000 ms
     binding.push(a, '180d', '2a37', Buffer.from(hex('04 00'))); // contact lost: dropped
     binding.push(a, '180d', '2a37', Buffer.from(hex('01 48'))); // truncated: dropped, counted
     binding.push(b, '1816', '2a5b', Buffer.from(hex('03 0A 00 00 00 00 04 05 00 00 04')));
     binding.push(b, '1816', '2a5b', Buffer.from(hex('03 0C 00 00 00 00 08 06 00 00 08')));
-    await waitFor(() => readings.filter((r) => r.reading.kind !== 'battery').length >= 3, 3000, 'readings');
+    await waitFor(() => readings.filter((r) => r.reading.kind !== 'battery').length >= 3, { timeout: 3000, what: 'readings' });
 
     const hr = readings.filter((r) => r.reading.kind === 'heart_rate');
     expect(hr).toHaveLength(1);
@@ -82,7 +82,7 @@ describe('BLE runtime on noble with a fake binding', () => {
     const { binding, runtime, readings } = await setup({ reconnectMs: 40 });
     const a = binding.add({ ...hrm(), failConnects: 3 });
     binding.advertise(a);
-    await waitFor(() => binding.subscribed.has('p1/2a37'), 5000, 'subscribed after failures');
+    await waitFor(() => binding.subscribed.has('p1/2a37'), { timeout: 5000, what: 'subscribed after failures' });
     const at = binding.connectLog.map((c) => c.at);
     expect(at).toHaveLength(4);
     const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
@@ -91,9 +91,9 @@ describe('BLE runtime on noble with a fake binding', () => {
     expect(gaps[2]).toBeGreaterThan(gaps[0] as number);
 
     binding.drop(a);
-    await waitFor(() => binding.connectLog.length === 5 && binding.subscribed.has('p1/2a37'), 3000, 'reconnected after drop');
+    await waitFor(() => binding.connectLog.length === 5 && binding.subscribed.has('p1/2a37'), { timeout: 3000, what: 'reconnected after drop' });
     binding.push(a, '180d', '2a37', Buffer.from(hex('06 50')));
-    await waitFor(() => readings.some((r) => r.reading.kind === 'heart_rate'), 3000, 'reading after reconnect');
+    await waitFor(() => readings.some((r) => r.reading.kind === 'heart_rate'), { timeout: 3000, what: 'reading after reconnect' });
     expect([...runtime.sessions.values()][0]?.state).toBe('connected');
   });
 
@@ -101,7 +101,7 @@ describe('BLE runtime on noble with a fake binding', () => {
     const { binding, runtime } = await setup({ reconnectMs: 40 });
     const a = binding.add({ ...hrm(), silent: true });
     binding.advertise(a);
-    await waitFor(() => binding.connectLog.length >= 2, 3000, 'a retry after the connect timeout');
+    await waitFor(() => binding.connectLog.length >= 2, { timeout: 3000, what: 'a retry after the connect timeout' });
     expect([...runtime.sessions.values()][0]?.state).not.toBe('connected');
   });
 
@@ -123,7 +123,7 @@ describe('BLE runtime on noble with a fake binding', () => {
     send(frame(0x26, 480, 15600));
     send(frame(0xa6, 480, 15600)); // stepped off: re-advertised for minutes
     send(frame(0xa6, 480, 15600));
-    await waitFor(() => readings.length > 0, 2000, 'weigh-in');
+    await waitFor(() => readings.length > 0, { timeout: 2000, what: 'weigh-in' });
     await new Promise((r) => setTimeout(r, 50));
     expect(readings).toHaveLength(1);
     expect(readings[0]).toMatchObject({
@@ -142,7 +142,7 @@ describe('BLE runtime on noble with a fake binding', () => {
       scale.serviceData = [{ uuid: '0000181b-0000-1000-8000-00805f9b34fb', data: Buffer.from([0x02, ctrl1, ...ts, 0xfe, 0xff, 0xb0, 0x36]) }];
       binding.advertise(scale);
     }
-    await waitFor(() => readings.length > 0, 2000, 'weigh-in');
+    await waitFor(() => readings.length > 0, { timeout: 2000, what: 'weigh-in' });
     expect(readings).toHaveLength(1);
     expect(readings[0]?.reading).toEqual({ kind: 'body_composition', weightKg: 70, displayUnit: 'kg' });
   });

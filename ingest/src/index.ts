@@ -1,5 +1,6 @@
 export { startIngest, ingestSubscription, type IngestOptions, type IngestService, type IngestStats } from './pipeline/service.js';
 export { createIntake, type Intake, type IntakeOptions, type IntakeStats } from './pipeline/intake.js';
+export { startEmbeddedIngest, type EmbeddedIngest, type EmbeddedIngestOptions } from './pipeline/embedded.js';
 export { replayDeadLetters, type ReplayFilter, type ReplayReport } from './pipeline/replay.js';
 export { chooseAdapter, allowedAdapters, KIND_ADAPTERS, type DeviceAdapters } from './pipeline/adapter-policy.js';
 export { DeviceDirectory } from './pipeline/devices.js';

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEVICES = 10;
@@ -76,7 +77,7 @@ describe('SIGKILL of the ingest process in the middle of 50,000 QoS 1 events', (
     // Kill ingest once a good part of the stream is stored, while the rest is still coming.
     let atKill = 0;
     for (;;) {
-      atKill = await store.countObservations();
+      atKill = await store.observations.count();
       if (atKill >= 12_000) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -89,15 +90,15 @@ describe('SIGKILL of the ingest process in the middle of 50,000 QoS 1 events', (
 
     await publishedAll;
     const deadline = Date.now() + 40_000;
-    while ((await store.countObservations()) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await store.observations.count()) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500)); // anything beyond TOTAL would show now
-    expect(await store.countObservations()).toBe(TOTAL);
-    for (const d of devices) expect(await store.countObservations({ userId: d.userId })).toBe(PER_DEVICE);
+    expect(await store.observations.count()).toBe(TOTAL);
+    for (const d of devices) expect(await store.observations.count({ userId: d.userId })).toBe(PER_DEVICE);
     // The rollup is updated in the statement that stores the rows: a batch committed before
     // the kill and redelivered after it must not count twice.
     let counted = 0;
     for (const d of devices) for (const day of await store.history.daily({ userId: d.userId, from: '2026-11-19', to: '2026-11-21' })) counted += day.hrCount;
     expect(counted).toBe(TOTAL);
-    expect(await store.listDeadLetters()).toEqual([]);
+    expect(await store.deadLetters.list()).toEqual([]);
   }, 60_000);
 });

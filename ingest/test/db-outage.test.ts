@@ -103,7 +103,7 @@ describe('Postgres stops for 10 s in the middle of a stream', () => {
     // Awaited below; if an assertion fails first, the publisher dies with the broker: not an unhandled rejection.
     publishedAll.catch(() => {});
 
-    while ((await store.countObservations()) < 3000) await new Promise((r) => setTimeout(r, 50));
+    while ((await store.observations.count()) < 3000) await new Promise((r) => setTimeout(r, 50));
     pg.stop();
     // A commit the database finished just before it stopped may still be reported: settle first.
     await new Promise((r) => setTimeout(r, 1000));
@@ -120,12 +120,12 @@ describe('Postgres stops for 10 s in the middle of a stream', () => {
 
     await publishedAll;
     const deadline = Date.now() + 30_000;
-    while ((await store.countObservations().catch(() => 0)) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await store.observations.count().catch(() => 0)) < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500));
-    expect(await store.countObservations()).toBe(TOTAL);
+    expect(await store.observations.count()).toBe(TOTAL);
     let counted = 0;
     for (const d of devices) for (const day of await store.history.daily({ userId: d.userId, from: '2026-11-19', to: '2026-11-21' })) counted += day.hrCount;
     expect(counted).toBe(TOTAL);
-    expect(await store.listDeadLetters()).toEqual([]);
+    expect(await store.deadLetters.list()).toEqual([]);
   }, 60_000);
 });

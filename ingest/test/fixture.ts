@@ -1,20 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
-import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
+import type { TokenService } from '@pulsehub/auth';
+import type { PulseHubBroker } from '@pulsehub/broker';
+import { startTestBroker } from '@pulsehub/testkit';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
-
-/** Polls until `fn` gives a value (not undefined or false), or fails naming `what`. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 
 /** A real broker on port 0 and the standalone ingest consumer, on a database of its own. */
 export interface IngestFixture {
@@ -32,9 +23,7 @@ export interface IngestFixture {
 export async function startIngestFixture(kind: 'postgres' | 'pglite', clientId: string, logger: Logger): Promise<IngestFixture> {
   const tdb = await createTestDatabase(kind);
   const store = await openStore(tdb.target);
-  const tokens = createTokenService({ current: generateSigningKey(), previous: [] });
-  const broker = await createBroker({ tokens, logger, rateLimits: false });
-  const port = (await broker.listen({ port: 0, host: '127.0.0.1' })).port;
+  const { broker, tokens, port } = await startTestBroker({ logger });
   const ingest = startIngest({
     broker: { host: '127.0.0.1', port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
     username: 'pulsehub-ingest', clientId, store, logger, maxBatch: 50, maxDelayMs: 10, rollupRefreshMs: 60_000,

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { type IngestService } from '@pulsehub/ingest';
-import { type Store, type SyncCursor } from '@pulsehub/store';
+import type { Store, SyncCursor } from '@pulsehub/store';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -31,12 +32,12 @@ describe.each(['postgres', 'pglite'] as const)('event ids are scoped to their us
     const ana = await device('watch-a', 'ana');
     const ben = await device('watch-b', 'ben');
     await ana.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'watch-b-000100', metric: 'heart_rate', at: '2026-11-24T10:00:00Z', values: { bpm: 90 } }), { qos: 1 });
-    await waitFor(async () => (await store.countObservations({ userId: 'ana' })) === 1, "ana's reading");
+    await waitFor(async () => (await store.observations.count({ userId: 'ana' })) === 1, { what: "ana's reading" });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'watch-b-000100', metric: 'heart_rate', at: '2026-11-24T10:00:01Z', values: { bpm: 61 } }), { qos: 1 });
-    await waitFor(async () => (await store.countObservations({ userId: 'ben' })) === 1, "ben's reading");
-    expect((await store.latestObservations('ben'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-b', values: { bpm: { value: 61 } } });
-    expect((await store.latestObservations('ana'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-a', values: { bpm: { value: 90 } } });
-    expect(await store.listDeadLetters()).toEqual([]);
+    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 1, { what: "ben's reading" });
+    expect((await store.observations.latest('ben'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-b', values: { bpm: { value: 61 } } });
+    expect((await store.observations.latest('ana'))[0]).toMatchObject({ id: 'watch-b-000100', deviceId: 'watch-a', values: { bpm: { value: 90 } } });
+    expect(await store.deadLetters.list()).toEqual([]);
     expect(ingest.stats.conflicts).toBe(0);
   });
 
@@ -44,10 +45,10 @@ describe.each(['postgres', 'pglite'] as const)('event ids are scoped to their us
     const ben = await device('watch-b2', 'ben');
     const body = { id: 'ben-r1', metric: 'heart_rate', at: '2026-11-24T11:00:00Z', values: { bpm: 62 } };
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify(body), { qos: 1 });
-    await waitFor(async () => (await store.countObservations({ userId: 'ben' })) === 2, 'the first');
+    await waitFor(async () => (await store.observations.count({ userId: 'ben' })) === 2, { what: 'the first' });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify(body), { qos: 1 });
     await ben.publishAsync(eventsTopic('ben'), JSON.stringify({ ...body, values: { bpm: 150 } }), { qos: 1 });
-    await waitFor(() => ingest.stats.conflicts === 1 && ingest.stats.duplicates >= 2, 'the conflict');
+    await waitFor(() => ingest.stats.conflicts === 1 && ingest.stats.duplicates >= 2, { what: 'the conflict' });
     const stored = await store.history.range({ userId: 'ben', metric: 'heart_rate', from: new Date('2026-11-24T11:00:00Z'), to: new Date('2026-11-24T11:00:01Z'), limit: 10 });
     expect(stored.map((e) => e.values.bpm?.value)).toEqual([62]);
   });
@@ -55,14 +56,14 @@ describe.each(['postgres', 'pglite'] as const)('event ids are scoped to their us
   it('the COPY path and its fallback store both users\' readings under shared ids, and delta sync pages each user completely', async () => {
     // ≥ 200 readings per batch: the COPY path on Postgres (PGlite takes the one-statement path).
     const ids = Array.from({ length: 250 }, (_, i) => `shared-${String(i).padStart(4, '0')}`);
-    await store.ensureUsers(['cara', 'dan']);
-    const r1 = await store.commitBatch({ events: ids.map((id, i) => hr(id, 'cara', i)) });
-    const r2 = await store.commitBatch({ events: ids.map((id, i) => hr(id, 'dan', i, 80)) });
+    await store.users.ensure(['cara', 'dan']);
+    const r1 = await store.observations.commitBatch({ events: ids.map((id, i) => hr(id, 'cara', i)) });
+    const r2 = await store.observations.commitBatch({ events: ids.map((id, i) => hr(id, 'dan', i, 80)) });
     expect([r1.inserted, r2.inserted]).toEqual([250, 250]);
     // A batch holding a stored reading falls back to INSERT … ON CONFLICT: only the new one is stored.
-    const r3 = await store.commitBatch({ events: [...ids.slice(0, 220).map((id, i) => hr(id, 'dan', i, 80)), hr('dan-new', 'dan', 999, 80)] });
+    const r3 = await store.observations.commitBatch({ events: [...ids.slice(0, 220).map((id, i) => hr(id, 'dan', i, 80)), hr('dan-new', 'dan', 999, 80)] });
     expect(r3.inserted).toBe(1);
-    if (kind === 'postgres') expect(store.commitStats).toMatchObject({ copied: 2, fellBack: 1 });
+    if (kind === 'postgres') expect(store.observations.commitStats).toMatchObject({ copied: 2, fellBack: 1 });
     for (const user of ['cara', 'dan']) {
       const seen: string[] = [];
       let cursor: SyncCursor | null = null;

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { DeviceDirectory, ingestSubscription, maxHrFor, replayDeadLetters, startRetention, type IngestService } from '@pulsehub/ingest';
 import { restingHeartRate, timeInZones } from '@pulsehub/physiology';
-import { type DeviceRow, type Store } from '@pulsehub/store';
+import type { Device, Store } from '@pulsehub/store';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 describe('device directory: one lookup per device at a time, messages of a device in order', () => {
-  const row = (id: string, adapter = 'pulsehub.v1'): DeviceRow => ({ id, userId: 'ana', kind: 'watch', model: null, adapter, allowedAdapters: null, revokedAt: null, lastSeenAt: null });
+  const row = (id: string, adapter = 'pulsehub.v1'): Device => ({ id, userId: 'ana', kind: 'watch', model: null, adapter, allowedAdapters: null, createdAt: new Date(0), revokedAt: null, lastSeenAt: null, battery: null, batteryAt: null, users: ['ana'] });
 
   it('shares one in-flight query between concurrent misses and runs the device\'s messages in arrival order', async () => {
     const calls: string[] = [];
@@ -44,11 +45,11 @@ describe('device directory: one lookup per device at a time, messages of a devic
     expect(seen).toEqual([]);
     expect(n).toBeGreaterThan(1);
     fail = false;
-    await waitFor(() => seen.length === 2, 'the waiting messages');
+    await waitFor(() => seen.length === 2, { what: 'the waiting messages' });
     expect(seen).toEqual([1, 2]);
     fail = true; // known device, lookup fails: the previous registration is used
     dir.dispatch('w', (d) => seen.push(d?.registered === 'pulsehub.v1' ? 3 : -1));
-    await waitFor(() => seen.length === 3, 'the third message');
+    await waitFor(() => seen.length === 3, { what: 'the third message' });
     expect(seen).toEqual([1, 2, 3]);
   });
 });
@@ -85,7 +86,7 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     for (const r of batch) await publish(w, 'ida', r);
     for (const r of batch.slice(0, 60)) await publish(w, 'ida', r); // redelivered / resent
     await publish(w, 'ida', { readings: batch.slice(60, 90) });
-    await waitFor(async () => ingest.stats.stored + ingest.stats.duplicates >= 210 && (await store.countObservations({ userId: 'ida' })) === 120, '120 stored readings');
+    await waitFor(async () => ingest.stats.stored + ingest.stats.duplicates >= 210 && (await store.observations.count({ userId: 'ida' })) === 120, { what: '120 stored readings' });
     const [day] = await store.history.daily({ userId: 'ida', from: '2026-11-20', to: '2026-11-20' });
     expect(day?.hrCount).toBe(120);
     expect(day?.hrMin).toBe(60);
@@ -94,10 +95,10 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
   });
 
   it('uses the registered adapter unless the payload names one the device may use', async () => {
-    await store.upsertUser({ id: 'sam', name: 'Sam' });
-    await store.upsertDevice({ id: 'scale-1', userId: 'sam', kind: 'scale', adapter: 'withings.v1' });
-    await store.upsertDevice({ id: 'phone-1', userId: 'sam', kind: 'phone', adapter: 'pulsehub.v1' });
-    await store.upsertDevice({ id: 'strap-1', userId: 'sam', kind: 'strap', adapter: 'pulsehub.v1', allowedAdapters: ['omh.v1'] });
+    await store.users.upsert({ id: 'sam', name: 'Sam' });
+    await store.devices.upsert({ id: 'scale-1', userId: 'sam', kind: 'scale', adapter: 'withings.v1' });
+    await store.devices.upsert({ id: 'phone-1', userId: 'sam', kind: 'phone', adapter: 'pulsehub.v1' });
+    await store.devices.upsert({ id: 'strap-1', userId: 'sam', kind: 'strap', adapter: 'pulsehub.v1', allowedAdapters: ['omh.v1'] });
     const scale = await device('scale-1', 'sam');
     const phone = await device('phone-1', 'sam');
     const strap = await device('strap-1', 'sam');
@@ -108,38 +109,38 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
     await publish(scale, 'sam', kit); // a scale may not relay HealthKit
     await publish(phone, 'sam', kit); // a phone may
     await publish(strap, 'sam', kit); // an explicit list replaces the kind's
-    await waitFor(async () => (await store.listDeadLetters({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' })).length === 2, 'two refusals');
-    await waitFor(async () => (await store.countObservations({ userId: 'sam' })) === 3, 'three weights');
+    await waitFor(async () => (await store.deadLetters.list({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' })).length === 2, { what: 'two refusals' });
+    await waitFor(async () => (await store.observations.count({ userId: 'sam' })) === 3, { what: 'three weights' });
     const latest = await store.history.range({ userId: 'sam', metric: 'body_weight', from: new Date('2026-01-01'), to: new Date('2027-01-01'), limit: 10 });
     expect(latest.map((e) => `${e.deviceId}:${e.source.adapter}`).sort()).toEqual(['phone-1:healthkit.v1', 'scale-1:pulsehub.v1', 'scale-1:withings.v1']);
-    const refused = await store.listDeadLetters({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' });
+    const refused = await store.deadLetters.list({ reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' });
     expect(refused.map((r) => r.deviceId).sort()).toEqual(['scale-1', 'strap-1']);
     expect(refused.find((r) => r.deviceId === 'strap-1')?.detail).toContain('"omh.v1"');
   });
 
   it('replays dead letters after the fix, stores them once and marks them replayed', async () => {
     // The fix here: the strap's registration now allows HealthKit exports.
-    await store.upsertDevice({ id: 'strap-1', userId: 'sam', kind: 'strap', adapter: 'pulsehub.v1', allowedAdapters: ['omh.v1', 'healthkit.v1'] });
+    await store.devices.upsert({ id: 'strap-1', userId: 'sam', kind: 'strap', adapter: 'pulsehub.v1', allowedAdapters: ['omh.v1', 'healthkit.v1'] });
     const report = await replayDeadLetters(store, { reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' });
     expect(report.replayed.map((r) => r.id)).toHaveLength(1);
     expect(report.replayed[0]).toMatchObject({ events: 1, stored: 1 });
     expect(report.failed.map((f) => f.reason)).toEqual(['PH_INGEST_ADAPTER_NOT_ALLOWED']); // the scale's is still refused
-    expect(await store.countObservations({ userId: 'sam' })).toBe(4);
+    expect(await store.observations.count({ userId: 'sam' })).toBe(4);
     const again = await replayDeadLetters(store, { reason: 'PH_INGEST_ADAPTER_NOT_ALLOWED' });
     expect(again.replayed).toEqual([]);
-    const [row] = await store.listDeadLetters({ id: report.replayed[0]!.id });
+    const [row] = await store.deadLetters.list({ id: report.replayed[0]!.id });
     expect(row?.replayedAt).toBeInstanceOf(Date);
-    expect(await store.countObservations({ userId: 'sam' })).toBe(4);
+    expect(await store.observations.count({ userId: 'sam' })).toBe(4);
   });
 
   it('keeps resting heart rate and time in zones up to date with the derived formulas', async () => {
-    await store.upsertUser({ id: 'zoe', name: 'Zoe', birthYear: 1996 });
+    await store.users.upsert({ id: 'zoe', name: 'Zoe', birthYear: 1996 });
     const w = await device('w-zoe', 'zoe');
     // 40 minutes, one reading every 5 s: 15 calm minutes, then a ramp.
     const readings = Array.from({ length: 480 }, (_, i) => hr(i, i < 180 ? 52 + (i % 3) : Math.min(190, 90 + (i - 180) / 3), `zoe-${i}`));
     await publish(w, 'zoe', { readings: readings.slice(0, 240) });
     await publish(w, 'zoe', { readings: readings.slice(240) });
-    await waitFor(async () => (await store.countObservations({ userId: 'zoe' })) === 480, 'zoe\'s readings');
+    await waitFor(async () => (await store.observations.count({ userId: 'zoe' })) === 480, { what: 'zoe\'s readings' });
     let [day] = await store.history.daily({ userId: 'zoe', from: '2026-11-20', to: '2026-11-20' });
     expect(day?.current).toBe(false);
     await ingest.refresher.refresh();
@@ -155,22 +156,22 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
   it('hands out a delta-sync cursor that returns only what is new', async () => {
     const w = await device('w-sync', 'syd');
     await publish(w, 'syd', { readings: [hr(1, 61, 'syd-1'), hr(2, 62, 'syd-2')] });
-    await waitFor(async () => (await store.countObservations({ userId: 'syd' })) === 2, 'first two');
+    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 2, { what: 'first two' });
     // A sync page holds back rows above the oldest transaction still running anywhere on the
     // server (it may yet commit below them); other test files keep the shared server busy.
     const first = await waitFor(async () => {
       const r = await store.history.changes({ userId: 'syd', cursor: null, limit: 100 });
       return r.events.length >= 2 ? r : undefined;
-    }, 'the first two in a sync page');
+    }, { what: 'the first two in a sync page' });
     expect(first.events.map((e) => e.id)).toEqual(['syd-1', 'syd-2']);
     const cursor = first.cursors[1]!;
     expect((await store.history.changes({ userId: 'syd', cursor, limit: 100 })).events).toEqual([]);
     await publish(w, 'syd', { readings: [hr(1, 61, 'syd-1'), hr(3, 63, 'syd-3')] }); // one resend, one new
-    await waitFor(async () => (await store.countObservations({ userId: 'syd' })) === 3, 'the third');
+    await waitFor(async () => (await store.observations.count({ userId: 'syd' })) === 3, { what: 'the third' });
     const next = await waitFor(async () => {
       const r = await store.history.changes({ userId: 'syd', cursor, limit: 100 });
       return r.events.length > 0 ? r : undefined;
-    }, 'the third in a sync page');
+    }, { what: 'the third in a sync page' });
     expect(next.events.map((e) => e.id)).toEqual(['syd-3']);
   });
 
@@ -180,14 +181,14 @@ describe.each(['postgres', 'pglite'] as const)('ingest pipeline on %s', (kind) =
       values: { bpm: { value: 70 + i, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-10-01T10:05:00.000Z' },
     }));
     events.push({ id: 'old-steps', userId: 'ret', deviceId: 'w-ret', metric: 'steps', time: { start: '2026-10-01T10:00:00.000Z', end: '2026-10-01T11:00:00.000Z' }, values: { count: { value: 900, unit: '{steps}' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-10-01T11:00:00.000Z' } });
-    await store.commitBatch({ events, users: ['ret'] });
+    await store.observations.commitBatch({ events, users: ['ret'] });
     const retention = startRetention({ store, refresher: ingest.refresher, logger: log, days: 30, now: () => Date.parse('2026-11-20T12:00:00Z'), intervalMs: 3_600_000 });
     await retention.run();
     await retention.close();
-    expect(await store.countObservations({ userId: 'ret', metric: 'heart_rate' })).toBe(0);
-    expect(await store.countObservations({ userId: 'ret', metric: 'steps' })).toBe(1);
+    expect(await store.observations.count({ userId: 'ret', metric: 'heart_rate' })).toBe(0);
+    expect(await store.observations.count({ userId: 'ret', metric: 'steps' })).toBe(1);
     const [day] = await store.history.daily({ userId: 'ret', from: '2026-10-01', to: '2026-10-01' });
     expect(day).toMatchObject({ steps: 900, hrCount: 3, hrMin: 70, hrMax: 72, current: true });
-    expect(await store.countObservations({ userId: 'zoe' })).toBe(480); // recent days untouched
+    expect(await store.observations.count({ userId: 'zoe' })).toBe(480); // recent days untouched
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
-import { startIngestFixture, waitFor, type IngestFixture } from './fixture.js';
+import { startIngestFixture, type IngestFixture } from './fixture.js';
+import { waitFor } from '@pulsehub/testkit';
 import { eventsTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { BatchWriter, type IngestService } from '@pulsehub/ingest';
-import { type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -45,12 +46,12 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     // The same in one message next to a good reading: the good one is stored, the message kept.
     await bad.publishAsync(eventsTopic('ana'), `{"readings":[{"id":"fine-1","metric":"heart_rate","at":"2026-11-24T10:00:00Z","values":{"bpm":71}},${POISON[1]!.json}]}`, { qos: 1 });
     await good.publishAsync(eventsTopic('ben'), JSON.stringify({ id: 'ben-after', metric: 'heart_rate', at: '2026-11-24T10:01:00Z', values: { bpm: 65 } }), { qos: 1 });
-    await waitFor(async () => (await store.latestObservations('ben')).some((e) => e.id === 'ben-after'), "ben's reading");
+    await waitFor(async () => (await store.observations.latest('ben')).some((e) => e.id === 'ben-after'), { what: "ben's reading" });
     // Every message was acknowledged to the broker: none is stuck behind a failing commit.
-    await waitFor(() => ingest.stats.unacked === 0, 'no unacknowledged message');
+    await waitFor(() => ingest.stats.unacked === 0, { what: 'no unacknowledged message' });
     expect(ingest.health.ok).toBe(true);
-    expect((await store.latestObservations('ana')).map((e) => e.id)).toEqual(['fine-1']);
-    const letters = await store.listDeadLetters({ limit: 100 });
+    expect((await store.observations.latest('ana')).map((e) => e.id)).toEqual(['fine-1']);
+    const letters = await store.deadLetters.list({ limit: 100 });
     for (const p of POISON) expect(letters.some((l) => l.reason === p.reason && l.payload.toString() === p.json), p.name).toBe(true);
     expect(letters.filter((l) => l.payload.toString().includes('fine-1'))).toHaveLength(1);
     expect(ingest.stats.failedCommits).toBe(0);
@@ -71,12 +72,12 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     expect(acked).toEqual(Array.from({ length: 42 }, (_, i) => i));
     expect(writer.stats).toMatchObject({ stored: 40, refused: 3, failedCommits: 0 });
     expect(writer.health.ok).toBe(true);
-    expect(await store.countObservations({ userId: 'cyd' })).toBe(40);
-    const refused = await store.listDeadLetters({ reason: 'PH_INGEST_STORE_REJECTED' });
+    expect(await store.observations.count({ userId: 'cyd' })).toBe(40);
+    const refused = await store.deadLetters.list({ reason: 'PH_INGEST_STORE_REJECTED' });
     expect(refused.map((l) => l.payload.toString()).sort()).toEqual(['raw message 20', 'raw message 21', 'raw message 22']);
     for (const l of refused) expect(l.detail).toMatch(/\b22[0-9A-Z]{3}\b/); // the database's SQLSTATE
     // The dead letter with unstorable text fields was kept too, its text made storable.
-    const [odd] = await store.listDeadLetters({ reason: 'PH_INGEST_SCHEMA_INVALID', limit: 100 }).then((ls) => ls.filter((l) => l.payload.equals(Buffer.from([0, 0xff]))));
+    const [odd] = await store.deadLetters.list({ reason: 'PH_INGEST_SCHEMA_INVALID', limit: 100 }).then((ls) => ls.filter((l) => l.payload.equals(Buffer.from([0, 0xff]))));
     expect(odd).toMatchObject({ topic: 'users/cyd/events/w\ufffd', deviceId: 'w\ufffd', detail: 'd\ufffd' });
   });
 
@@ -84,10 +85,13 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     let failures = 4;
     const flaky: Store = {
       ...store,
-      commitBatch: async (batch) => {
-        // As drizzle reports it: the statement's parameters (the readings) in the message, the driver error as cause.
-        if (failures-- > 0) throw new Error(`Failed query: insert … params: ${JSON.stringify(batch.events)}`, { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) });
-        return store.commitBatch(batch);
+      observations: {
+        ...store.observations,
+        commitBatch: async (batch) => {
+          // As drizzle reports it: the statement's parameters (the readings) in the message, the driver error as cause.
+          if (failures-- > 0) throw new Error(`Failed query: insert … params: ${JSON.stringify(batch.events)}`, { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) });
+          return store.observations.commitBatch(batch);
+        },
       },
     };
     const lines: string[] = [];
@@ -95,14 +99,14 @@ describe.each(['postgres', 'pglite'] as const)('a poison reading on %s', (kind) 
     const writer = new BatchWriter({ store: flaky, logger: captured, maxBatch: 10, maxDelayMs: 5, retryMs: 10, unhealthyAfter: 3 });
     const acked: number[] = [];
     writer.add([hr('flaky-1', 'dee', '2026-11-24T09:00:00Z')], null, () => acked.push(1));
-    await waitFor(() => writer.stats.failedCommits >= 3, 'three failed commits');
+    await waitFor(() => writer.stats.failedCommits >= 3, { what: 'three failed commits' });
     expect(writer.health).toMatchObject({ ok: false, lastErrorCode: 'ECONNREFUSED' });
     expect(acked).toEqual([]);
-    await waitFor(() => acked.length === 1, 'the acknowledgement after recovery');
+    await waitFor(() => acked.length === 1, { what: 'the acknowledgement after recovery' });
     expect(writer.health.ok).toBe(true);
     expect(writer.stats.refused).toBe(0);
     await writer.close();
-    expect(await store.countObservations({ userId: 'dee' })).toBe(1);
+    expect(await store.observations.count({ userId: 'dee' })).toBe(1);
     expect(lines.some((l) => l.includes('commit failed') && l.includes('ECONNREFUSED'))).toBe(true);
     for (const l of lines) expect(l).not.toMatch(/bpm|flaky-1|\/min/);
   });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { BatchWriter } from '@pulsehub/ingest';
+import { waitFor } from '@pulsehub/testkit';
 
 const hr = (i: number): CanonicalEvent => ({
   id: `w-${i}`, userId: 'ana', deviceId: 'w1', metric: 'heart_rate', time: { at: new Date(Date.UTC(2026, 10, 22, 8) + i * 1000).toISOString() },
@@ -15,7 +17,7 @@ describe('BatchWriter on Postgres', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('postgres');
     store = await openStore(tdb.target);
-    await store.ensureUsers(['ana']);
+    await store.users.ensure(['ana']);
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -30,13 +32,16 @@ describe('BatchWriter on Postgres', () => {
     let calls = 0;
     const gated: Store = {
       ...store,
-      commitBatch: async (batch) => {
-        const n = ++calls;
-        if (n === 1) await held;
-        const r = await store.commitBatch(batch);
-        order.push(`stored ${n}`);
-        if (n === 2) release();
-        return r;
+      observations: {
+        ...store.observations,
+        commitBatch: async (batch) => {
+          const n = ++calls;
+          if (n === 1) await held;
+          const r = await store.observations.commitBatch(batch);
+          order.push(`stored ${n}`);
+          if (n === 2) release();
+          return r;
+        },
       },
     };
     const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 10, maxDelayMs: 1000, retryMs: 50 });
@@ -47,7 +52,7 @@ describe('BatchWriter on Postgres', () => {
     expect(order).toEqual(['stored 2', 'stored 1']);
     expect(acks).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(writer.stats).toMatchObject({ stored: 20, duplicates: 0, failedCommits: 0 });
-    expect(await store.countObservations({ userId: 'ana' })).toBe(20);
+    expect(await store.observations.count({ userId: 'ana' })).toBe(20);
   });
 
   it('commits what waits when it closes, and leaves a message that arrives after unacknowledged (its sender sends it again)', async () => {
@@ -66,13 +71,16 @@ describe('BatchWriter on Postgres', () => {
     let now = 0;
     const counting: Store = {
       ...store,
-      commitBatch: async (batch) => {
-        inFlight.push(++now);
-        try {
-          return await store.commitBatch(batch);
-        } finally {
-          now--;
-        }
+      observations: {
+        ...store.observations,
+        commitBatch: async (batch) => {
+          inFlight.push(++now);
+          try {
+            return await store.observations.commitBatch(batch);
+          } finally {
+            now--;
+          }
+        },
       },
     };
     const writer = new BatchWriter({ store: counting, logger: pino({ level: 'silent' }), maxBatch: 5, maxDelayMs: 1000, retryMs: 50, maxInFlight: 1 });
@@ -88,24 +96,21 @@ describe('BatchWriter on Postgres', () => {
       const commits: { ids: string[]; release: () => void }[] = [];
       const gated: Store = {
         ...store,
-        commitBatch: async (batch) => {
-          let release!: () => void;
-          const held = new Promise<void>((r) => (release = r));
-          commits.push({ ids: batch.events.map((e) => e.id), release });
-          await held;
-          return store.commitBatch(batch);
+        observations: {
+          ...store.observations,
+          commitBatch: async (batch) => {
+            let release!: () => void;
+            const held = new Promise<void>((r) => (release = r));
+            commits.push({ ids: batch.events.map((e) => e.id), release });
+            await held;
+            return store.observations.commitBatch(batch);
+          },
         },
       };
       return { gated, commits };
     };
     const turn = () => new Promise<void>((r) => setImmediate(r));
-    const until = async (what: () => boolean, label: string) => {
-      const deadline = Date.now() + 10_000;
-      while (!what()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
+    const until = (what: () => boolean, label: string) => waitFor(what, { timeout: 10_000, what: label, interval: 2 });
 
     it('sends a lone reading in the same turn of the event loop, with no window to wait out', async () => {
       const { gated, commits } = heldStore();
@@ -120,7 +125,7 @@ describe('BatchWriter on Postgres', () => {
       expect(acked).toEqual([]); // still acknowledged only after the commit
       commits[0]!.release();
       await until(() => acked.length === 1, 'the acknowledgement');
-      expect(await store.countObservations({ userId: 'ana' })).toBeGreaterThanOrEqual(1);
+      expect(await store.observations.count({ userId: 'ana' })).toBeGreaterThanOrEqual(1);
       await writer.close();
     });
 

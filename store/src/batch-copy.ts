@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { commitBatch, rollupUpsert, type CommitResult, type IngestBatch } from './batch.js';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 
 /**
  * The Postgres fast path for a batch of readings: one transaction that `COPY`s the rows into

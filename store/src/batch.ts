@@ -1,51 +1,14 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { toStorableText, type CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import type { CanonicalEvent } from '@pulsehub/contracts';
+import { queryRows, type Db } from './db.js';
+import { deadLetterRow, type DeadLetterInput } from './dead-letters.js';
 import { deadLetters, users } from './schema.js';
-
-export interface DeadLetterInput {
-  topic: string;
-  deviceId: string | null;
-  userId: string | null;
-  reason: string;
-  detail: string;
-  payload: Buffer;
-  receivedAt?: Date;
-}
 
 export interface IngestBatch {
   events: readonly CanonicalEvent[];
   deadLetters?: readonly DeadLetterInput[];
   /** Users to create (named by their id) when they do not exist yet. */
   users?: readonly string[];
-}
-
-/**
- * A dead letter as a row the database cannot refuse: the payload is raw bytes (`bytea`), and
- * the text fields, which may carry what a device sent (topic, ids, the reason's detail), have
- * NULs and lone surrogates replaced. Storing a dead letter must never fail on its content.
- */
-export function deadLetterRow(r: DeadLetterInput) {
-  const opt = (s: string | null) => (s === null ? null : toStorableText(s).slice(0, 256));
-  return {
-    topic: toStorableText(r.topic).slice(0, 1024),
-    deviceId: opt(r.deviceId),
-    userId: opt(r.userId),
-    reason: toStorableText(r.reason).slice(0, 64),
-    detail: toStorableText(r.detail).slice(0, 4000),
-    payload: r.payload,
-    receivedAt: r.receivedAt && !Number.isNaN(r.receivedAt.getTime()) ? r.receivedAt : new Date(),
-  };
-}
-
-/** postgres.js returns the rows array itself, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
-
-export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
-  return rowsOf<T>(await db.execute(query));
 }
 
 function toRecord(e: CanonicalEvent) {

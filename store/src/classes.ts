@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
-import type { Db } from './open.js';
-import { auditLog, classSessions, classSessionSummaries, consents, devices, observations, tokens } from './schema.js';
+import type { Db } from './db.js';
+import { classSessions, classSessionSummaries, observations } from './schema.js';
 
 export interface ClassSessionRow {
   id: string;
@@ -26,19 +26,6 @@ export interface ClassSummaryRow {
   kcal: number;
   effortPoints: number;
   readings: number;
-}
-
-export interface AuditEntry {
-  actor: string;
-  actorKind: string;
-  action: string;
-  target: string;
-  details?: unknown;
-}
-
-export interface AuditRow extends AuditEntry {
-  id: number;
-  at: Date;
 }
 
 /** Class sessions and their stored summaries (the live class board). */
@@ -104,36 +91,6 @@ export function createClassRepo(db: Db): ClassRepo {
         .orderBy(desc(observations.timeEnd)).limit(1);
       const kg = (row?.values as Record<string, { value: number } | undefined> | undefined)?.kg?.value;
       return typeof kg === 'number' ? kg : undefined;
-    },
-  };
-}
-
-/** Read-only lists for the admin page, and the audit log. */
-export interface AdminRepo {
-  listDevices(): Promise<{ id: string; userId: string | null; kind: string; model: string | null; adapter: string; createdAt: Date; revokedAt: Date | null; lastSeenAt: Date | null }[]>;
-  listTokens(filter?: { limit?: number }): Promise<{ jti: string; subject: string; kind: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null }[]>;
-  listConsents(): Promise<{ athleteId: string; viewerId: string; grantedAt: Date; revokedAt: Date | null }[]>;
-  recordAudit(entry: AuditEntry): Promise<void>;
-  listAudit(filter?: { limit?: number }): Promise<AuditRow[]>;
-}
-
-export function createAdminRepo(db: Db): AdminRepo {
-  return {
-    async listDevices() {
-      return db.select({ id: devices.id, userId: devices.userId, kind: devices.kind, model: devices.model, adapter: devices.adapter, createdAt: devices.createdAt, revokedAt: devices.revokedAt, lastSeenAt: devices.lastSeenAt }).from(devices).orderBy(asc(devices.id));
-    },
-    async listTokens(filter = {}) {
-      return db.select().from(tokens).orderBy(desc(tokens.createdAt)).limit(filter.limit ?? 500);
-    },
-    async listConsents() {
-      return db.select().from(consents).orderBy(asc(consents.athleteId), asc(consents.viewerId));
-    },
-    async recordAudit(e) {
-      await db.insert(auditLog).values({ actor: e.actor, actorKind: e.actorKind, action: e.action, target: e.target, details: e.details ?? null });
-    },
-    async listAudit(filter = {}) {
-      const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(filter.limit ?? 200);
-      return rows.map((r) => ({ ...r, details: r.details ?? undefined }));
     },
   };
 }

@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import { queryRows, type Db } from './db.js';
 import { toEvent } from './rows.js';
 import { dailyRollups, observations } from './schema.js';
 

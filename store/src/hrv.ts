@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import { queryRows, type Db } from './db.js';
 
 /** What the morning RMSSD of one day is computed from (see ingest/src/derived/hrv.ts). */
 export interface MorningHrvInputs {

@@ -3,12 +3,10 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PulseHubError } from '@pulsehub/contracts';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Sql } from 'postgres';
 import * as schema from './schema.js';
 import { setupStorageLayout, type StorageLayout } from './timescale.js';
-
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+import type { Db } from './db.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 

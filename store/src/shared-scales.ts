@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import type { Db } from './open.js';
+import type { Db } from './db.js';
 import { observations, pendingReadings } from './schema.js';
 
 /** One past weigh-in of a user: weight and/or impedance measured at one instant. */

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoreTarget } from './open.js';
+import type { SQL } from 'drizzle-orm';
+import { queryRows, type Db } from './db.js';
+import { MIGRATIONS_FOLDER, type StoreTarget } from './open.js';
+import { connectionOf, type Store } from './store.js';
+
+// `@pulsehub/store/testing`: helpers for tests and benchmarks, never for a role's code.
+export { MIGRATIONS_FOLDER, queryRows, type Db };
 
 /** The Postgres every test run uses (this machine's, trust auth); override with PULSEHUB_TEST_DATABASE_URL. */
 export const TEST_ADMIN_URL = process.env.PULSEHUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -37,4 +43,16 @@ export async function createTestDatabase(kind: 'postgres' | 'pglite' = 'postgres
     await a.end();
   };
   return { target: { kind: 'postgres', url }, url, drop, [Symbol.asyncDispose]: drop };
+}
+
+/** The raw connection of a store opened with `openStore` (for SQL a test checks directly). */
+export function dbOf(store: Store): Db {
+  const db = connectionOf(store);
+  if (!db) throw new Error('dbOf: not a store opened with openStore (a spread copy has no connection)');
+  return db;
+}
+
+/** Raw SQL against a store's database; rows the same on Postgres and PGlite. */
+export function queryStore<T>(store: Store, query: SQL): Promise<T[]> {
+  return queryRows<T>(dbOf(store), query);
 }

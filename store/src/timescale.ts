@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './open.js';
-import { queryRows } from './batch.js';
+import { queryRows, type Db } from './db.js';
 
 export type StorageLayout = 'timescale' | 'plain';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { createTestDatabase, openStore, queryRows, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, queryStore, type TestDatabase } from '@pulsehub/store/testing';
 import { sql } from 'drizzle-orm';
 
 // The Postgres COPY path must store exactly what the one-statement path (PGlite, and Postgres for
@@ -33,9 +34,9 @@ function readings(from: number, to: number): CanonicalEvent[] {
 }
 
 async function snapshot(store: Store) {
-  const obs = await queryRows<Record<string, unknown>>(store.db, sql`
+  const obs = await queryStore<Record<string, unknown>>(store, sql`
     select id, user_id, device_id, metric, time_start, time_end, "values", series, adapter, received_at from observations order by id`);
-  const days = await queryRows<Record<string, unknown>>(store.db, sql`
+  const days = await queryStore<Record<string, unknown>>(store, sql`
     select user_id, day::text, steps, hr_count, hr_sum, hr_min, hr_max, hr_version from daily_rollups order by user_id, day`);
   return { obs: obs.map((r): Record<string, unknown> => ({ ...r, time_start: new Date(r.time_start as string).toISOString(), time_end: new Date(r.time_end as string).toISOString(), received_at: new Date(r.received_at as string).toISOString() })), days };
 }
@@ -48,7 +49,7 @@ describe('Postgres COPY path for ingest batches', () => {
   beforeAll(async () => {
     [pg, lite] = await Promise.all([createTestDatabase('postgres'), createTestDatabase('pglite')]);
     [fast, reference] = await Promise.all([openStore(pg.target), openStore(lite.target)]);
-    for (const s of [fast, reference]) await s.ensureUsers(['ana', 'ben']);
+    for (const s of [fast, reference]) await s.users.ensure(['ana', 'ben']);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([fast?.close(), reference?.close()]);
@@ -57,10 +58,10 @@ describe('Postgres COPY path for ingest batches', () => {
 
   it('stores a large batch with COPY: the same rows and rollups as the one-statement path', async () => {
     const batch = readings(0, 600);
-    expect(await fast.commitBatch({ events: batch })).toEqual({ inserted: 601 });
-    expect(await reference.commitBatch({ events: batch })).toEqual({ inserted: 601 });
-    expect(fast.commitStats).toEqual({ copied: 1, fellBack: 0 });
-    expect(reference.commitStats.copied).toBe(0);
+    expect(await fast.observations.commitBatch({ events: batch })).toEqual({ inserted: 601 });
+    expect(await reference.observations.commitBatch({ events: batch })).toEqual({ inserted: 601 });
+    expect(fast.observations.commitStats).toEqual({ copied: 1, fellBack: 0 });
+    expect(reference.observations.commitStats.copied).toBe(0);
     const [a, b] = await Promise.all([snapshot(fast), snapshot(reference)]);
     expect(a.obs).toHaveLength(601);
     expect(a.obs.find((r) => String(r.id).startsWith('odd'))?.id).toBe('odd\tid\\with\nbreaks-é心-0');
@@ -71,18 +72,18 @@ describe('Postgres COPY path for ingest batches', () => {
   it('a duplicate inside one batch fails the COPY and is stored once by the idempotent path', async () => {
     const batch = readings(900, 1200);
     const twice = [...batch, ...batch.slice(0, 10)];
-    expect(await fast.commitBatch({ events: twice })).toEqual({ inserted: 301 });
-    expect(await reference.commitBatch({ events: twice })).toEqual({ inserted: 301 });
-    expect(fast.commitStats).toEqual({ copied: 1, fellBack: 1 });
+    expect(await fast.observations.commitBatch({ events: twice })).toEqual({ inserted: 301 });
+    expect(await reference.observations.commitBatch({ events: twice })).toEqual({ inserted: 301 });
+    expect(fast.observations.commitStats).toEqual({ copied: 1, fellBack: 1 });
     expect(await snapshot(fast)).toEqual(await snapshot(reference));
   });
 
   it('a batch holding stored readings stores only the new ones and counts nothing twice', async () => {
     const overlapping = readings(300, 900); // 300 already stored, 300 new, and one more odd id
-    expect(await fast.commitBatch({ events: overlapping })).toEqual({ inserted: 301 });
-    expect(await reference.commitBatch({ events: overlapping })).toEqual({ inserted: 301 });
+    expect(await fast.observations.commitBatch({ events: overlapping })).toEqual({ inserted: 301 });
+    expect(await reference.observations.commitBatch({ events: overlapping })).toEqual({ inserted: 301 });
     // The fast path rests after a conflict: this batch went the idempotent way at once.
-    expect(fast.commitStats).toEqual({ copied: 1, fellBack: 1 });
+    expect(fast.observations.commitStats).toEqual({ copied: 1, fellBack: 1 });
     expect(await snapshot(fast)).toEqual(await snapshot(reference));
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createTestDatabase, MIGRATIONS_FOLDER, openStore, queryRows, type Db, type TestDatabase } from '@pulsehub/store';
+import { openStore } from '@pulsehub/store';
+import { createTestDatabase, MIGRATIONS_FOLDER, queryStore, type Db, type TestDatabase } from '@pulsehub/store/testing';
 
 /** The migrations as they were before 0007 (event ids scoped to their user): the journal cut after 0006. */
 function migrationsBefore0007(): string {
@@ -59,14 +60,14 @@ describe.each(['postgres', 'pglite'] as const)('migration 0007 (event ids scoped
 
     const store = await openStore(tdb.target); // applies 0007
     cleanup.push(() => store.close());
-    expect(await store.countObservations()).toBe(2);
-    const [pk] = await queryRows<{ cols: string }>(store.db, sql`
+    expect(await store.observations.count()).toBe(2);
+    const [pk] = await queryStore<{ cols: string }>(store, sql`
       select string_agg(a.attname, ',' order by array_position(c.conkey, a.attnum)) as cols
       from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
       where c.conrelid = 'observations'::regclass and c.contype = 'p'`);
     expect(pk?.cols).toBe('user_id,id');
     // ben may now use ana's id.
-    const { inserted } = await store.commitBatch({ events: [{
+    const { inserted } = await store.observations.commitBatch({ events: [{
       id: 'old-1', userId: 'ben', deviceId: 'w2', metric: 'heart_rate', time: { at: '2026-11-01T10:00:01Z' },
       values: { bpm: { value: 61, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-11-01T10:00:01Z' },
     }] });

@@ -1,5 +1,5 @@
 import type { Principal } from '@pulsehub/contracts';
-import { createAdminRepo, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 
 /** Who is looking: enough of a principal to apply the visibility rule. */
 export type Viewer = Pick<Principal, 'subject' | 'kind' | 'users'>;
@@ -28,7 +28,7 @@ export async function visibleAthletes(principal: Viewer, store: Store, requested
       break;
     }
     case 'coach': {
-      const consented = new Set(await store.consentedAthletes(principal.subject));
+      const consented = new Set(await store.consents.athletesFor(principal.subject));
       may = (id) => consented.has(id);
       break;
     }
@@ -48,7 +48,7 @@ export async function listableAthletes(principal: Viewer, store: Store): Promise
     case 'service':
       return 'all';
     case 'coach':
-      return store.consentedAthletes(principal.subject);
+      return store.consents.athletesFor(principal.subject);
     case 'athlete':
     case 'overlay':
       return [...principal.users];
@@ -75,7 +75,7 @@ export async function readingCutoffs(store: Store, viewer: Viewer, athletes: rea
   const { allowed } = await visibleAthletes(viewer, store, athletes);
   const out = new Map<string, number | null>(athletes.map((a) => [a, allowed.includes(a) ? Infinity : null]));
   if (allowed.length === athletes.length || viewer.kind !== 'coach') return out;
-  for (const c of await createAdminRepo(store.db).listConsents()) {
+  for (const c of await store.consents.list()) {
     if (c.viewerId !== viewer.subject || out.get(c.athleteId) !== null || !c.revokedAt) continue;
     if (c.revokedAt.getTime() > since.getTime()) out.set(c.athleteId, c.revokedAt.getTime());
   }

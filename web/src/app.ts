@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { TokenService } from '@pulsehub/auth';
 import { WS_CLOSE } from '@pulsehub/contracts';
-import { createAdminRepo, createClassRepo, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createWebSocketStream } from 'ws';
@@ -82,7 +82,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   const app = Fastify({ loggerInstance: o.logger.child({}, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   const silenceMs = o.silenceMs ?? 10_000;
   const hub = new LiveHub(o.store, o.logger, { silenceMs, staleMs: o.staleMs ?? Math.min(3000, silenceMs / 2), ...(o.zoneFloors ? { zoneFloors: o.zoneFloors } : {}) });
-  const classRepo = createClassRepo(o.store.db);
+  const classRepo = o.store.classes;
   const classes = new ClassSessions(o.store, classRepo, hub, o.logger);
   const sessions = new Set<LiveSession>();
   const heartbeatMs = o.heartbeatMs ?? 5000;
@@ -105,14 +105,14 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   }
 
   const revokeToken = async (jti: string) => {
-    await o.store.revokeToken(jti);
+    await o.store.tokens.revoke(jti);
     await o.revokeToken?.(jti);
     for (const s of sessions) if (s.jti === jti) s.close(WS_CLOSE.unauthenticated, 'token revoked');
   };
   registerApi(app, { store: o.store, tokens: o.tokens, hub, revokeToken });
   registerDevices(app, { store: o.store, tokens: o.tokens, revokeToken, ...(o.revokeDevice ? { revokeDevice: o.revokeDevice } : {}) });
   registerSessionRoutes(app, { store: o.store, tokens: o.tokens, classes, repo: classRepo });
-  registerAdminRoutes(app, { store: o.store, tokens: o.tokens, admin: createAdminRepo(o.store.db) });
+  registerAdminRoutes(app, { store: o.store, tokens: o.tokens, });
   registerHistory(app, { store: o.store, tokens: o.tokens });
   registerHrvRoutes(app, { store: o.store, tokens: o.tokens });
   registerDeadLetters(app, { store: o.store, tokens: o.tokens, replay: o.replayDeadLetters });
@@ -127,7 +127,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
   app.get('/healthz', async (_req, reply) => {
     let database = 'ok';
     try {
-      await o.store.countObservations({ userId: '__healthz__' });
+      await o.store.observations.count({ userId: '__healthz__' });
     } catch {
       database = 'unavailable';
     }

@@ -1,5 +1,5 @@
 import type { SubjectKind } from '@pulsehub/contracts';
-import { createAdminRepo, type AuditEntry, type Store } from '@pulsehub/store';
+import type { AuditEntry, Store } from '@pulsehub/store';
 
 /** Actions written to the audit log (append new ones; never rename a stored one). */
 export const AUDIT_ACTIONS = [
@@ -24,8 +24,6 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | (string & {});
 
-const repos = new WeakMap<Store, ReturnType<typeof createAdminRepo>>();
-
 /**
  * Records one change in the audit log: who (the token's subject and kind), what, on what.
  * Shared by every route that changes state (admin, consents, devices, tokens, sessions):
@@ -33,11 +31,9 @@ const repos = new WeakMap<Store, ReturnType<typeof createAdminRepo>>();
  * write is logged by the caller's logger and the change stands.
  */
 export async function recordAudit(store: Store, actor: { subject: string; kind: SubjectKind | 'unauthenticated' }, action: AuditAction, target: string, details?: unknown, log?: { error(o: object, msg: string): void }): Promise<void> {
-  let repo = repos.get(store);
-  if (!repo) repos.set(store, (repo = createAdminRepo(store.db)));
   const entry: AuditEntry = { actor: actor.subject, actorKind: actor.kind, action, target, details };
   try {
-    await repo.recordAudit(entry);
+    await store.audit.record(entry);
   } catch (err) {
     log?.error({ err, entry }, 'audit log write failed');
   }

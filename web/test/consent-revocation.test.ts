@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import type { CanonicalEvent, ServerMessage } from '@pulsehub/contracts';
-import { createClassRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
+import { LiveClient } from '@pulsehub/testkit';
 
 // Issue 11, defect 2: after ana revoked her consent, the coach's open socket kept receiving
 // her `tally` frames, a fresh subscribe answered `denied:["ana"]` still got her tallies,
@@ -12,39 +13,10 @@ import { createWebApp, type WebApp } from '@pulsehub/web';
 // after the revocation. Real /live sockets and REST on a real Postgres; readings enter through
 // LiveHub.publish (the door the broker's live topic uses).
 
-class Client {
-  readonly messages: ServerMessage[] = [];
-  private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as ServerMessage;
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
-    });
-  }
-  static async open(port: number, token: string): Promise<Client> {
-    const c = new Client(new WebSocket(`ws://127.0.0.1:${port}/live?token=${encodeURIComponent(token)}`));
-    await c.next('ready');
-    return c;
-  }
-  send(m: unknown): void {
-    this.ws.send(JSON.stringify(m));
-  }
-  next<T extends ServerMessage['type']>(type: T, pred: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true, from = 0): Promise<Extract<ServerMessage, { type: T }>> {
-    const match = (m: ServerMessage) => m.type === type && pred(m as Extract<ServerMessage, { type: T }>);
-    const seen = this.messages.slice(from).find(match);
-    if (seen) return Promise.resolve(seen as Extract<ServerMessage, { type: T }>);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${type}; got ${this.messages.slice(-8).map((x) => x.type).join(',')}`)), 5000);
-      this.waiters.push({ pred: match, resolve: (m) => (clearTimeout(t), resolve(m as Extract<ServerMessage, { type: T }>)) });
-    });
-  }
-  /** Every frame since `from` that carries ana's data. */
-  ana(from = 0): ServerMessage[] {
-    return this.messages.slice(from).filter((m) =>
-      (m.type === 'tally' && m.tally.athlete === 'ana') || (m.type === 'event' && m.event.userId === 'ana') || (m.type === 'snapshot' && m.athlete === 'ana') || (m.type === 'state' && m.athlete === 'ana'));
-  }
-}
+/** Every frame since `from` that carries ana's data. */
+const anaFrames = (c: LiveClient, from = 0): ServerMessage[] =>
+  c.messages.slice(from).filter((m) =>
+    (m.type === 'tally' && m.tally.athlete === 'ana') || (m.type === 'event' && m.event.userId === 'ana') || (m.type === 'snapshot' && m.athlete === 'ana') || (m.type === 'state' && m.athlete === 'ana'));
 
 let seq = 0;
 const hr = (userId: string, bpm: number, at = new Date()): CanonicalEvent => ({
@@ -66,8 +38,8 @@ describe('revoking consent stops every path of class-session data for that coach
     web = await createWebApp({ store, tokens, logger: pino({ level: 'silent' }), heartbeatMs: 60_000, revokeToken: async () => {} });
     port = (await web.listen({ port: 0 })).port;
     for (const id of ['ana', 'ben']) {
-      await store.upsertUser({ id, name: id, birthYear: 1990 });
-      await store.grantConsent(id, 'coach1');
+      await store.users.upsert({ id, name: id, birthYear: 1990 });
+      await store.consents.grant(id, 'coach1');
     }
   });
   afterAll(async () => {
@@ -89,7 +61,7 @@ describe('revoking consent stops every path of class-session data for that coach
     expect(started.status).toBe(201);
     const { id, startedAt } = started.json.session as { id: string; startedAt: string };
 
-    const c1 = await Client.open(port, coach);
+    const c1 = await LiveClient.open(port, coach, { ready: true });
     c1.send({ type: 'subscribe', session: id });
     await c1.next('snapshot', (m) => m.athlete === 'ana');
     await c1.next('snapshot', (m) => m.athlete === 'ben');
@@ -106,11 +78,11 @@ describe('revoking consent stops every path of class-session data for that coach
     // After the revocation: ana's readings keep coming, ben's too.
     web.hub.publish(hr('ana', 171));
     web.hub.publish(hr('ben', 131));
-    await c1.next('tally', (m) => m.tally.athlete === 'ben' && m.tally.bpm === 131, mark);
-    expect(c1.ana(mark)).toEqual([]);
+    await c1.next('tally', (m) => m.tally.athlete === 'ben' && m.tally.bpm === 131, { from: mark });
+    expect(anaFrames(c1, mark)).toEqual([]);
 
     // A fresh subscribe: ana is denied, and none of her data arrives.
-    const c2 = await Client.open(port, coach);
+    const c2 = await LiveClient.open(port, coach, { ready: true });
     c2.send({ type: 'subscribe', session: id });
     const sub = await c2.next('subscribed');
     expect(sub.denied).toEqual(['ana']);
@@ -118,9 +90,9 @@ describe('revoking consent stops every path of class-session data for that coach
     web.hub.publish(hr('ana', 172));
     web.hub.publish(hr('ben', 132));
     await c2.next('tally', (m) => m.tally.athlete === 'ben' && m.tally.bpm === 132);
-    await c1.next('tally', (m) => m.tally.athlete === 'ben' && m.tally.bpm === 132, mark);
-    expect(c2.ana()).toEqual([]);
-    expect(c1.ana(mark)).toEqual([]);
+    await c1.next('tally', (m) => m.tally.athlete === 'ben' && m.tally.bpm === 132, { from: mark });
+    expect(anaFrames(c2)).toEqual([]);
+    expect(anaFrames(c1, mark)).toEqual([]);
 
     // Session REST: the coach gets no tally of ana; an admin still sees everything.
     const got = await api('GET', `/api/sessions/${id}`, coach);
@@ -134,7 +106,7 @@ describe('revoking consent stops every path of class-session data for that coach
     type Summary = { athleteId: string; readings: number; maxBpm: number | null };
     const anaOf = (rows: Summary[]) => rows.find((r) => r.athleteId === 'ana');
     expect(anaOf(ended.json.summaries as Summary[])).toMatchObject({ readings: 2, maxBpm: 122 });
-    expect(anaOf(await createClassRepo(store.db).summaries(id))).toMatchObject({ readings: 2, maxBpm: 122 });
+    expect(anaOf(await store.classes.summaries(id))).toMatchObject({ readings: 2, maxBpm: 122 });
     expect(anaOf((await api('GET', `/api/sessions/${id}`, coach)).json.summaries as Summary[])).toMatchObject({ readings: 2, maxBpm: 122 });
     c1.ws.close();
     c2.ws.close();

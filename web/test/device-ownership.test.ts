@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
-import { createAdminRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 
 // Issue 11, defect 3: gateway gw1, bound only to ana, could POST /api/devices for ben's
@@ -39,7 +40,7 @@ describe('device registration never takes over or restores a device implicitly',
     await db?.drop();
   });
 
-  const owner = async (id: string) => (await store.getDevice(id))?.userId;
+  const owner = async (id: string) => (await store.devices.get(id))?.userId;
 
   it("a gateway may not pair another user's existing device for its user (409), and the refusal is audited", async () => {
     const res = await call(gateway, 'POST', '/api/devices', { id: 'watch-b', userId: 'ana', kind: 'watch' });
@@ -47,7 +48,7 @@ describe('device registration never takes over or restores a device implicitly',
     expect(res.body.error?.code).toBe('PH_WEB_CONFLICT');
     expect(await owner('watch-b')).toBe('ben');
     await web.refusals.settle();
-    const audit = await createAdminRepo(store.db).listAudit({ limit: 50 });
+    const audit = await store.audit.list({ limit: 50 });
     expect(audit.some((a) => a.action === 'access.denied' && a.actor === 'gw1' && a.actorKind === 'gateway' && JSON.stringify(a.details).includes('watch-b'))).toBe(true);
   });
 
@@ -58,7 +59,7 @@ describe('device registration never takes over or restores a device implicitly',
 
   it('a gateway may not pair a device over a gateway (its own id or another)', async () => {
     expect((await call(gateway, 'POST', '/api/devices', { id: 'gw1', userId: 'ana', kind: 'strap' })).status).toBe(409);
-    expect((await store.getDevice('gw1'))?.kind).toBe('gateway');
+    expect((await store.devices.get('gw1'))?.kind).toBe('gateway');
   });
 
   it('nor register a gateway over a personal device', async () => {
@@ -76,14 +77,14 @@ describe('device registration never takes over or restores a device implicitly',
     expect((await call(admin, 'DELETE', '/api/devices/strap-a')).status).toBe(200);
     expect((await call(gateway, 'POST', '/api/devices', { id: 'strap-a', userId: 'ana', kind: 'strap' })).status).toBe(403);
     expect((await call(admin, 'POST', '/api/devices', { id: 'strap-a', userId: 'ana', kind: 'strap' })).status).toBe(403);
-    expect((await store.getDevice('strap-a'))?.revokedAt).not.toBeNull();
+    expect((await store.devices.get('strap-a'))?.revokedAt).not.toBeNull();
     expect((await call(gateway, 'POST', '/api/devices/strap-a/restore')).status).toBe(403);
-    expect((await store.getDevice('strap-a'))?.revokedAt).not.toBeNull();
+    expect((await store.devices.get('strap-a'))?.revokedAt).not.toBeNull();
     const restored = await call(admin, 'POST', '/api/devices/strap-a/restore');
     expect(restored.status).toBe(200);
-    expect((await store.getDevice('strap-a'))?.revokedAt).toBeNull();
+    expect((await store.devices.get('strap-a'))?.revokedAt).toBeNull();
     expect((await call(gateway, 'POST', '/api/devices', { id: 'strap-a', userId: 'ana', kind: 'strap' })).status).toBe(201);
-    const audit = await createAdminRepo(store.db).listAudit({ limit: 50 });
+    const audit = await store.audit.list({ limit: 50 });
     expect(audit.some((a) => a.action === 'device.restore' && a.target === 'strap-a')).toBe(true);
   });
 
@@ -91,6 +92,6 @@ describe('device registration never takes over or restores a device implicitly',
     expect((await call(admin, 'POST', '/api/gateways', { id: 'gw2', users: ['ben'] })).status).toBe(201);
     expect((await call(admin, 'DELETE', '/api/devices/gw2')).status).toBe(200);
     expect((await call(admin, 'POST', '/api/gateways', { id: 'gw2', users: ['ben'] })).status).toBe(403);
-    expect((await store.getDevice('gw2'))?.revokedAt).not.toBeNull();
+    expect((await store.devices.get('gw2'))?.revokedAt).not.toBeNull();
   });
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
-import { createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 
 // Issue 11, defects 8 and 9: client errors are 4xx (never 500) and logged without a stack;
@@ -27,7 +28,7 @@ describe('http hardening: client errors and security headers', () => {
     web = await createWebApp({ store, tokens, logger: pino({ level: 'trace' }, sink) });
     await web.app.ready();
     admin = (await tokens.mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 })).token;
-    await store.upsertUser({ id: 'ana', name: 'Ana' });
+    await store.users.upsert({ id: 'ana', name: 'Ana' });
   });
   afterAll(async () => {
     await web?.close();

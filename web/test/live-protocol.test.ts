@@ -2,51 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
-import type { CanonicalEvent, ServerMessage } from '@pulsehub/contracts';
-import { createClassRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import type { CanonicalEvent } from '@pulsehub/contracts';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
+import { LiveClient } from '@pulsehub/testkit';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 
 // The live gateway on a real socket and a real Postgres; events enter through LiveHub.publish,
 // the door the MQTT live subscription uses (the whole MQTT path is in cli/test).
-
-class Client {
-  readonly messages: ServerMessage[] = [];
-  private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString()) as ServerMessage;
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
-    });
-    this.closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
-  }
-  static async open(port: number, token: string): Promise<Client> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/live?token=${encodeURIComponent(token)}`);
-    const c = new Client(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    await c.next('ready');
-    return c;
-  }
-  send(m: unknown): void {
-    this.ws.send(JSON.stringify(m));
-  }
-  next<T extends ServerMessage['type']>(type: T, pred: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true, timeoutMs = 5000): Promise<Extract<ServerMessage, { type: T }>> {
-    const match = (m: ServerMessage) => m.type === type && pred(m as Extract<ServerMessage, { type: T }>);
-    const seen = this.messages.find(match);
-    if (seen) return Promise.resolve(seen as Extract<ServerMessage, { type: T }>);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms; got ${this.messages.slice(-8).map((x) => x.type).join(',')}`)), timeoutMs);
-      this.waiters.push({ pred: match, resolve: (m) => (clearTimeout(t), resolve(m as Extract<ServerMessage, { type: T }>)) });
-    });
-  }
-  events(): Extract<ServerMessage, { type: 'event' }>[] {
-    return this.messages.filter((m): m is Extract<ServerMessage, { type: 'event' }> => m.type === 'event');
-  }
-}
 
 let seq = 0;
 function hr(userId: string, bpm: number, o: { at?: Date; rr?: number } = {}): CanonicalEvent {
@@ -65,7 +28,7 @@ describe('live gateway protocol', () => {
   const revoked = new Set<string>();
   const mint = async (o: Parameters<TokenService['mint']>[0]) => {
     const m = await tokens.mint(o);
-    await store.recordToken({ jti: m.jti, subject: o.subject, kind: o.kind });
+    await store.tokens.record({ jti: m.jti, subject: o.subject, kind: o.kind });
     return m;
   };
 
@@ -80,8 +43,8 @@ describe('live gateway protocol', () => {
     });
     port = (await web.listen({ port: 0 })).port;
     for (const id of ['ana', 'ben']) {
-      await store.upsertUser({ id, name: id.toUpperCase(), birthYear: 1990 });
-      await store.grantConsent(id, 'coach-1');
+      await store.users.upsert({ id, name: id.toUpperCase(), birthYear: 1990 });
+      await store.consents.grant(id, 'coach-1');
     }
   });
   afterAll(async () => {
@@ -91,14 +54,14 @@ describe('live gateway protocol', () => {
   });
 
   it('sends heartbeats, and per-athlete live → stale → lost states from silence', async () => {
-    const c = await Client.open(port, (await mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 60 })).token);
+    const c = await LiveClient.open(port, (await mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 60 })).token);
     c.send({ type: 'subscribe', athletes: ['ana'] });
     await c.next('snapshot');
     web.hub.publish(hr('ana', 120));
     await c.next('event');
     await c.next('heartbeat');
-    const stale = await c.next('state', (m) => m.athlete === 'ana' && m.state === 'stale', 3000);
-    const lost = await c.next('state', (m) => m.athlete === 'ana' && m.state === 'lost', 3000);
+    const stale = await c.next('state', (m) => m.athlete === 'ana' && m.state === 'stale', { timeout: 3000 });
+    const lost = await c.next('state', (m) => m.athlete === 'ana' && m.state === 'lost', { timeout: 3000 });
     expect(Date.parse(lost.lastAt!)).toBe(Date.parse(stale.lastAt!));
     web.hub.publish(hr('ana', 121));
     await c.next('state', (m) => m.athlete === 'ana' && m.state === 'live');
@@ -108,11 +71,11 @@ describe('live gateway protocol', () => {
   it('a client that stops reading does not delay the others: they get every frame, it is conflated and then closed with 4429', async () => {
     const token = (await mint({ subject: 'admin', kind: 'admin', ttlSeconds: 600 })).token;
     const athletes = Array.from({ length: 200 }, (_, i) => `a${i}`);
-    const fast = await Client.open(port, token);
-    const slow = await Client.open(port, token);
+    const fast = await LiveClient.open(port, token, { ready: true });
+    const slow = await LiveClient.open(port, token, { ready: true });
     for (const c of [fast, slow]) {
       c.send({ type: 'subscribe', athletes });
-      await c.next('snapshot', (m) => m.athlete === 'a199', 10_000);
+      await c.next('snapshot', (m) => m.athlete === 'a199', { timeout: 10_000 });
     }
     // The slow client stops reading: its socket is paused, the kernel buffers fill, then the server's.
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -124,7 +87,7 @@ describe('live gateway protocol', () => {
       for (const a of athletes) web.hub.publish((last = hr(a, 60 + (ticks % 100), { rr: 120 })));
       const lastId = last!.id;
       // The next tick only after the fast client has everything of this one.
-      await fast.next('event', (m) => m.event.id === lastId, 5000);
+      await fast.next('event', (m) => m.event.id === lastId, { timeout: 5000 });
     }
     expect(closedTooSlow()).toBe(true);
     const conflated = [...web.sessions].find((s) => s.closedWith === 4429)!.conflated;
@@ -141,7 +104,7 @@ describe('live gateway protocol', () => {
 
   it('resumes after a reconnect without replaying what the client already had', async () => {
     const token = (await mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 })).token;
-    const a = await Client.open(port, token);
+    const a = await LiveClient.open(port, token, { ready: true });
     a.send({ type: 'subscribe', athletes: ['ben'] });
     await a.next('snapshot', (m) => m.athlete === 'ben');
     const first = [hr('ben', 100), hr('ben', 101), hr('ben', 102)];
@@ -156,7 +119,7 @@ describe('live gateway protocol', () => {
     missed.source.receivedAt = new Date(Date.parse(cursor) + 1000).toISOString();
     web.hub.publish(missed);
 
-    const b = await Client.open(port, token);
+    const b = await LiveClient.open(port, token, { ready: true });
     b.send({ type: 'subscribe', athletes: ['ben'], resume: { ben: cursor } });
     const snap = await b.next('snapshot', (m) => m.athlete === 'ben');
     expect(snap.resumed).toBe(true);
@@ -164,7 +127,7 @@ describe('live gateway protocol', () => {
     expect(snap.hr?.zone).toBeGreaterThan(0);
 
     // Without a cursor a new client gets the full snapshot (newest per metric).
-    const c = await Client.open(port, token);
+    const c = await LiveClient.open(port, token, { ready: true });
     c.send({ type: 'subscribe', athletes: ['ben'] });
     const full = await c.next('snapshot', (m) => m.athlete === 'ben');
     expect(full.events.map((e) => e.id).sort()).toEqual([missed.id, steps.id].sort());
@@ -175,7 +138,7 @@ describe('live gateway protocol', () => {
   it('ends a stream within a second when its token is revoked or expires', async () => {
     const admin = (await mint({ subject: 'root', kind: 'admin', ttlSeconds: 600 })).token;
     const minted = await mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 });
-    const c = await Client.open(port, minted.token);
+    const c = await LiveClient.open(port, minted.token, { ready: true });
     c.send({ type: 'subscribe', athletes: ['ana'] });
     await c.next('snapshot');
     const res = await fetch(`http://127.0.0.1:${port}/api/tokens/${minted.jti}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
@@ -183,7 +146,7 @@ describe('live gateway protocol', () => {
     expect((await c.closed).code).toBe(4401);
 
     const short = await mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 1 });
-    const d = await Client.open(port, short.token);
+    const d = await LiveClient.open(port, short.token, { ready: true });
     const closed = await d.closed;
     expect(closed).toEqual({ code: 4401, reason: 'token expired' });
 
@@ -201,11 +164,11 @@ describe('live gateway protocol', () => {
     expect(started.status).toBe(201);
     const { session } = (await started.json()) as { session: { id: string } };
 
-    const c = await Client.open(port, coach);
+    const c = await LiveClient.open(port, coach, { ready: true });
     c.send({ type: 'subscribe', session: session.id });
     expect((await c.next('session')).session.id).toBe(session.id);
     await c.next('snapshot', (m) => m.athlete === 'ana' && m.tally !== undefined);
-    const intruder = await Client.open(port, other);
+    const intruder = await LiveClient.open(port, other, { ready: true });
     intruder.send({ type: 'subscribe', session: session.id });
     expect((await intruder.next('error')).code).toBe('PH_AUTH_FORBIDDEN');
 
@@ -220,7 +183,7 @@ describe('live gateway protocol', () => {
     const ended = await post(`/api/sessions/${session.id}/end`, coach);
     expect(ended.status).toBe(200);
     await c.next('session', (m) => m.session.endedAt !== null);
-    const rows = await createClassRepo(store.db).summaries(session.id);
+    const rows = await store.classes.summaries(session.id);
     const ana = rows.find((r) => r.athleteId === 'ana')!;
     expect(ana).toMatchObject({ avgBpm: 150, maxBpm: 150, readings: 61, kcal: Math.round(tally.tally.kcal), effortPoints: Math.round(tally.tally.effortPoints) });
     expect(rows.find((r) => r.athleteId === 'ben')).toMatchObject({ readings: 0, avgBpm: null });

@@ -7,7 +7,8 @@ import {
   DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse,
   PendingReadingsResponse, ProfileResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
 } from '@pulsehub/contracts';
-import { createSharedScaleRepo, createTestDatabase, openStore, type Store, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
 import { answer } from '../src/routes/answer.js';
 
@@ -49,12 +50,12 @@ describe('REST answers match their schemas in contracts', () => {
     await call(admin, 'POST', '/api/users', { id: 'ben', name: 'Ben' });
     await call(admin, 'POST', '/api/consents', { athleteId: 'ana', viewerId: 'coach1' });
     await call(admin, 'POST', '/api/shared-scales', { id: 'scale1', users: ['ana', 'ben'] });
-    await store.commitBatch({
+    await store.observations.commitBatch({
       users: ['ana'],
       events: [hr('e1', '2026-11-20T10:00:00Z', 120), hr('e2', '2026-11-20T10:00:30Z', 140)],
       deadLetters: [{ topic: 'users/ana/events', deviceId: 'watch-a', userId: 'ana', reason: 'PH_INGEST_PAYLOAD_NOT_JSON', detail: 'bad', payload: Buffer.from('{') }],
     });
-    await createSharedScaleRepo(store.db).addPending({
+    await store.sharedScales.addPending({
       id: 'p1', scaleId: 'scale1', publisherId: 'gw1', measuredAt: new Date('2026-11-20T07:00:00Z'), kg: 70.2, impedanceOhm: null, reason: 'ambiguous', candidates: ['ana', 'ben'], events: [],
     });
   });

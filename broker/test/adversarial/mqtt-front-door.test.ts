@@ -1,15 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { connect as netConnect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import pino from 'pino';
-import { generateSigningKey } from '@pulsehub/auth';
-import { createTestDatabase, type TestDatabase } from '@pulsehub/store';
-import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
+import { startTestHub, type TestHub } from '@pulsehub/testkit';
 
 /**
  * Issue 11: a bounded property-based fuzz of the MQTT front door of the embedded hub (broker
@@ -26,32 +20,23 @@ const FC_SEED = Number(process.env.FC_SEED ?? 20261124);
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const props = { seed: FC_SEED, numRuns: FUZZ_RUNS, endOnFailure: true };
 
-let db: TestDatabase;
-let hub: Hub;
-let dataDir: string;
+let t: TestHub;
+let hub: TestHub['hub'];
 let port: number;
 let neighbour: MqttClient;
 let neighbourClosed = false;
 let legit = 0;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-fuzz-'));
-  db = await createTestDatabase();
-  hub = await startHub({
-    config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' }),
-    keyring: { current: generateSigningKey(), previous: [] },
-    storeTarget: db.target,
-    logger: pino({ level: 'silent' }),
-  });
+  t = await startTestHub('postgres');
+  hub = t.hub;
   port = hub.mqtt.port;
   neighbour = await device('neighbour', 'fuzz-n');
   neighbour.on('close', () => (neighbourClosed = true));
 });
 afterAll(async () => {
   await neighbour?.endAsync();
-  await hub?.close();
-  await db?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await t?.close();
 });
 
 async function device(id: string, user: string): Promise<MqttClient> {

@@ -1,10 +1,10 @@
-import type { DeviceRow } from '@pulsehub/store';
+import type { Device } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import type { DeviceAdapters } from './adapter-policy.js';
 import { errorFacts } from './commit-errors.js';
 
 export interface DeviceDirectoryOptions {
-  lookup(deviceId: string): Promise<DeviceRow | undefined>;
+  lookup(deviceId: string): Promise<Device | undefined>;
   /** How long a device's registration is trusted: a re-registration takes effect within this. */
   ttlMs: number;
   /** Delay before retrying a failed lookup (doubles up to 5 s). */
@@ -25,7 +25,7 @@ interface Entry {
 }
 
 /** A registry row as the adapter policy sees it; a revoked device counts as unregistered. */
-export const toPolicy = (row: DeviceRow | undefined): DeviceAdapters | undefined =>
+export const toPolicy = (row: Device | undefined): DeviceAdapters | undefined =>
   row && !row.revokedAt ? { registered: row.adapter, kind: row.kind, allowed: row.allowedAdapters } : undefined;
 
 /**

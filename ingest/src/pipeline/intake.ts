@@ -1,5 +1,5 @@
 import { liveTopic, type CanonicalEvent } from '@pulsehub/contracts';
-import { createRegistry, type DeadLetterInput, type Store } from '@pulsehub/store';
+import type { DeadLetterInput, Store } from '@pulsehub/store';
 import pino, { type Logger } from 'pino';
 import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
 import type { MaxHrFormula } from '@pulsehub/physiology';
@@ -70,11 +70,11 @@ const DEVICE_CACHE_MS = 30_000;
 export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   const registry = o.registry ?? createAdapterRegistry();
-  const devicesRegistry = createRegistry(o.store.db);
+  const devicesRegistry = o.store.devices;
   const writer = new BatchWriter({ store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, ...(o.maxDelayMs ? { maxDelayMs: o.maxDelayMs } : {}), ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
-  const devices = new DeviceDirectory({ lookup: (id) => o.store.getDevice(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
+  const devices = new DeviceDirectory({ lookup: (id) => o.store.devices.get(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
   let retention: Retention | undefined;
   const refresher = startRollupRefresher({
     store: o.store, logger: log, intervalMs: o.rollupRefreshMs ?? 5000,

@@ -27,7 +27,7 @@ export interface ReplayReport {
  * Replayed readings are history: they are not republished on the live topics.
  */
 export async function replayDeadLetters(store: Store, filter: ReplayFilter = {}, registry: AdapterRegistry = createAdapterRegistry()): Promise<ReplayReport> {
-  const letters = await store.listDeadLetters({
+  const letters = await store.deadLetters.list({
     pending: true, limit: filter.limit ?? 1000,
     ...(filter.reason !== undefined ? { reason: filter.reason } : {}),
     ...(filter.id !== undefined ? { id: filter.id } : {}),
@@ -35,15 +35,15 @@ export async function replayDeadLetters(store: Store, filter: ReplayFilter = {},
   letters.sort((a, b) => a.id - b.id);
   const report: ReplayReport = { replayed: [], failed: [] };
   for (const dl of letters) {
-    const device = dl.deviceId ? toPolicy(await store.getDevice(dl.deviceId)) : undefined;
+    const device = dl.deviceId ? toPolicy(await store.devices.get(dl.deviceId)) : undefined;
     const r = processMessage(dl.topic, dl.payload, dl.receivedAt.toISOString(), registry, device);
     const users = r.userId ? [r.userId] : [];
-    const { inserted } = r.events.length > 0 ? await store.commitBatch({ events: r.events, users }) : { inserted: 0 };
+    const { inserted } = r.events.length > 0 ? await store.observations.commitBatch({ events: r.events, users }) : { inserted: 0 };
     if (r.rejection) {
       report.failed.push({ id: dl.id, reason: r.rejection.reason, detail: r.rejection.detail.slice(0, 1000) });
       continue;
     }
-    await store.markDeadLettersReplayed([dl.id]);
+    await store.deadLetters.markReplayed([dl.id]);
     report.replayed.push({ id: dl.id, events: r.events.length, stored: inserted });
   }
   return report;

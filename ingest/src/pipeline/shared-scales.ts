@@ -1,5 +1,5 @@
 import { eventInstant, type CanonicalEvent } from '@pulsehub/contracts';
-import { createRegistry, createSharedScaleRepo, type RegisteredDevice, type Store } from '@pulsehub/store';
+import type { Device, Store } from '@pulsehub/store';
 import { attributeWeighIn, DEFAULT_ATTRIBUTION, type Candidate, type WeighInSample } from '../attribution/shared-scale.js';
 import type { ProcessResult } from './process.js';
 
@@ -49,14 +49,14 @@ export const readingIdOf = (events: readonly CanonicalEvent[]): string => {
 export class SharedScaleRouter {
   private readonly registry;
   private readonly repo;
-  private readonly scales = new Map<string, { at: number; device: RegisteredDevice | undefined }>();
+  private readonly scales = new Map<string, { at: number; device: Device | undefined }>();
   private readonly history = new Map<string, { at: number; samples: WeighInSample[] }>();
   attributed = 0;
   pending = 0;
 
   constructor(private readonly o: SharedScaleRouterOptions) {
-    this.registry = createRegistry(o.store.db);
-    this.repo = createSharedScaleRepo(o.store.db);
+    this.registry = o.store.devices;
+    this.repo = o.store.sharedScales;
   }
 
   /** Cheap check on the hot path: only messages holding a weigh-in are looked at further. */
@@ -66,7 +66,7 @@ export class SharedScaleRouter {
 
   async route(r: ProcessResult): Promise<Routed> {
     const scaleIds = [...new Set(r.events.filter((e) => WEIGH_IN_METRICS.has(e.metric)).map((e) => e.deviceId))];
-    const shared = (await Promise.all(scaleIds.map((id) => this.scale(id)))).filter((d): d is RegisteredDevice => d?.kind === SHARED_SCALE_KIND && !d.revokedAt);
+    const shared = (await Promise.all(scaleIds.map((id) => this.scale(id)))).filter((d): d is Device => d?.kind === SHARED_SCALE_KIND && !d.revokedAt);
     if (shared.length === 0) return { kind: 'as-is' };
     let events = r.events;
     let rejection = r.rejection;
@@ -83,7 +83,7 @@ export class SharedScaleRouter {
   }
 
   /** The events of one weigh-in under the user it belongs to, or none (then it is pending). */
-  private async attribute(scale: RegisteredDevice, events: CanonicalEvent[], publisherId: string): Promise<CanonicalEvent[]> {
+  private async attribute(scale: Device, events: CanonicalEvent[], publisherId: string): Promise<CanonicalEvent[]> {
     const w = weighInOf(events);
     const candidates = await this.candidates(scale.users);
     const result = w.kg === undefined ? { kind: 'pending' as const, reason: 'unknown' as const, scores: [] } : attributeWeighIn({ at: w.at, kg: w.kg, ...(w.impedanceOhm === undefined ? {} : { impedanceOhm: w.impedanceOhm }) }, candidates);
@@ -100,7 +100,7 @@ export class SharedScaleRouter {
     return [];
   }
 
-  private async scale(id: string): Promise<RegisteredDevice | undefined> {
+  private async scale(id: string): Promise<Device | undefined> {
     const hit = this.scales.get(id);
     if (hit && Date.now() - hit.at < (this.o.deviceTtlMs ?? 30_000)) return hit.device;
     const device = await this.registry.get(id);

@@ -286,7 +286,7 @@ export class BatchWriter {
     const newUsers = [...new Set(part.events.map((e) => e.userId))].filter((u) => !this.knownUsers.has(u)).sort();
     // One transaction (one statement when there is nothing but readings): users, readings and
     // the daily rollups they change, dead letters.
-    const { inserted, conflicts = 0, conflictIds = [] } = await this.o.store.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
+    const { inserted, conflicts = 0, conflictIds = [] } = await this.o.store.observations.commitBatch({ events: part.events, deadLetters: part.deadLetters, users: newUsers });
     this.stats.stored += inserted;
     this.stats.duplicates += part.events.length - inserted;
     this.stats.deadLetters += part.deadLetters.length;

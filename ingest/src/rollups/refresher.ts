@@ -1,4 +1,4 @@
-import type { Store, UserRow } from '@pulsehub/store';
+import type { Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { maxHeartRate, restingHeartRate, timeInZones, type MaxHrFormula } from '@pulsehub/physiology';
 import { errorFacts } from '../pipeline/commit-errors.js';
@@ -23,7 +23,7 @@ export interface RollupRefresher {
 const DAY_MS = 86_400_000;
 
 /** The athlete's max HR for a day: measured if known, else from the age that year; undefined without either. */
-export function maxHrFor(user: UserRow | undefined, day: string, formula: MaxHrFormula): number | undefined {
+export function maxHrFor(user: User | undefined, day: string, formula: MaxHrFormula): number | undefined {
   if (user?.maxHr) return user.maxHr;
   if (user?.birthYear) return maxHeartRate({ age: Number(day.slice(0, 4)) - user.birthYear, formula });
   return undefined;
@@ -45,9 +45,9 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
     for (;;) {
       const stale = await o.store.rollups.stale(100, before);
       if (stale.length === 0) return done;
-      const users = new Map<string, UserRow | undefined>();
+      const users = new Map<string, User | undefined>();
       for (const s of stale) {
-        if (!users.has(s.userId)) users.set(s.userId, await o.store.getUser(s.userId));
+        if (!users.has(s.userId)) users.set(s.userId, await o.store.users.get(s.userId));
         const maxHr = maxHrFor(users.get(s.userId), s.day, formula) ?? null;
         const retainedFrom = o.retainedFrom?.();
         if (retainedFrom !== undefined && s.day < retainedFrom) {

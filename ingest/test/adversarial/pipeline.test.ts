@@ -3,7 +3,8 @@ import { fc, test } from '@fast-check/vitest';
 import pino from 'pino';
 import { ERROR_CODES } from '@pulsehub/contracts';
 import { createAdapterRegistry, createIntake, processMessage, type Intake } from '@pulsehub/ingest';
-import { createTestDatabase, openStore, type Store, type SyncCursor, type TestDatabase } from '@pulsehub/store';
+import { openStore, type Store, type SyncCursor } from '@pulsehub/store';
+import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { FC_SEED, FUZZ_RUNS, hostileJson, mutate, mutation } from './arbitraries.js';
 import { SEEDS } from './seeds.js';
 
@@ -55,9 +56,9 @@ describe('adversarial batches through the ingest pipeline on Postgres', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('postgres');
     store = await openStore(tdb.target);
-    await store.upsertUser({ id: 'fz', name: 'Fuzz' });
-    for (const a of ADAPTERS) await store.upsertDevice({ id: deviceOf(a), userId: 'fz', kind: 'other', adapter: a });
-    await store.upsertDevice({ id: 'fz-legit', userId: 'fz', kind: 'watch' });
+    await store.users.upsert({ id: 'fz', name: 'Fuzz' });
+    for (const a of ADAPTERS) await store.devices.upsert({ id: deviceOf(a), userId: 'fz', kind: 'other', adapter: a });
+    await store.devices.upsert({ id: 'fz-legit', userId: 'fz', kind: 'watch' });
     intake = createIntake({ store, publishLive: () => {}, logger: log, maxDelayMs: 2, rollupRefreshMs: 600_000 });
   }, 60_000);
   afterAll(async () => {
@@ -77,7 +78,7 @@ describe('adversarial batches through the ingest pipeline on Postgres', () => {
       });
       await within(Promise.all(sent.map((s) => s.acked)), 10_000, 'acknowledgement of every hostile message');
 
-      const letters = (await store.listDeadLetters({ limit: 1000 })).filter((l) => l.id > lastDeadLetter);
+      const letters = (await store.deadLetters.list({ limit: 1000 })).filter((l) => l.id > lastDeadLetter);
       lastDeadLetter = Math.max(lastDeadLetter, ...letters.map((l) => l.id));
       await readStored();
       for (const l of letters) expect(Object.keys(ERROR_CODES)).toContain(l.reason);

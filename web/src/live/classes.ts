@@ -167,7 +167,7 @@ export class ClassSessions {
       const t = new AthleteTally(athlete, await this.profileFor(athlete), row.zoneFloors);
       for (const [at, bpm] of [...merged].sort((x, y) => x[0] - y[0])) if (at <= cutoff) t.add(at, bpm);
       const m = t.toMessage(id);
-      const user = await this.store.getUser(athlete);
+      const user = await this.store.users.get(athlete);
       summaries.push({ athleteId: athlete, name: user?.name ?? athlete, avgBpm: m.avgBpm === null ? null : Math.round(m.avgBpm), maxBpm: m.maxBpm === null ? null : Math.round(m.maxBpm), secondsInZones: m.secondsInZones, kcal: Math.round(m.kcal), effortPoints: Math.round(m.effortPoints), readings: t.n });
     }
     await this.repo.end(id, endedAt, summaries);

@@ -164,7 +164,7 @@ export class LiveHub {
   async profile(athleteId: string): Promise<AthleteProfile & { age: number }> {
     let p = this.profiles.get(athleteId);
     if (!p) {
-      p = profileOf(await this.store.getUser(athleteId));
+      p = profileOf(await this.store.users.get(athleteId));
       this.profiles.set(athleteId, p);
     }
     return p;
@@ -178,7 +178,7 @@ export class LiveHub {
   async snapshot(athleteId: string): Promise<CanonicalEvent[]> {
     const mem = this.latest.get(athleteId);
     if (mem && mem.size > 0) return [...mem.values()];
-    const fromDb = await this.store.latestObservations(athleteId);
+    const fromDb = await this.store.observations.latest(athleteId);
     if (fromDb.length > 0 && !this.latest.has(athleteId)) this.latest.set(athleteId, new Map(fromDb.map((e) => [e.metric, e])));
     return fromDb;
   }

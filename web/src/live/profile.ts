@@ -1,13 +1,13 @@
 import { maxHeartRate, percentOfFtp, percentOfMax, powerZoneOf, ZONE_FLOORS, zoneOf } from '@pulsehub/physiology';
 import type { AthleteProfile, CanonicalEvent, HrDerived, PowerDerived } from '@pulsehub/contracts';
-import type { UserRow } from '@pulsehub/store';
+import type { User } from '@pulsehub/store';
 
 /** Age assumed when a user has neither a measured max HR nor a birth year. */
 export const DEFAULT_AGE = 35;
 export const DEFAULT_ZONE_FLOORS: readonly number[] = ZONE_FLOORS;
 
 /** Max HR: measured, else Tanaka (208 − 0.7 × age) from the birth year, else from DEFAULT_AGE. */
-export function profileOf(user: (Pick<UserRow, 'maxHr' | 'birthYear'> & Partial<Pick<UserRow, 'ftpWatts'>>) | undefined, now = new Date()): AthleteProfile & { age: number } {
+export function profileOf(user: (Pick<User, 'maxHr' | 'birthYear'> & Partial<Pick<User, 'ftpWatts'>>) | undefined, now = new Date()): AthleteProfile & { age: number } {
   const age = user?.birthYear ? Math.max(10, now.getFullYear() - user.birthYear) : DEFAULT_AGE;
   const ftpWatts = user?.ftpWatts ?? null;
   if (user?.maxHr) return { maxHr: user.maxHr, maxHrSource: 'measured', age, ftpWatts };

@@ -130,7 +130,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       this.expiryTimer = setTimeout(() => this.close(WS_CLOSE.unauthenticated, 'token expired'), Math.min(ms, 2 ** 31 - 1));
       this.expiryTimer.unref();
     }
-    const athletes = p.kind === 'coach' ? await this.d.store.consentedAthletes(p.subject) : [...p.users];
+    const athletes = p.kind === 'coach' ? await this.d.store.consents.athletesFor(p.subject) : [...p.users];
     const { staleMs, silenceMs } = this.d.hub.o;
     this.send({ type: 'ready', subject: p.subject, kind: p.kind, athletes, silenceMs, staleMs, heartbeatMs: this.d.heartbeatMs, zoneFloors: [...this.d.hub.zoneFloors] });
   }
@@ -223,7 +223,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       if (!fresh && !classId && !resume?.[a]) continue;
       const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
       const [all, user, stepsToday, profile, tally] = await Promise.all([
-        this.d.hub.snapshot(a), this.d.store.getUser(a), this.d.store.stepsSince(a, since), this.d.hub.profile(a),
+        this.d.hub.snapshot(a), this.d.store.users.get(a), this.d.store.observations.stepsSince(a, since), this.d.hub.profile(a),
         classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
       ]);
       if (!this.athletes.has(a) || this.closed) continue; // revoked while loading

@@ -44,7 +44,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const body = parse(MintBody, req.body);
     // Every token expires: without a ttlSeconds, the kind's default lifetime (as `pulsehub token`).
     const minted = await d.tokens.mint({ subject: body.subject, kind: body.kind, users: body.users, ttlSeconds: body.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS[body.kind] });
-    await d.store.recordToken({ jti: minted.jti, subject: body.subject, kind: body.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    await d.store.tokens.record({ jti: minted.jti, subject: body.subject, kind: body.kind, expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
     await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: body.kind, subject: body.subject, users: body.users, ttlSeconds: body.ttlSeconds }, req.log);
     return reply.status(201).send(answer(MintedTokenResponse, minted));
   });
@@ -59,7 +59,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes create overlay tokens for themselves only');
     const subject = `overlay-${body.athleteId}`.slice(0, 64);
     const minted = await d.tokens.mint({ subject, kind: 'overlay', users: [body.athleteId], ttlSeconds: body.ttlSeconds });
-    await d.store.recordToken({ jti: minted.jti, subject, kind: 'overlay', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
+    await d.store.tokens.record({ jti: minted.jti, subject, kind: 'overlay', expiresAt: minted.expiresAt ? new Date(minted.expiresAt * 1000) : null });
     await recordAudit(d.store, p, 'token.mint', minted.jti, { kind: 'overlay', athleteId: body.athleteId }, req.log);
     return reply.status(201).send(answer(OverlayTokenResponse, { ...minted, athleteId: body.athleteId, url: `/overlay.html?token=${minted.token}` }));
   });
@@ -75,7 +75,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   app.post('/api/users', async (req, reply) => {
     const p = await requirePrincipal(req, d.tokens, admin);
     const body = parse(UserBody, req.body);
-    await d.store.upsertUser(body);
+    await d.store.users.upsert(body);
     d.hub.forgetProfile(body.id);
     await recordAudit(d.store, p, 'user.upsert', body.id, body, req.log);
     return reply.status(201).send(body);
@@ -90,14 +90,14 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
       req.log.warn({ gateway: p.subject, userId: body.userId }, 'pairing refused: user not bound to this gateway');
       throw new PulseHubError('PH_AUTH_FORBIDDEN', `gateway ${p.subject} is not bound to user ${body.userId}`);
     }
-    if (!(await d.store.getUser(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
+    if (!(await d.store.users.get(body.userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${body.userId}; create it with POST /api/users`);
     await registerDeviceRow(d.store, body);
     if (p.kind === 'gateway') {
       await recordAudit(d.store, p, 'device.pair', body.id, body, req.log);
       return reply.status(201).send({ device: body, via: p.subject });
     }
     const minted = await d.tokens.mint({ subject: body.id, kind: 'device', users: [body.userId] });
-    await d.store.recordToken({ jti: minted.jti, subject: body.id, kind: 'device' });
+    await d.store.tokens.record({ jti: minted.jti, subject: body.id, kind: 'device' });
     await recordAudit(d.store, p, 'device.register', body.id, { ...body, jti: minted.jti }, req.log);
     return reply.status(201).send(answer(DeviceRegisteredResponse, { device: body, mqtt: { username: body.id, password: minted.token, topic: `users/${body.userId}/events` }, jti: minted.jti }));
   });
@@ -105,7 +105,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   app.get('/api/athletes', async (req) => {
     const p = await requirePrincipal(req, d.tokens);
     const list = await listableAthletes(p, d.store);
-    const users = await d.store.listUsers();
+    const users = await d.store.users.list();
     const visible = list === 'all' ? users : users.filter((u) => list.includes(u.id));
     return answer(AthletesResponse, { athletes: visible.map((u) => ({ id: u.id, name: u.name })) });
   });
@@ -114,7 +114,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const p = await requirePrincipal(req, d.tokens, ['admin', 'athlete']);
     const body = parse(ConsentBody, req.body);
     if (p.kind === 'athlete' && !p.users.includes(body.athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes grant consent for themselves only');
-    await d.store.grantConsent(body.athleteId, body.viewerId);
+    await d.store.consents.grant(body.athleteId, body.viewerId);
     await recordAudit(d.store, p, 'consent.grant', `${body.athleteId}/${body.viewerId}`, body, req.log);
     return reply.status(201).send(body);
   });
@@ -126,7 +126,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     if (p.kind === 'athlete' && !p.users.includes(athleteId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', 'athletes revoke consent for themselves only');
     // Cut the stream first: the viewer must not get another frame of this athlete.
     d.hub.revokeViewer(athleteId, viewerId);
-    await d.store.revokeConsent(athleteId, viewerId);
+    await d.store.consents.revoke(athleteId, viewerId);
     d.hub.revokeViewer(athleteId, viewerId);
     await recordAudit(d.store, p, 'consent.revoke', `${athleteId}/${viewerId}`, undefined, req.log);
     return reply.status(204).send();
@@ -135,7 +135,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   app.get('/api/deadletters', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
     const q = parse(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), reason: z.string().optional() }), req.query);
-    const rows = await d.store.listDeadLetters(q.reason === undefined ? { limit: q.limit } : { limit: q.limit, reason: q.reason });
+    const rows = await d.store.deadLetters.list(q.reason === undefined ? { limit: q.limit } : { limit: q.limit, reason: q.reason });
     return answer(DeadLettersResponse, { deadLetters: rows.map((r) => ({ ...r, payload: r.payload.toString('base64') })) });
   });
 }

@@ -34,7 +34,7 @@ export function registerDeadLetters(app: FastifyInstance, d: { store: Store; tok
   app.get('/api/deadletters/:id', async (req) => {
     await requirePrincipal(req, d.tokens, admin);
     const { id } = parseBody(IdParams, req.params);
-    const [row] = await d.store.listDeadLetters({ id, limit: 1 });
+    const [row] = await d.store.deadLetters.list({ id, limit: 1 });
     if (!row) throw new PulseHubError('PH_STORE_NOT_FOUND', `no dead letter ${id}`);
     return { deadLetter: deadLetterJson(row) };
   });

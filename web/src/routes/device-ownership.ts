@@ -1,5 +1,5 @@
 import { PulseHubError } from '@pulsehub/contracts';
-import type { Store } from '@pulsehub/store';
+import type { DeviceInput, Store } from '@pulsehub/store';
 
 /**
  * The one rule of every device registration path (POST /api/devices by an admin or a
@@ -8,7 +8,7 @@ import type { Store } from '@pulsehub/store';
  * only an admin restores it, explicitly (POST /api/devices/:id/restore).
  */
 export async function assertRegistrable(store: Store, want: { id: string; userId: string | null; kind: string }): Promise<void> {
-  const have = await store.getDevice(want.id);
+  const have = await store.devices.get(want.id);
   if (!have) return;
   if (have.revokedAt) throw new PulseHubError('PH_AUTH_FORBIDDEN', `device ${want.id} was revoked; an admin restores it with POST /api/devices/${want.id}/restore`);
   if ((have.kind === 'gateway') !== (want.kind === 'gateway')) throw new PulseHubError('PH_WEB_CONFLICT', `device ${want.id} exists as a ${have.kind === 'gateway' ? 'gateway' : 'personal device'}`);
@@ -16,9 +16,9 @@ export async function assertRegistrable(store: Store, want: { id: string; userId
 }
 
 /** Writes the device unless a concurrent request changed it since the check (then the same refusal). */
-export async function registerDeviceRow(store: Store, d: Parameters<Store['upsertDevice']>[0]): Promise<void> {
+export async function registerDeviceRow(store: Store, d: DeviceInput): Promise<void> {
   await assertRegistrable(store, d);
-  if (!(await store.upsertDevice(d))) {
+  if (!(await store.devices.upsert(d))) {
     await assertRegistrable(store, d);
     throw new PulseHubError('PH_WEB_CONFLICT', `device ${d.id} changed while it was being registered`);
   }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DeviceId, DevicesResponse, PulseHubError, UserId } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import { createRegistry, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { recordAudit } from '../audit.js';
 import { assertRegistrable, registerDeviceRow } from './device-ownership.js';
@@ -25,11 +25,11 @@ export interface DeviceRouteDeps {
 const GatewayBody = z.object({ id: DeviceId, users: z.array(UserId).min(1).max(1000), model: z.string().max(200).optional(), adapter: z.string().max(64).optional() }).strict();
 
 export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void {
-  const registry = createRegistry(d.store.db);
+  const registry = d.store.devices;
   const admin = ['admin'] as const;
   const issue = async (id: string, kind: 'device' | 'gateway', users: string[]) => {
     const minted = await d.tokens.mint({ subject: id, kind, users });
-    await d.store.recordToken({ jti: minted.jti, subject: id, kind });
+    await d.store.tokens.record({ jti: minted.jti, subject: id, kind });
     return minted;
   };
 
@@ -52,7 +52,7 @@ export function registerDevices(app: FastifyInstance, d: DeviceRouteDeps): void 
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
     const body = r.data;
     await assertRegistrable(d.store, { id: body.id, userId: null, kind: 'gateway' });
-    await d.store.ensureUsers(body.users);
+    await d.store.users.ensure(body.users);
     await registerDeviceRow(d.store, { id: body.id, userId: null, kind: 'gateway', model: body.model ?? null, adapter: body.adapter ?? 'ble.v1' });
     await registry.bindGateway(body.id, body.users);
     const minted = await issue(body.id, 'gateway', body.users);

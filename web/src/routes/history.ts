@@ -88,7 +88,7 @@ export function registerHistory(app: FastifyInstance, d: { store: Store; tokens:
       req.log.info({ subject: principal.subject, kind: principal.kind, athlete: id, url: req.url.slice(0, 200) }, 'history refused: not visible to this principal');
       throw new PulseHubError('PH_AUTH_FORBIDDEN', principal.kind === 'coach' ? `${id} has not granted you consent` : `a ${principal.kind} token may not read ${id}'s history`);
     }
-    if (!(await d.store.getUser(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
+    if (!(await d.store.users.get(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
     return id;
   };
 

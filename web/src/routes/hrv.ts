@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PulseHubError, UserId } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
 import { morningRmssd, wakingTime } from '@pulsehub/physiology';
-import { createHrvRepo, type Store } from '@pulsehub/store';
+import type { Store } from '@pulsehub/store';
 import { visibleAthletes } from '../access.js';
 import { requirePrincipal } from './auth.js';
 import { parseBody } from './parse.js';
@@ -26,7 +26,7 @@ const Query = z.object({ from: Day, to: Day }).strict()
  * `morningRmssd` is null when no RMSSD was computed in the 30 minutes after waking.
  */
 export function registerHrvRoutes(app: FastifyInstance, d: { store: Store; tokens: TokenService }): void {
-  const repo = createHrvRepo(d.store.db);
+  const repo = d.store.hrv;
   app.get('/api/users/:id/hrv/daily', async (req) => {
     const principal = await requirePrincipal(req, d.tokens);
     const { id } = parseBody(Params, req.params);

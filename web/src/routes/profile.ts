@@ -33,7 +33,7 @@ export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void
 
   app.get<{ Params: { id: string } }>('/api/users/:id/profile', async (req) => {
     await own(req, req.params.id);
-    const user = await d.store.getUser(req.params.id);
+    const user = await d.store.users.get(req.params.id);
     if (!user) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
     return answer(ProfileResponse, { profile: user });
   });
@@ -42,9 +42,9 @@ export function registerProfile(app: FastifyInstance, d: ProfileRouteDeps): void
     const p = await own(req, req.params.id);
     const r = ProfileBody.safeParse(req.body);
     if (!r.success) throw new PulseHubError('PH_WEB_BAD_REQUEST', z.prettifyError(r.error));
-    if (!(await d.store.setFtp(req.params.id, r.data.ftpWatts))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
+    if (!(await d.store.users.setFtp(req.params.id, r.data.ftpWatts))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${req.params.id}`);
     d.hub.forgetProfile(req.params.id);
     await recordAudit(d.store, p, 'user.ftp', req.params.id, r.data, req.log);
-    return { profile: await d.store.getUser(req.params.id) };
+    return { profile: await d.store.users.get(req.params.id) };
   });
 }

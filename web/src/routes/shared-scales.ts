@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DeviceId, PendingReadingsResponse, PulseHubError, UserId, type Principal } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
-import { createRegistry, createSharedScaleRepo, type PendingReading, type Store } from '@pulsehub/store';
+import type { PendingReading, Store } from '@pulsehub/store';
 import { requirePrincipal } from './auth.js';
 import { recordAudit } from '../audit.js';
 import type { LiveHub } from '../live/hub.js';
@@ -46,8 +46,8 @@ function mayDecide(p: Principal, reading: PendingReading, userId?: string): bool
 }
 
 export function registerSharedScales(app: FastifyInstance, d: SharedScaleRouteDeps): void {
-  const registry = createRegistry(d.store.db);
-  const repo = createSharedScaleRepo(d.store.db);
+  const registry = d.store.devices;
+  const repo = d.store.sharedScales;
 
   const openReading = async (id: string) => {
     const reading = await repo.getPending(id);
@@ -60,8 +60,8 @@ export function registerSharedScales(app: FastifyInstance, d: SharedScaleRouteDe
   app.post('/api/shared-scales', async (req, reply) => {
     const p = await requirePrincipal(req, d.tokens, ['admin']);
     const body = parse(ScaleBody, req.body);
-    await d.store.ensureUsers(body.users);
-    await d.store.upsertDevice({ id: body.id, userId: null, kind: 'shared_scale', model: body.model ?? null, adapter: 'ble.v1' });
+    await d.store.users.ensure(body.users);
+    await d.store.devices.upsert({ id: body.id, userId: null, kind: 'shared_scale', model: body.model ?? null, adapter: 'ble.v1' });
     await registry.bindUsers(body.id, body.users);
     await recordAudit(d.store, p, 'scale.register', body.id, { users: body.users }, req.log);
     return reply.status(201).send({ device: await registry.get(body.id) });
@@ -83,7 +83,7 @@ export function registerSharedScales(app: FastifyInstance, d: SharedScaleRouteDe
     const { userId } = parse(AssignBody, req.body);
     const reading = await openReading(req.params.id);
     if (!mayDecide(p, reading, userId)) throw new PulseHubError('PH_AUTH_FORBIDDEN', `only ${userId} (a user of scale ${reading.scaleId}) or an admin may take this weigh-in`);
-    if (!(await d.store.getUser(userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${userId}`);
+    if (!(await d.store.users.get(userId))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${userId}`);
     // claim it first, so two people assigning at once cannot store it twice under different users
     if (!(await repo.resolvePending(reading.id, { resolution: 'assigned', by: p.subject, assignedTo: userId }))) {
       throw new PulseHubError('PH_WEB_ALREADY_RESOLVED', `pending reading ${reading.id} was resolved meanwhile`);
@@ -92,7 +92,7 @@ export function registerSharedScales(app: FastifyInstance, d: SharedScaleRouteDe
     let inserted: number;
     try {
       // the normal store path: idempotent ids, daily rollups updated from the new rows
-      ({ inserted } = await d.store.commitBatch({ events }));
+      ({ inserted } = await d.store.observations.commitBatch({ events }));
     } catch (err) {
       await repo.reopenPending(reading.id).catch(() => undefined);
       throw err;

@@ -9,7 +9,7 @@ export const CHROMIUM = process.env.PULSEHUB_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * The pages are served from web/dist. `pnpm test` builds them first; a test file run on its
- * own (`npx vitest run …`) builds them here when they are missing.
+ * own (`npx vitest run …`) builds them here when they are missing or older than their sources.
  */
 export function ensurePagesBuilt(): void {
   const built = new URL('../../web/dist/index.html', import.meta.url);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { startTestHub, type TestHub } from './helpers.js';
+import { startTestWeb, type TestWeb } from '@pulsehub/testkit';
 
 const source = { adapter: 'pulsehub.v1', receivedAt: '2026-11-23T00:00:00Z' };
 let n = 0;
@@ -9,13 +9,14 @@ const hrv = (at: string, ms: number) => ev('hrv_rmssd', { at }, { rmssd: { value
 const hr = (at: string) => ev('heart_rate', { at }, { bpm: { value: 60, unit: '/min' } });
 const sleep = (start: string, end: string) => ev('sleep', { start, end }, { asleep: { value: 420, unit: 'min' } });
 
-// The morning-RMSSD daily rollup over stored readings, through the REST API of a whole hub.
-describe('GET /api/users/:id/hrv/daily', () => {
-  let t: TestHub;
+// The morning-RMSSD daily rollup over stored readings, through the REST route (fastify inject,
+// no socket) on both storage targets.
+describe.each(['pglite', 'postgres'] as const)('GET /api/users/:id/hrv/daily on %s', (kind) => {
+  let t: TestWeb;
   beforeAll(async () => {
-    t = await startTestHub('postgres');
-    await t.hub.store.upsertUser({ id: 'sam', name: 'Sam' });
-    await t.hub.store.commitBatch({
+    t = await startTestWeb(kind);
+    await t.store.users.upsert({ id: 'sam', name: 'Sam' });
+    await t.store.observations.commitBatch({
       users: ['sam'], deadLetters: [],
       events: [
         // 20th: woke at 06:30 (sleep data); RMSSD before waking and after 07:00 does not count
@@ -35,10 +36,10 @@ describe('GET /api/users/:id/hrv/daily', () => {
   });
 
   it('takes the median RMSSD of the 30 minutes after waking, from sleep data or else the first reading after 3 h of silence', async () => {
-    const token = await t.hub.mint({ subject: 'sam', kind: 'athlete', users: ['sam'], ttlSeconds: 600 });
-    const res = await fetch(`${t.hub.http.url}/api/users/sam/hrv/daily?from=2026-11-20&to=2026-11-23`, { headers: { authorization: `Bearer ${token}` } });
+    const token = await t.token({ subject: 'sam', kind: 'athlete', users: ['sam'] });
+    const res = await t.request<{ days: unknown[] }>(token, 'GET', '/api/users/sam/hrv/daily?from=2026-11-20&to=2026-11-23');
     expect(res.status).toBe(200);
-    const { days } = (await res.json()) as { days: unknown[] };
+    const { days } = res.body;
     expect(days).toEqual([
       { day: '2026-11-20', morningRmssd: 60, lnMorningRmssd: Math.round(Math.log(60) * 1000) / 1000, wakeAt: '2026-11-20T06:30:00.000Z', wakeFrom: 'sleep' },
       { day: '2026-11-21', morningRmssd: 42, lnMorningRmssd: Math.round(Math.log(42) * 1000) / 1000, wakeAt: '2026-11-21T05:00:00.000Z', wakeFrom: 'silence' },
@@ -48,8 +49,9 @@ describe('GET /api/users/:id/hrv/daily', () => {
   });
 
   it('refuses a coach without consent', async () => {
-    const coach = await t.hub.mint({ subject: 'coach-x', kind: 'coach', ttlSeconds: 600 });
-    const res = await fetch(`${t.hub.http.url}/api/users/sam/hrv/daily?from=2026-11-20&to=2026-11-20`, { headers: { authorization: `Bearer ${coach}` } });
+    const coach = await t.token({ subject: 'coach-x', kind: 'coach' });
+    const res = await t.request<{ error?: { code: string } }>(coach, 'GET', '/api/users/sam/hrv/daily?from=2026-11-20&to=2026-11-20');
     expect(res.status).toBe(403);
+    expect(res.body.error?.code).toBe('PH_AUTH_FORBIDDEN');
   });
 });
