@@ -2,7 +2,7 @@
  * Sustained ingest from MQTT into Postgres, against a raw COPY of the same rows into the same
  * table, measured in the same run.
  *
- *   pnpm bench:ingest [--mode embedded|consumer|split] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path] [--rules on|off|both]
+ *   pnpm bench:ingest [--mode embedded|consumer|split] [--batch-window-ms 0] [--events 200000] [--devices 20] [--batch 2000] [--db postgres|pglite] [--no-copy-path] [--rules on|off|both]
  *
  * `--rules off` runs ingest without the alert rule engine (the after-commit hook); `--rules
  * both` runs this script off, on, off, on in child processes one after the other (same
@@ -51,6 +51,8 @@ const { values } = parseArgs({ allowNegative: true, options: {
   webhooks: { type: 'string' },
   users: { type: 'string', default: '20' },
   'webhook-sender': { type: 'boolean', default: true },
+  /** Embedded mode: 0 = group commit (the hub's default); > 0 = the old fixed batch window in ms, for a same-run comparison. */
+  'batch-window-ms': { type: 'string', default: '0' },
 } });
 if (values.webhooks !== undefined) {
   const { webhookCost } = await import('./webhook-cost.js');
@@ -95,6 +97,12 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 const tdb = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const store = await openStore(tdb.target.kind === 'postgres' ? { ...tdb.target, copyBatches: values['copy-path'] } : tdb.target);
+/** Commits the writer made (every path, COPY or INSERT) and the readings they carried: the batch sizes group commit chose. */
+const batches = { commits: 0, events: 0 };
+{
+  const commit = store.observations.commitBatch.bind(store.observations);
+  store.observations.commitBatch = (b) => ((batches.commits++, (batches.events += b.events.length)), commit(b));
+}
 const keyring = { current: generateSigningKey(), previous: [] };
 const tokens = createTokenService(keyring);
 // Device rate limits off: 20 connections stand in for the thousands of devices (at 20–50 msg/s each) a real stream comes from.
@@ -128,7 +136,8 @@ let broker: BenchBroker;
 let ingest: BenchIngest;
 if (MODE === 'embedded') {
   // The shape `pulsehub start` runs: ingest inside the broker, live events on its local bus.
-  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), maxDelayMs: 5, maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000, rules: RULES });
+  const windowMs = Number(values['batch-window-ms']);
+  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), ...(windowMs > 0 ? { maxDelayMs: windowMs } : {}), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000, rules: RULES });
   const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.intake });
   const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
   broker = { port: p, cpuMs: () => 0, close: () => b.close() };
@@ -181,6 +190,7 @@ const warm = Math.min(Number(process.env.BENCH_WARM ?? 20_000), N);
 if (warm > 0) await runPublishers('warm', Math.ceil(warm / DEVICES));
 await waitStored(Math.ceil(warm / DEVICES) * DEVICES);
 const base = ingest.stats.stored;
+const batchesBase = { ...batches };
 
 const progress = process.env.BENCH_PROGRESS ? setInterval(() => console.error(JSON.stringify(ingest.stats)), 1000) : null;
 /** Whole-machine CPU from /proc/stat: how much of both cores the run kept busy (hub, publishers, Postgres). */
@@ -293,6 +303,8 @@ console.log(JSON.stringify({
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
   commits: store.observations.commitStats,
+  batches: { commits: batches.commits - batchesBase.commits, meanEvents: Math.round((batches.events - batchesBase.events) / Math.max(1, batches.commits - batchesBase.commits)) },
+  batchWindowMs: Number(values['batch-window-ms']),
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
   rules: values.rules, alerts: ruleStats,
 }, null, 2));

@@ -4,7 +4,7 @@
  * (publish → subscriber) through the same broker. Also the device's PUBACK time, which
  * includes the database commit (the embedded hub acknowledges a reading once it is stored).
  *
- *   pnpm bench:latency [--messages 1000] [--db pglite|postgres]
+ *   pnpm bench:latency [--messages 1000] [--db pglite|postgres] [--batch-window-ms 5]
  */
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import mqtt from 'mqtt';
+import postgres from 'postgres';
 import WebSocket from 'ws';
 import { generateSigningKey } from '@pulsehub/auth';
 import { createTestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub } from '@pulsehub/cli';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' } } });
+// --batch-window-ms 5: the fixed batch window the hub used before group commit (same-run comparison).
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' }, 'batch-window-ms': { type: 'string', default: '0' } } });
 const N = Number(values.messages);
 
 function stats(xs: number[]) {
@@ -31,7 +33,7 @@ const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-bench-'));
 const db = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const hub = await startHub({
-  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0' }),
+  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_INGEST_BATCH_WINDOW_MS: values['batch-window-ms'] }),
   keyring: { current: generateSigningKey(), previous: [] },
   storeTarget: db.target,
   logger: pino({ level: 'warn' }),
@@ -67,6 +69,13 @@ const snap = new Promise((r) => wsWaiters.set('snapshot', r));
 ws.send(JSON.stringify({ type: 'subscribe', athletes: ['bench'] }));
 await snap;
 
+// Reference for the PUBACK (Postgres): one durable commit — a one-row INSERT in its own
+// transaction into the same database over a connection of its own, once per reading, in the
+// same run. No acknowledgement can come before a commit; this is the floor the disk sets.
+const probe = db.url ? postgres(db.url, { max: 1, onnotice: () => {} }) : null;
+await probe?.unsafe('create table bench_commit_probe (id text primary key, at timestamptz not null, v integer not null)');
+const commitLat: number[] = [];
+
 const hubLat: number[] = [];
 const hopLat: number[] = [];
 const ackLat: number[] = [];
@@ -90,12 +99,16 @@ for (let i = 0; i < N + 50; i++) {
   const t1 = performance.now();
   refPub.publish('bench/reference', JSON.stringify({ id }), { qos: 1 });
   const tMqtt = await gotMqtt;
+  const t2 = performance.now();
+  await probe?.unsafe('insert into bench_commit_probe (id, at, v) values ($1, now(), $2)', [id, i]);
+  const tCommit = performance.now();
   wsWaiters.delete(id);
   mqttWaiters.delete(id);
   if (i >= 50) { // the first 50 warm up JIT and connections
     hubLat.push(tWs - t0);
     ackLat.push(tAck - t0);
     hopLat.push(tMqtt - t1);
+    if (probe) commitLat.push(tCommit - t2);
   }
 }
 const h = stats(hubLat);
@@ -106,12 +119,18 @@ console.log(`  reference  p50 ${fmt(r.p50)}  p90 ${fmt(r.p90)}  p99 ${fmt(r.p99)
 console.log(`  ratio hub/reference: p50 ${(h.p50 / r.p50).toFixed(2)}×  p99 ${(h.p99 / r.p99).toFixed(2)}×`);
 const k = stats(ackLat);
 console.log(`  PUBACK (reading committed to the database before the device is acknowledged): p50 ${fmt(k.p50)}  p99 ${fmt(k.p99)}`);
-console.log(JSON.stringify({ bench: 'live-latency', db: hub.store.kind, hub_ms: h, reference_ms: r, puback_ms: k }));
+const c = commitLat.length > 0 ? stats(commitLat) : null;
+if (c) {
+  console.log(`  reference: one-row INSERT committed on its own, same database: p50 ${fmt(c.p50)}  p99 ${fmt(c.p99)}`);
+  console.log(`  ratio PUBACK/commit: p50 ${(k.p50 / c.p50).toFixed(2)}×  p99 ${(k.p99 / c.p99).toFixed(2)}×`);
+}
+console.log(JSON.stringify({ bench: 'live-latency', db: hub.store.kind, hub_ms: h, reference_ms: r, puback_ms: k, ...(c ? { commit_ms: c } : {}) }));
 
 ws.close();
 await device.endAsync();
 await sub.endAsync();
 await refPub.endAsync();
+await probe?.end();
 await hub.close();
 await db.drop();
 rmSync(dataDir, { recursive: true, force: true });

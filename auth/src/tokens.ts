@@ -43,14 +43,26 @@ export interface ReloadableTokenService extends TokenService {
   replaceKeyring(keyring: Keyring): void;
 }
 
+/**
+ * The key as a WebCrypto `CryptoKey`, imported once. jose imports a raw `Uint8Array` secret
+ * again on every sign and verify (~80 µs against ~45 µs per verify with a key imported once,
+ * and garbage on every CONNECT).
+ */
+function importHmacKey(key: SigningKey): Promise<CryptoKey> {
+  const imported = crypto.subtle.importKey('raw', new Uint8Array(keySecretBytes(key)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  imported.catch(() => {}); // reported where it is awaited
+  return imported;
+}
+
 export function createTokenService(initial: Keyring, options: { isRevoked?: RevocationCheck; clockToleranceSec?: number } = {}): ReloadableTokenService {
   let keyring = initial;
-  let byKid = new Map<string, { key: SigningKey; bytes: Uint8Array }>();
-  let currentBytes = keySecretBytes(keyring.current);
+  /** One imported key per kid, made when the keyring is (re)loaded; shared by every verify. */
+  let byKid = new Map<string, { key: SigningKey; crypto: Promise<CryptoKey> }>();
+  let current!: Promise<CryptoKey>;
   const index = () => {
     byKid = new Map();
-    for (const key of [keyring.current, ...keyring.previous]) byKid.set(key.kid, { key, bytes: keySecretBytes(key) });
-    currentBytes = keySecretBytes(keyring.current);
+    for (const key of [keyring.current, ...keyring.previous]) byKid.set(key.kid, { key, crypto: importHmacKey(key) });
+    current = byKid.get(keyring.current.kid)!.crypto;
   };
   index();
 
@@ -77,7 +89,7 @@ export function createTokenService(initial: Keyring, options: { isRevoked?: Revo
         expiresAt = now + o.ttlSeconds;
         builder = builder.setExpirationTime(expiresAt);
       }
-      const token = await builder.sign(currentBytes);
+      const token = await builder.sign(await current);
       return expiresAt === undefined ? { token, jti } : { token, jti, expiresAt };
     },
 
@@ -92,7 +104,7 @@ export function createTokenService(initial: Keyring, options: { isRevoked?: Revo
       if (!entry) throw new PulseHubError('PH_AUTH_TOKEN_INVALID', 'token was signed with an unknown key');
       let payload: unknown;
       try {
-        ({ payload } = await jwtVerify(token, entry.bytes, {
+        ({ payload } = await jwtVerify(token, await entry.crypto, {
           algorithms: [ALG],
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,

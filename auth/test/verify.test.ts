@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
 import { isPulseHubError } from '@pulsehub/contracts';
 import { createTokenService, generateSigningKey, type SigningKey } from '@pulsehub/auth';
@@ -45,4 +45,43 @@ describe('token verification', () => {
     expect(await refusal(await sign({ iat: now() }, { kid: key.kid, secret: generateSigningKey().secret }))).toBe('PH_AUTH_TOKEN_INVALID');
     expect(await refusal(await sign({ iat: now() - 100, exp: now() - 50 }))).toBe('PH_AUTH_TOKEN_INVALID');
   });
+
+  it('imports each key once (not on every verify or mint), and a replaced keyring takes effect at once', async () => {
+    const k1 = generateSigningKey();
+    const k2 = generateSigningKey();
+    // Signed here with raw secrets (jose imports those itself), before counting.
+    const byK1 = await sign({ iat: now() }, k1);
+    const forgedK2 = await sign({ iat: now() }, { kid: k2.kid, secret: k1.secret });
+    // A spy that calls through: the real WebCrypto import runs, we count it.
+    const imports = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      const service = createTokenService({ current: k1, previous: [] });
+      expect(imports).toHaveBeenCalledTimes(1);
+      const minted = await service.mint({ subject: 'w1', kind: 'device', users: ['ana'] });
+      for (let i = 0; i < 20; i++) expect((await service.verify(minted.token)).subject).toBe('w1');
+      expect(await refusalBy(service, byK1)).toBe('accepted');
+      expect(imports).toHaveBeenCalledTimes(1);
+      // Rotation: the new key signs, the old one still verifies; a key dropped from the ring no longer does.
+      service.replaceKeyring({ current: k2, previous: [k1] });
+      const next = await service.mint({ subject: 'w2', kind: 'device', users: ['ana'] });
+      expect((await service.verify(next.token)).subject).toBe('w2');
+      expect((await service.verify(minted.token)).subject).toBe('w1');
+      expect(imports).toHaveBeenCalledTimes(3);
+      service.replaceKeyring({ current: k2, previous: [] });
+      expect(await refusalBy(service, minted.token)).toBe('PH_AUTH_TOKEN_INVALID');
+      // A token signed with the right kid but another secret is still refused with the imported key.
+      expect(await refusalBy(service, forgedK2)).toBe('PH_AUTH_TOKEN_INVALID');
+    } finally {
+      imports.mockRestore();
+    }
+  });
 });
+
+async function refusalBy(service: ReturnType<typeof createTokenService>, token: string): Promise<string> {
+  try {
+    await service.verify(token);
+    return 'accepted';
+  } catch (err) {
+    return isPulseHubError(err) ? err.code : String(err);
+  }
+}

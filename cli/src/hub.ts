@@ -4,7 +4,7 @@ import type { Keyring, MintOptions, TokenService } from '@pulsehub/auth';
 import type { PulseHubBroker } from '@pulsehub/broker';
 import { ingestMetricsText, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import type { Store, StoreTarget } from '@pulsehub/store';
-import type { WebApp } from '@pulsehub/web';
+import type { LiveHub, WebApp } from '@pulsehub/web';
 import type { HubConfig } from './config.js';
 import { loadKeyring } from './secrets.js';
 import { movedPortNotes, removeRuntimePorts, writeRuntimePorts, type RuntimePorts } from './runtime-file.js';
@@ -57,15 +57,24 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    const node = await startIntakeBrokerNode(config, access, store, log, o.insights ? { insights: o.insights } : {});
+    // One node (no Redis): live events go from the intake straight to the LiveHub, an object
+    // handed over in this process; still published on the broker for MQTT subscribers. With
+    // Redis, the LiveHub subscribes over MQTT, where every node's events arrive.
+    const liveInProcess = !config.redisUrl;
+    let liveHub: LiveHub | undefined;
+    const node = await startIntakeBrokerNode(config, access, store, log, {
+      ...(o.insights ? { insights: o.insights } : {}),
+      ...(liveInProcess ? { deliverLive: (event) => liveHub?.publish(event) } : {}),
+    });
     const ingest = node.ingest;
     // Closes the intake first, so pending batches commit and their PUBACKs still go out.
     closers.push(node.close);
     const { web, port: httpPort, outbound } = await startWebRole(config, access, store, log, { broker: node.address, local: node.broker, health: () => ({ ingest: { ...ingest.stats, ok: ingest.health.ok, writer: ingest.health } }),
-      metrics: () => ingestMetricsText(ingest.stats, ingest.health),
+      metrics: () => ingestMetricsText(ingest.stats, ingest.health), liveInProcess,
       // Manual entries enter the same pipeline as device readings (web does not import ingest).
       manualIntake: { submit: (userId, payload) => ingest.submit(userId, payload), check: (userId, payload) => ingest.check(userId, payload) },
     });
+    if (liveInProcess) liveHub = web.hub;
     closers.push(() => web.close());
     // Stopped before the web app and the store close (closers run in reverse).
     closers.push(outbound);

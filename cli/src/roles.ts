@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
-import { WS_CLOSE } from '@pulsehub/contracts';
+import { WS_CLOSE, type CanonicalEvent } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
 import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
@@ -154,9 +154,9 @@ export interface IntakeBrokerNode extends BrokerNode {
  * with Redis, reach the web nodes of every broker. close() lets pending batches commit (their
  * PUBACKs still go out) before the broker stops.
  */
-export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink } = {}): Promise<IntakeBrokerNode> {
-  const { retentionDays } = config.ingest;
-  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...extra });
+export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink; deliverLive?: (event: CanonicalEvent) => void } = {}): Promise<IntakeBrokerNode> {
+  const { retentionDays, batchWindowMs } = config.ingest;
+  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}), ...extra });
   const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {
     await ingest.close();
     throw err;
@@ -174,10 +174,11 @@ export async function startIntakeBrokerNode(config: HubConfig, access: AccessCon
 export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
   const name = 'pulsehub-ingest';
   const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-  const { clientId, shareGroup, retentionDays } = config.ingest;
+  const { clientId, shareGroup, retentionDays, batchWindowMs } = config.ingest;
   return startIngest({
     broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
+    ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
   });
 }
 
@@ -190,6 +191,12 @@ export interface WebRoleOptions {
   metrics?: () => string;
   /** The embedded ingest's door for manual entries (roles apart: none, the manual routes answer 503). */
   manualIntake?: ManualIntake;
+  /**
+   * Live events are handed to `web.hub.publish` in this process (the embedded intake of
+   * `pulsehub start` on a single node): the LiveHub does not subscribe to the live topics over
+   * MQTT. Off for roles apart and with Redis (other nodes' events arrive over MQTT).
+   */
+  liveInProcess?: boolean;
 }
 
 /**
@@ -246,7 +253,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
   try {
     const name = 'pulsehub-web';
     const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-    await web.hub.connect({ ...o.broker, username: name, token });
+    if (!o.liveInProcess) await web.hub.connect({ ...o.broker, username: name, token });
     const port = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
     return { web, port, outbound: outbound.close };
   } catch (err) {

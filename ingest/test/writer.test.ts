@@ -4,6 +4,7 @@ import type { CanonicalEvent } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { BatchWriter } from '@pulsehub/ingest';
+import { waitFor } from '@pulsehub/testkit';
 
 const hr = (i: number): CanonicalEvent => ({
   id: `w-${i}`, userId: 'ana', deviceId: 'w1', metric: 'heart_rate', time: { at: new Date(Date.UTC(2026, 10, 22, 8) + i * 1000).toISOString() },
@@ -87,5 +88,95 @@ describe('BatchWriter on Postgres', () => {
     await writer.close();
     expect(Math.max(...inFlight)).toBe(1);
     expect(writer.stats.stored).toBe(30);
+  });
+
+  describe('group commit (no batch window, the default)', () => {
+    /** The real store, each commit held until released; records what each commit carried. */
+    const heldStore = () => {
+      const commits: { ids: string[]; release: () => void }[] = [];
+      const gated: Store = {
+        ...store,
+        observations: {
+          ...store.observations,
+          commitBatch: async (batch) => {
+            let release!: () => void;
+            const held = new Promise<void>((r) => (release = r));
+            commits.push({ ids: batch.events.map((e) => e.id), release });
+            await held;
+            return store.observations.commitBatch(batch);
+          },
+        },
+      };
+      return { gated, commits };
+    };
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    const until = (what: () => boolean, label: string) => waitFor(what, { timeout: 10_000, what: label, interval: 2 });
+
+    it('sends a lone reading in the same turn of the event loop, with no window to wait out', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 100, retryMs: 50 });
+      const acked: number[] = [];
+      writer.add([hr(300)], null, () => acked.push(300));
+      expect(commits).toHaveLength(0); // not synchronously: the rest of this turn may join it
+      await turn();
+      await turn();
+      // With any timer (even 1 ms) the commit would not have started yet.
+      expect(commits.map((c) => c.ids)).toEqual([['w-300']]);
+      expect(acked).toEqual([]); // still acknowledged only after the commit
+      commits[0]!.release();
+      await until(() => acked.length === 1, 'the acknowledgement');
+      expect(await store.observations.count({ userId: 'ana' })).toBeGreaterThanOrEqual(1);
+      await writer.close();
+    });
+
+    it('batches what arrived while a commit was in flight, a full batch in the second slot, acknowledged in order', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 5, retryMs: 50 });
+      const acked: number[] = [];
+      const add = (i: number) => writer.add([hr(i)], null, () => acked.push(i));
+      add(400);
+      await until(() => commits.length === 1, 'the first commit');
+      add(401); // a commit is in flight: waits for it (it is the next batch), no second commit of one reading
+      await turn();
+      await turn();
+      expect(commits).toHaveLength(1);
+      for (let i = 402; i < 406; i++) add(i); // …until its batch is full: that one takes the second slot at once
+      expect(commits.map((c) => c.ids)).toEqual([['w-400'], ['w-401', 'w-402', 'w-403', 'w-404', 'w-405']]);
+      for (let i = 406; i < 414; i++) add(i); // both slots busy: a full batch and a partial one wait
+      await turn();
+      expect(commits).toHaveLength(2);
+      expect(writer.waiting).toBe(8);
+      // The second commit finishes first: its slot takes the full batch waiting.
+      commits[1]!.release();
+      await until(() => commits.length === 3, 'the third commit');
+      expect(commits[2]!.ids).toEqual(['w-406', 'w-407', 'w-408', 'w-409', 'w-410']);
+      await turn();
+      expect(acked).toEqual([]); // nobody is acknowledged before 400 is stored
+      commits[0]!.release();
+      await until(() => acked.length === 6, 'the acknowledgements of the first two batches');
+      await turn();
+      expect(commits).toHaveLength(3); // the partial batch waits for the commit still in flight
+      commits[2]!.release();
+      await until(() => commits.length === 4, 'the fourth commit');
+      expect(commits[3]!.ids).toEqual(['w-411', 'w-412', 'w-413']);
+      commits[3]!.release();
+      await writer.close();
+      expect(acked).toEqual(Array.from({ length: 14 }, (_, i) => 400 + i));
+      expect(writer.stats).toMatchObject({ stored: 14, duplicates: 0, failedCommits: 0 });
+    });
+
+    it('keeps the fixed window when one is configured (the setting before group commit)', async () => {
+      const { gated, commits } = heldStore();
+      const writer = new BatchWriter({ store: gated, logger: pino({ level: 'silent' }), maxBatch: 100, maxDelayMs: 60_000, retryMs: 50 });
+      writer.add([hr(500)], null, () => {});
+      await turn();
+      await turn();
+      expect(commits).toHaveLength(0); // waits for the window (or a full batch)
+      const closing = writer.close();
+      await until(() => commits.length === 1, 'the commit on close');
+      commits[0]!.release();
+      await closing;
+      expect(writer.stats.stored).toBe(1);
+    });
   });
 });

@@ -33,8 +33,10 @@ export interface EmbeddedIngest extends IngestService, Pick<Intake, 'submit' | '
 export function startEmbeddedIngest(o: EmbeddedIngestOptions): EmbeddedIngest {
   let publishLocal: PublishLocal | undefined;
   const intake = createIntake({
-    // A device waits for its PUBACK until the batch commits: keep the batch window short.
-    maxDelayMs: 5,
+    // A device waits for its PUBACK until its batch commits: group commit by default (no window;
+    // the batch is what arrived while the previous commit was in flight). `maxDelayMs > 0` sets
+    // a fixed window instead. `deliverLive` (optional) hands live events to an in-process
+    // consumer as objects, besides `publishLocal`.
     ...o,
     logger: (o.logger ?? pino({ level: 'silent' })).child({ role: 'ingest' }),
     publishLive: (topic, payload) => publishLocal?.(topic, payload),

@@ -1,4 +1,4 @@
-import { alertTopic, liveTopic } from '@pulsehub/contracts';
+import { alertTopic, liveTopic, type CanonicalEvent } from '@pulsehub/contracts';
 import { RuleEngine } from '../rules/engine.js';
 import { startRuleScheduler, type RuleScheduler } from '../rules/scheduler.js';
 import type { DeadLetterInput, Store } from '@pulsehub/store';
@@ -30,9 +30,16 @@ export interface IntakeOptions {
   store: Store;
   /** Publishes one live message (topic `live/users/<id>`); must not wait for anything slow. */
   publishLive(topic: string, payload: string): void;
+  /**
+   * The same live events as objects, to an in-process consumer (the web role's LiveHub in
+   * `pulsehub start`): no MQTT hop and no parse. Called before `publishLive`; must not wait.
+   */
+  deliverLive?(event: CanonicalEvent): void;
   registry?: AdapterRegistry;
   logger?: Logger;
+  /** Messages per batch at most (default 1000). */
   maxBatch?: number;
+  /** 0 or absent: group commit (a batch goes as soon as a commit slot is free); > 0: a fixed batch window of this many ms (see BatchWriter). */
   maxDelayMs?: number;
   /** Batches committing at once (default 2). */
   maxInFlight?: number;
@@ -103,7 +110,7 @@ export function createIntake(o: IntakeOptions): Intake {
     publish: (userId, change, alert) => o.publishLive(alertTopic(userId), JSON.stringify({ change, alert })),
   });
   const ruleScheduler = rules ? startRuleScheduler({ engine: rules, store: o.store, logger: log, intervalMs: o.ruleScheduleMs ?? 300_000 }) : null;
-  const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, maxDelayMs: o.maxDelayMs ?? 20, ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
+  const writer = new BatchWriter({ ...(rules ? { afterCommit: (events) => rules.onCommitted(events) } : {}), store: o.store, logger: log, maxBatch: o.maxBatch ?? 1000, ...(o.maxDelayMs ? { maxDelayMs: o.maxDelayMs } : {}), ...(o.maxInFlight ? { maxInFlight: o.maxInFlight } : {}), retryMs: 100, touchDevices: (seen) => devicesRegistry.touch(seen), ...(o.unhealthyAfter ? { unhealthyAfter: o.unhealthyAfter } : {}) });
   const counts = { accepted: 0, rejected: 0 };
   const derive = createDerivedHook();
   const devices = new DeviceDirectory({ lookup: (id) => o.store.devices.get(id), ttlMs: DEVICE_CACHE_MS, retryMs: 200, logger: log });
@@ -117,6 +124,11 @@ export function createIntake(o: IntakeOptions): Intake {
 
   const sharedScales = new SharedScaleRouter({ store: o.store });
   const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, ...(o.insights ? { insights: o.insights } : {}) });
+  const deliverLive = o.deliverLive;
+  const live = (event: CanonicalEvent) => {
+    deliverLive?.(event);
+    o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+  };
   let closing = false;
 
   const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
@@ -140,7 +152,7 @@ export function createIntake(o: IntakeOptions): Intake {
 
   const finish = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string) => {
     // The live path never waits for the database.
-    for (const event of r.events) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    for (const event of r.events) live(event);
     counts.accepted += r.events.length;
     let deadLetter: DeadLetterInput | null = null;
     if (r.rejection) {
@@ -149,7 +161,7 @@ export function createIntake(o: IntakeOptions): Intake {
       deadLetter = { topic, deviceId: r.deviceId, userId: r.userId, reason: r.rejection.reason, detail: r.rejection.detail.slice(0, 4000), payload, receivedAt: new Date(receivedAt) };
     }
     const derived = r.events.length > 0 ? derive(r.events) : []; // values the hub derives (HRV): see derived-hook.ts
-    for (const event of derived) o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    for (const event of derived) live(event);
     // Goals are evaluated after the commit, never before: nothing fires on a reading that was not stored.
     const done = r.events.length > 0 ? () => { committed(); goals.committed(r.events); } : committed;
     writer.add(derived.length > 0 ? [...r.events, ...derived] : r.events, deadLetter, done, { topic, payload, userId: r.userId, deviceId: r.deviceId, receivedAt });

@@ -6,10 +6,15 @@ import { describeDbError, driverError, errorFacts, isDataError, sqlState } from 
 export interface WriterOptions {
   store: Store;
   logger: Logger;
-  /** Flush when this many messages wait (a batch grows beyond it while a commit is in flight). */
+  /** Messages in one batch at most: a full batch is sent at once (or waits for a free commit slot); what comes after starts the next one. */
   maxBatch: number;
-  /** …or when the oldest waiting message is this old. */
-  maxDelayMs: number;
+  /**
+   * 0 or absent (the default): group commit — with no commit in flight a batch is sent at once
+   * (at the end of the current turn of the event loop); what arrives while one is in flight is the
+   * next batch, sent when it finishes, or at once in the second slot when it reaches `maxBatch`. > 0: the old fixed window — a batch is sent when `maxBatch` messages wait
+   * or the oldest waiting one is this many milliseconds old (kept for same-run comparisons).
+   */
+  maxDelayMs?: number;
   /** Commits sent to the database at once (default 2); acknowledgements still go out in order. */
   maxInFlight?: number;
   /** First retry delay after a failed commit; doubles up to 5 s. */
@@ -87,8 +92,13 @@ const emptyPending = (): Pending => ({ events: [], eventSource: [], sources: [],
  */
 export class BatchWriter {
   readonly stats: WriterStats = { stored: 0, duplicates: 0, deadLetters: 0, failedCommits: 0, refused: 0, conflicts: 0 };
-  private pending: Pending = emptyPending();
+  /** Batches waiting for a commit slot, oldest first; the last one is open (still filling), the others are full. */
+  private readonly queue: Pending[] = [emptyPending()];
+  private waitingMessages = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Group commit: a send is scheduled for the end of this turn of the event loop. */
+  private scheduled = false;
+  private readonly windowMs: number;
   /** Commits under way (at most `maxInFlight`), so the database works on one batch while the next is sent. */
   private readonly flushing = new Set<Promise<void>>();
   /** The acknowledgements of the newest batch: each batch acknowledges after the one before it, so PUBACKs keep the order of the PUBLISHes. */
@@ -104,6 +114,7 @@ export class BatchWriter {
 
   constructor(private readonly o: WriterOptions) {
     this.maxInFlight = Math.max(1, o.maxInFlight ?? 2);
+    this.windowMs = Math.max(0, o.maxDelayMs ?? 0);
   }
 
   /**
@@ -113,7 +124,8 @@ export class BatchWriter {
   add(events: readonly CanonicalEvent[], deadLetter: DeadLetterInput | null, ack: () => void, source?: MessageSource): void {
     // Closing: a message that arrives now is not acknowledged, so its sender sends it again.
     if (this.closed) return;
-    const p = this.pending;
+    let p = this.queue[this.queue.length - 1]!;
+    if (p.acks.length >= this.o.maxBatch) this.queue.push((p = emptyPending()));
     const at = p.sources.length;
     p.sources.push(source);
     for (const e of events) {
@@ -122,12 +134,25 @@ export class BatchWriter {
     }
     if (deadLetter) p.deadLetters.push(deadLetter);
     p.acks.push(ack);
+    this.waitingMessages++;
     if (p.acks.length >= this.o.maxBatch) this.kick();
-    else this.timer ??= setTimeout(() => this.kick(), this.o.maxDelayMs);
+    else if (this.windowMs > 0) this.timer ??= setTimeout(() => this.kick(), this.windowMs);
+    else if (!this.scheduled && this.flushing.size === 0) {
+      // Group commit: no window. Whatever else arrives in this turn of the loop (the rest of a
+      // socket read, other connections' packets) joins the batch; then it is sent.
+      this.scheduled = true;
+      setImmediate(this.sendScheduled);
+    }
+    // A commit in flight: the message waits for it to finish (see kick), unless its batch fills.
   }
 
+  private readonly sendScheduled = (): void => {
+    this.scheduled = false;
+    this.kick();
+  };
+
   get waiting(): number {
-    return this.pending.acks.length;
+    return this.waitingMessages;
   }
 
   get health(): WriterHealth {
@@ -144,9 +169,19 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.flushing.size >= this.maxInFlight || this.pending.acks.length === 0) return;
-    const batch = this.pending;
-    this.pending = emptyPending();
+    while (this.flushing.size < this.maxInFlight && this.waitingMessages > 0) {
+      // Group commit: a batch that is not full goes once the commit in flight is done (it is then
+      // what arrived meanwhile); a full one takes the second slot at once.
+      if (this.windowMs === 0 && !this.closed && this.flushing.size > 0 && this.queue[0]!.acks.length < this.o.maxBatch) break;
+      this.send();
+    }
+  }
+
+  /** Sends the oldest waiting batch; its acknowledgements follow those of the batch sent before it. */
+  private send(): void {
+    const batch = this.queue.shift()!;
+    if (this.queue.length === 0) this.queue.push(emptyPending());
+    this.waitingMessages -= batch.acks.length;
     const stored = this.commit(batch);
     const before = this.acked;
     this.acked = (async () => {
@@ -159,7 +194,7 @@ export class BatchWriter {
     const flush: Promise<void> = stored.then(() => {
       this.flushing.delete(flush);
       // What arrived during the commit is the next batch: send it at once.
-      if (this.pending.acks.length > 0) this.kick();
+      if (this.waitingMessages > 0) this.kick();
     });
     this.flushing.add(flush);
   }
@@ -307,7 +342,7 @@ export class BatchWriter {
   async close(): Promise<void> {
     this.closed = true;
     this.kick();
-    while (this.flushing.size > 0 || this.pending.acks.length > 0) {
+    while (this.flushing.size > 0 || this.waitingMessages > 0) {
       if (this.flushing.size === 0) this.kick();
       await Promise.all(this.flushing);
     }
