@@ -14,6 +14,7 @@ import { processMessage, type ProcessResult } from './process.js';
 import { SharedScaleRouter } from './shared-scales.js';
 import { BatchWriter, type WriterHealth, type WriterStats } from './writer.js';
 import { GoalTracker, type InsightSink } from './goal-tracker.js';
+import { recordInsight } from '../rules/insights.js';
 import { MANUAL_ADAPTER_ID } from '../adapters/manual.js';
 
 /** The publisher a manual entry's topic names: `users/<id>/events/manual`. */
@@ -123,7 +124,17 @@ export function createIntake(o: IntakeOptions): Intake {
   if (o.retentionDays !== undefined) retention = startRetention({ store: o.store, refresher, logger: log, days: o.retentionDays });
 
   const sharedScales = new SharedScaleRouter({ store: o.store });
-  const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, ...(o.insights ? { insights: o.insights } : {}) });
+  // A reached goal is also an insight row (the alerts table, severity info), once per goal and period.
+  const insights: InsightSink = o.insights ?? {
+    goalReached: async ({ userId, goal, period, streak }) => {
+      await recordInsight(o.store, o.publishLive, {
+        userId, ruleId: 'goal-reached', key: `goal-reached:${goal.id}:${period.start}`,
+        title: `Goal reached: ${goal.title ?? goal.kind.replace(/_/g, ' ')}`,
+        detail: { goalId: goal.id, kind: goal.kind, period: { start: period.start, end: period.end }, value: period.value, target: period.target, streak },
+      });
+    },
+  };
+  const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, insights });
   const deliverLive = o.deliverLive;
   const live = (event: CanonicalEvent) => {
     deliverLive?.(event);
