@@ -37,10 +37,10 @@ node --import tsx --conditions=source --input-type=module -e '
   const store = await openStore({ kind: "postgres", url });
   const users = ["ana", "ben", "caro"];
   for (const id of users) {
-    await store.upsertUser({ id, name: id, birthYear: 1990 });
-    await store.upsertDevice({ id: `${id}-watch`, userId: id, kind: "watch" });
+    await store.users.upsert({ id, name: id, birthYear: 1990 });
+    await store.devices.upsert({ id: `${id}-watch`, userId: id, kind: "watch" });
   }
-  await store.grantConsent("ana", "coach-1");
+  await store.consents.grant("ana", "coach-1");
   const start = Date.parse("2026-11-20T06:00:00Z");
   for (let i = 0; i < n; i += 500) {
     const events = [];
@@ -51,7 +51,7 @@ node --import tsx --conditions=source --input-type=module -e '
         ? { id: `bk-${j}`, userId, deviceId: `${userId}-watch`, metric: "steps", time: { start: at, end: new Date(start + j * 1000 + 60_000).toISOString() }, values: { count: { value: 20 + (j % 7), unit: "{steps}" } }, source: { adapter: "pulsehub.v1", receivedAt: at } }
         : { id: `bk-${j}`, userId, deviceId: `${userId}-watch`, metric: "heart_rate", time: { at }, values: { bpm: { value: 60 + (j % 90), unit: "/min" } }, source: { adapter: "pulsehub.v1", receivedAt: at } });
     }
-    await store.insertObservations(events);
+    await store.observations.insert(events);
   }
   await store.close();
 ' "$URL" "$READINGS"

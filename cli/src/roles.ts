@@ -253,7 +253,8 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
   try {
     const name = 'pulsehub-web';
     const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-    if (!o.liveInProcess) await web.hub.connect({ ...o.broker, username: name, token });
+    // In one process events come from the intake directly; alerts and goal frames still over MQTT.
+    await web.hub.connect({ ...o.broker, username: name, token, eventsInProcess: o.liveInProcess === true });
     const port = await listenWithFallback((p) => web.listen({ port: p, host: config.http.host }), config.http.port, config.http.portExplicit, log, 'HTTP');
     return { web, port, outbound: outbound.close };
   } catch (err) {

@@ -16,8 +16,8 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
 
   it('delivers a reading to a coach with no web MQTT client on the broker, and still on the live topic over MQTT', async () => {
     const { hub } = t;
-    // The web role holds no MQTT connection to its own broker.
-    expect(hub.broker.connectedClients).toBe(0);
+    // The web role's one MQTT connection carries alerts and goal frames only (events come in-process).
+    expect(hub.broker.connectedClients).toBe(1);
 
     const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));
     await live.next('ready');
@@ -30,7 +30,7 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
     const overMqtt = new Promise<{ topic: string; body: { id: string; userId: string } }>((resolve) => admin.on('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) as { id: string; userId: string } })));
 
     const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
-    expect(hub.broker.connectedClients).toBe(2); // the admin and the watch: nobody else
+    expect(hub.broker.connectedClients).toBe(3); // the admin, the watch and the web role's alert/goal subscription
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ana-direct-1', metric: 'heart_rate', at: '2026-11-22T10:00:00.000Z', values: { bpm: 131 } }), { qos: 1 });
 
     const got = await live.next('event', (m) => m.event.id === 'ana-direct-1');

@@ -67,8 +67,16 @@ export class LiveHub {
     this.sweeper.unref();
   }
 
-  /** Subscribes to every athlete's live topic on the broker. */
-  async connect(o: { host: string; port: number; username: string; token: string }): Promise<void> {
+  /** Canonical events reach `publish` directly (one process): MQTT carries only alerts and goal frames here. */
+  private eventsInProcess = false;
+
+  /**
+   * Subscribes to every athlete's live topic on the broker. With `eventsInProcess`, the
+   * intake hands canonical events to `publish` in this process, and only alert changes and
+   * goal frames (published by ingest after a commit) are taken from MQTT.
+   */
+  async connect(o: { host: string; port: number; username: string; token: string; eventsInProcess?: boolean }): Promise<void> {
+    this.eventsInProcess = o.eventsInProcess === true;
     const client = mqtt.connect({ host: o.host, port: o.port, username: o.username, password: o.token, clientId: `pulsehub-web-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, reconnectPeriod: 500, clean: true });
     this.client = client;
     client.on('message', (topic, payload) => this.onLiveMessage(topic, payload));
@@ -92,6 +100,8 @@ export class LiveHub {
     }
     const userId = parseLiveTopic(topic);
     if (!userId) return;
+    // Events already came in-process: skip them before parsing (goal frames carry a `type`).
+    if (this.eventsInProcess && !payload.includes('"type":"goal')) return;
     let event: CanonicalEvent;
     try {
       const raw = JSON.parse(payload.toString('utf8')) as { type?: unknown };
@@ -104,7 +114,7 @@ export class LiveHub {
       this.log.warn({ topic, err: (err as Error).message }, 'ignoring malformed live message');
       return;
     }
-    if (event.userId !== userId) return;
+    if (event.userId !== userId || this.eventsInProcess) return;
     this.publish(event);
   }
 

@@ -154,6 +154,7 @@ export function registerOutbound(app: FastifyInstance, d: OutboundRouteOptions):
     const p = await requirePrincipal(req, d.tokens, manage);
     const { id } = parseBody(UserParams, req.params);
     requireManage(p, id);
+    if (!(await d.store.users.get(id))) throw new PulseHubError('PH_STORE_NOT_FOUND', `no user ${id}`);
     if (!d.syncNow) throw new PulseHubError('PH_ANALYZER_NOT_CONFIGURED', 'no analyzer is configured: set PULSEHUB_ANALYZER_URL');
     const run = await d.syncNow(id);
     await recordAudit(d.store, p, 'analyzer.sync', id, undefined, req.log);
