@@ -44,9 +44,14 @@ describe('adversarial batches through the ingest pipeline on Postgres', () => {
       cursor = page.cursors.at(-1)!;
     }
   };
-  /** Delta sync holds back rows while an older transaction still runs (device touch, rollups): poll briefly. */
+  /**
+   * Delta sync holds back rows while an older transaction still runs anywhere on the server
+   * (device touch, rollups, other test files sharing it: seconds under a loaded CI): poll up
+   * to 15 s before calling a reading missing.
+   */
   const allStored = async (ids: readonly string[]) => {
-    for (let i = 0; i < 50 && !ids.every((x) => stored.has(x)); i++) {
+    const deadline = Date.now() + 15_000;
+    while (!ids.every((x) => stored.has(x)) && Date.now() < deadline) {
       await readStored();
       if (!ids.every((x) => stored.has(x))) await new Promise((r) => setTimeout(r, 20));
     }
