@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createTokenService } from '@pulsehub/auth';
 import type { HubConfig } from './config.js';
-import { loadKeyring } from './secrets.js';
-import { hubAddresses, keyringForRunningHub } from './runtime-file.js';
+import { adminHubClient } from './hub-client.js';
 
 export const WEBHOOKS_USAGE = `  pulsehub webhooks list [--user ID] [--json]
   pulsehub webhooks deliveries <subscription-id> [--json]
@@ -27,21 +25,7 @@ export async function webhooksCommand(args: string[], config: HubConfig, out: (l
     console.error(`usage:\n${WEBHOOKS_USAGE}`);
     return 2;
   }
-  const http = hubAddresses(config).http;
-  const base = (values.url ?? process.env.PULSEHUB_URL ?? `http://${http.host}:${http.port}`).replace(/\/$/, '');
-  const tokens = createTokenService(keyringForRunningHub(config, loadKeyring(config).keyring));
-  const { token } = await tokens.mint({ subject: 'pulsehub-cli', kind: 'admin', ttlSeconds: 300 });
-  const call = async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    } catch (err) {
-      throw new Error(`cannot reach the hub at ${base} (${(err as Error).message}); is it running? pass --url`, { cause: err });
-    }
-    const json = (await res.json()) as { error?: { code: string; message: string } };
-    if (!res.ok) throw new Error(`${res.status} ${json.error?.code ?? ''}: ${json.error?.message ?? ''}`);
-    return json;
-  };
+  const { call } = await adminHubClient(config, values.url);
 
   if (sub === 'list') {
     const q = values.user ? `?userId=${encodeURIComponent(values.user)}` : '';

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { startCluster, type Cluster } from '@pulsehub/cli';
-import { waitFor } from '@pulsehub/testkit';
 import { Fleet, type FleetDevice } from './fleet.js';
-import { PrivatePostgres, PrivateRedis } from './private-services.js';
+import { PrivatePostgres, PrivateRedis, waitFor } from '@pulsehub/testkit';
 
 /**
  * Issue 15, section 3: the cluster's Redis restarted and its Postgres stopped for 10 s while

@@ -1,7 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,61 +6,11 @@ import pino from 'pino';
 import { createTokenService, generateSigningKey } from '@pulsehub/auth';
 import { createBroker, type PulseHubBroker } from '@pulsehub/broker';
 import { startIngest, type IngestService } from '@pulsehub/ingest';
+import { PrivatePostgres } from '@pulsehub/testkit';
 import { openStore, type Store } from '@pulsehub/store';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Where initdb and pg_ctl live: PULSEHUB_PG_BIN, else what pg_config reports (Debian keeps them off PATH). */
-const PG_BIN = process.env.PULSEHUB_PG_BIN ?? execFileSync('pg_config', ['--bindir']).toString().trim();
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-/**
- * A Postgres of this test's own (initdb + pg_ctl on a free port in a temp dir): stopping the
- * shared server would break every other test file running next to this one.
- */
-class PrivatePostgres {
-  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-pg-'));
-  readonly data = join(this.dir, 'data');
-  port = 0;
-  private readonly asPostgres = process.getuid?.() === 0;
-
-  private run(bin: string, args: string[]): void {
-    const [cmd, argv] = this.asPostgres ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
-    execFileSync(cmd, argv, { stdio: 'pipe' });
-  }
-
-  async init(): Promise<void> {
-    if (this.asPostgres) chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-    this.run('initdb', ['-D', this.data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    this.port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-  }
-
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  start(): void {
-    this.run('pg_ctl', ['-D', this.data, '-w', '-l', join(this.dir, 'log'), '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
-  }
-
-  stop(): void {
-    this.run('pg_ctl', ['-D', this.data, '-w', '-m', 'fast', 'stop']);
-  }
-
-  destroy(): void {
-    try {
-      this.stop();
-    } catch {
-      // not running
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 const DEVICES = 10;
 const PER_DEVICE = 2500;
 const TOTAL = DEVICES * PER_DEVICE;

@@ -3,7 +3,7 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@pulsehub/cli';
-import { waitFor } from '@pulsehub/testkit';
+import { waitFor } from './wait.js';
 
 /**
  * A Postgres and a Redis of one test's own, so the test may stop and restart them: the shared
