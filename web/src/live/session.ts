@@ -66,8 +66,24 @@ export class LiveSession implements LiveViewer, SessionViewer {
   }
 
   deliver(key: string, data: string): void {
+    if (this.holding.size > 0) {
+      // Frames of an athlete whose snapshot is loading wait for it (keys start `<athlete>|`).
+      const held = this.holding.get(key.slice(0, key.indexOf('|')));
+      if (held) {
+        held.delete(key);
+        held.set(key, data);
+        return;
+      }
+    }
     this.out.delta(key, data);
   }
+
+  /**
+   * Live frames that arrived while their athlete's snapshot was loading, by conflation key.
+   * Sent right after the snapshot, so a client never applies an older snapshot over a newer
+   * reading it was already shown.
+   */
+  private readonly holding = new Map<string, Map<string, string>>();
 
   control(data: string): void {
     this.out.control(data);
@@ -221,27 +237,39 @@ export class LiveSession implements LiveViewer, SessionViewer {
       this.athletes.add(a);
       this.d.hub.add(a, this);
       if (!fresh && !classId && !resume?.[a]) continue;
-      const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
-      const [all, user, stepsToday, profile, tally, openAlerts] = await Promise.all([
-        this.d.hub.snapshot(a), this.d.store.users.get(a), this.d.store.observations.stepsSince(a, since), this.d.hub.profile(a),
-        classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
-        this.d.store.alerts.list(a, { open: true, limit: 20 }),
-      ]);
-      if (!this.athletes.has(a) || this.closed) continue; // revoked while loading
-      // A resume cursor drops what the client already has: nothing old is replayed.
-      const events = cursor === undefined ? all : all.filter((e) => Date.parse(e.source.receivedAt) > cursor);
-      const { state, lastAt } = this.d.hub.stateOf(a);
-      const snap: ServerMessage = { type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events, profile: { maxHr: profile.maxHr, maxHrSource: profile.maxHrSource, ftpWatts: profile.ftpWatts ?? null }, state, lastAt, battery: this.d.hub.batteryOf(a) };
-      if (cursor !== undefined) snap.resumed = true;
-      const bpm = all.find((e) => e.metric === 'heart_rate')?.values.bpm?.value;
-      if (bpm !== undefined) snap.hr = hrDerived(bpm, profile.maxHr, this.d.hub.zoneFloors);
-      const cycling = all.find((e) => e.metric === 'cycling');
-      const power = cycling && powerDerived(cycling, profile.ftpWatts);
-      if (power) snap.power = power;
-      if (tally) snap.tally = tally;
-      if (openAlerts.length > 0) snap.alerts = openAlerts.map(alertJson);
-      this.send(snap);
+      const held = new Map<string, string>();
+      this.holding.set(a, held);
+      try {
+        await this.sendSnapshot(a, since, classId, resume);
+      } finally {
+        if (this.holding.get(a) === held) this.holding.delete(a);
+        if (this.athletes.has(a) && !this.closed) for (const [key, data] of held) this.out.delta(key, data);
+      }
     }
+  }
+
+  /** The snapshot of one athlete, after the frames registered before it were held (`holding`). */
+  private async sendSnapshot(a: string, since: Date, classId: string | undefined, resume: ResumeCursor | undefined): Promise<void> {
+    const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
+    const [all, user, stepsToday, profile, tally, openAlerts] = await Promise.all([
+      this.d.hub.snapshot(a), this.d.store.users.get(a), this.d.store.observations.stepsSince(a, since), this.d.hub.profile(a),
+      classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
+      this.d.store.alerts.list(a, { open: true, limit: 20 }),
+    ]);
+    if (!this.athletes.has(a) || this.closed) return; // revoked while loading
+    // A resume cursor drops what the client already has: nothing old is replayed.
+    const events = cursor === undefined ? all : all.filter((e) => Date.parse(e.source.receivedAt) > cursor);
+    const { state, lastAt } = this.d.hub.stateOf(a);
+    const snap: ServerMessage = { type: 'snapshot', athlete: a, name: user?.name ?? a, stepsToday, events, profile: { maxHr: profile.maxHr, maxHrSource: profile.maxHrSource, ftpWatts: profile.ftpWatts ?? null }, state, lastAt, battery: this.d.hub.batteryOf(a) };
+    if (cursor !== undefined) snap.resumed = true;
+    const bpm = all.find((e) => e.metric === 'heart_rate')?.values.bpm?.value;
+    if (bpm !== undefined) snap.hr = hrDerived(bpm, profile.maxHr, this.d.hub.zoneFloors);
+    const cycling = all.find((e) => e.metric === 'cycling');
+    const power = cycling && powerDerived(cycling, profile.ftpWatts);
+    if (power) snap.power = power;
+    if (tally) snap.tally = tally;
+    if (openAlerts.length > 0) snap.alerts = openAlerts.map(alertJson);
+    this.send(snap);
   }
 
   private dispose(): void {
