@@ -202,7 +202,7 @@ export interface WebRoleOptions {
 /**
  * The outbound workers (issue 14) run with every web node: the webhook sender (several nodes
  * share the outbox with SKIP LOCKED) and, when an analyzer is configured, its sync. Insights the
- * sync stores are pushed to the athlete's live viewers on this node.
+ * sync stores are announced to the athlete's live viewers on every web node.
  */
 function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): { analyzer: AnalyzerSync | undefined; close: Closer } {
   const worker = createWebhookWorker({
@@ -214,7 +214,7 @@ function startOutbound(config: HubConfig, store: Store, log: Logger, push: () =>
   const analyzer = a ? createAnalyzerSync({
     store, log: log.child({ role: 'analyzer' }), url: a.url, token: a.token, intervalMs: a.intervalMs,
     onInsights: (userId, rows) => {
-      for (const r of rows) push()?.hub.pushInsight(userId, { ...r, at: r.at?.toISOString() ?? null, createdAt: r.createdAt.toISOString() });
+      for (const r of rows) push()?.hub.announceInsight(userId, { ...r, at: r.at?.toISOString() ?? null, createdAt: r.createdAt.toISOString() });
     },
   }) : undefined;
   analyzer?.start();

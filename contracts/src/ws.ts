@@ -146,6 +146,10 @@ export const GoalReachedMessage = z.object({
 });
 export type GoalReachedMessage = z.infer<typeof GoalReachedMessage>;
 
+/** An analyzer insight as carried live (issue 14): to viewers, and between web nodes. */
+export const AnalyzerInsightJson = z.object({ id: z.number().int(), kind: z.string(), severity: z.string(), title: z.string(), body: z.string(), metric: z.string().nullable(), at: z.string().nullable(), createdAt: z.string() });
+export type AnalyzerInsightJson = z.infer<typeof AnalyzerInsightJson>;
+
 export const ServerMessage = z.discriminatedUnion('type', [
   GoalMessage,
   GoalReachedMessage,
@@ -199,7 +203,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   /** An insight the analyzer sync stored for the athlete (issue 14). */
   z.object({
     type: z.literal('insight'), athlete: UserId,
-    insight: z.object({ id: z.number().int(), kind: z.string(), severity: z.string(), title: z.string(), body: z.string(), metric: z.string().nullable(), at: z.string().nullable(), createdAt: z.string() }),
+    insight: AnalyzerInsightJson,
   }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('pong'), id: z.string().optional(), serverTime: z.string() }),

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { AlertChange, AlertJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
+import { AlertChange, AlertJson, AnalyzerInsightJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { Store } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
@@ -32,6 +32,8 @@ const ADDITIVE = new Set(['steps', 'distance', 'active_energy']);
 type Listener = (event: CanonicalEvent) => void;
 
 const AlertAnnouncement = z.object({ change: AlertChange, alert: AlertJson });
+/** An analyzer insight stored by the node that ran the sync, announced to every web node. */
+const InsightAnnouncement = z.object({ insight: AnalyzerInsightJson });
 function safeJson(payload: Buffer): unknown {
   try {
     return JSON.parse(payload.toString('utf8'));
@@ -160,7 +162,14 @@ export class LiveHub {
   }
 
   private onAlertMessage(userId: string, payload: Buffer): void {
-    const r = AlertAnnouncement.safeParse(safeJson(payload));
+    const json = safeJson(payload);
+    if (typeof json === 'object' && json !== null && 'insight' in json) {
+      const i = InsightAnnouncement.safeParse(json);
+      if (i.success) this.pushInsight(userId, i.data.insight);
+      else this.log.warn({ userId }, 'ignoring malformed insight message');
+      return;
+    }
+    const r = AlertAnnouncement.safeParse(json);
     if (!r.success || r.data.alert.userId !== userId) {
       this.log.warn({ userId }, 'ignoring malformed alert message');
       return;
@@ -195,8 +204,18 @@ export class LiveHub {
     if (set) this.fanOut(set, `${athleteId}|battery`, JSON.stringify({ type: 'battery', athlete: athleteId, deviceId, percent } satisfies ServerMessage));
   }
 
-  /** Pushes an analyzer insight to the athlete's live viewers (they passed the visibility rule when subscribing). */
-  pushInsight(athleteId: string, insight: Extract<ServerMessage, { type: 'insight' }>['insight']): void {
+  /**
+   * An analyzer insight stored here, to the athlete's viewers on every web node: through the
+   * broker when connected (this node hears it back on the alerts topic), else to this node's.
+   */
+  announceInsight(athleteId: string, insight: AnalyzerInsightJson): void {
+    const c = this.client;
+    if (c?.connected) c.publish(alertTopic(athleteId), JSON.stringify({ insight }), { qos: 0 });
+    else this.pushInsight(athleteId, insight);
+  }
+
+  /** Pushes an analyzer insight to the athlete's live viewers on this node (they passed the visibility rule when subscribing). */
+  pushInsight(athleteId: string, insight: AnalyzerInsightJson): void {
     const set = this.viewers.get(athleteId);
     if (set && set.size > 0) this.fanOut(set, `${athleteId}|insight|${insight.id}`, JSON.stringify({ type: 'insight', athlete: athleteId, insight } satisfies ServerMessage));
   }
