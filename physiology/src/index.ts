@@ -11,6 +11,7 @@ export { EFFORT_POINTS_PER_MINUTE, effortPoints } from './effort.js';
 export { ZoneAccumulator, timeInZones, type AccumulatorOptions } from './time-in-zones.js';
 export { keytelKcalPerMinute, keytelKcal, type KeytelProfile, type Sex } from './calories.js';
 export { restingHeartRate } from './resting.js';
+export { DailyHeartRate } from './daily-hr.js';
 export * from './steps.js';
 export { POWER_ZONE_TOPS, POWER_ZONE_NAMES, powerZoneOf, percentOfFtp, type PowerZone } from './power-zones.js';
 export * from './hrv.js';

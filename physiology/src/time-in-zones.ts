@@ -46,6 +46,15 @@ export class ZoneAccumulator {
     return true;
   }
 
+  /** An independent copy with the same totals and newest reading. */
+  copy(): ZoneAccumulator {
+    const c = new ZoneAccumulator(this.o);
+    c.secondsInZones.splice(0, 6, ...this.secondsInZones);
+    c.kcal = this.kcal;
+    c.latest = this.latest && { ...this.latest };
+    return c;
+  }
+
   /** Credits the newest reading with a full `maxGapSeconds` (a series that ends there). */
   holdLast(): void {
     if (this.latest) this.credit(this.latest.bpm, this.maxGap);

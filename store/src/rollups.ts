@@ -14,6 +14,13 @@ export interface RollupRepo {
   stale(limit: number, before?: string): Promise<StaleRollup[]>;
   /** Heart-rate readings (epoch ms, bpm) that start in [from, to). */
   heartRate(userId: string, from: Date, to: Date): Promise<{ at: number; bpm: number }[]>;
+  /**
+   * Heart-rate readings that start in [from, to) stored by transactions after `afterTxid`,
+   * oldest first, with the snapshot's xmin: every transaction below it has ended, so the
+   * readings with `txid < xmin` are all there will ever be below it (the delta-sync rule);
+   * those at or above it may be joined by readings still being committed.
+   */
+  heartRateAfter(userId: string, from: Date, to: Date, afterTxid: number): Promise<{ readings: { at: number; bpm: number; txid: number }[]; xmin: number }>;
   /** Saves what the refresher computed for `version`; an older version never overwrites a newer one. */
   saveRefresh(r: { userId: string; day: string; version: number; restingHr: number | null; zoneSeconds: number[] | null; maxHr: number | null }): Promise<void>;
   /** Deletes raw readings of these metrics that ended before `cutoff`, user by user (index-backed). Returns how many. */
@@ -37,6 +44,18 @@ export function createRollupRepo(db: Db): RollupRepo {
         where user_id = ${userId} and metric = 'heart_rate' and time_end >= ${from.toISOString()}::timestamptz and time_end < ${to.toISOString()}::timestamptz
         order by time_end`);
       return rows.map((r) => ({ at: Number(r.at), bpm: Number(r.bpm) }));
+    },
+    async heartRateAfter(userId, from, to, afterTxid) {
+      const rows = await queryRows<{ at: number | string; bpm: number | string; txid: number | string; xmin: number | string }>(db, sql`
+        with s as (select (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint as xmin)
+        select (extract(epoch from o.time_end) * 1000)::float8 as at, (o."values"->'bpm'->>'value')::float8 as bpm, o.txid, s.xmin
+        from s left join observations o
+          on o.user_id = ${userId} and o.metric = 'heart_rate' and o.txid > ${afterTxid}
+          and o.time_end >= ${from.toISOString()}::timestamptz and o.time_end < ${to.toISOString()}::timestamptz
+        order by o.time_end`);
+      const xmin = Number(rows[0]?.xmin ?? 0);
+      const readings = rows.filter((r) => r.at !== null).map((r) => ({ at: Number(r.at), bpm: Number(r.bpm), txid: Number(r.txid) }));
+      return { readings, xmin };
     },
     async saveRefresh(r) {
       await db.update(dailyRollups)

@@ -1,6 +1,6 @@
 import type { Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
-import { maxHeartRate, restingHeartRate, timeInZones, type MaxHrFormula } from '@pulsehub/physiology';
+import { DailyHeartRate, maxHeartRate, type MaxHrFormula } from '@pulsehub/physiology';
 import { errorFacts } from '../pipeline/commit-errors.js';
 
 export interface RollupRefresherOptions {
@@ -17,6 +17,8 @@ export interface RollupRefresherOptions {
 export interface RollupRefresher {
   /** Recomputes stale days (all of them, or those before `before`); returns how many. */
   refresh(before?: string): Promise<number>;
+  /** Days brought up to date from the readings since the last pass, and days read whole. */
+  readonly stats: { readonly incremental: number; readonly full: number };
   close(): Promise<void>;
 }
 
@@ -29,16 +31,77 @@ export function maxHrFor(user: User | undefined, day: string, formula: MaxHrForm
   return undefined;
 }
 
+/** A day being kept up to date: what was added, up to which transaction (`cursor`). */
+interface DayState {
+  day: DailyHeartRate;
+  maxHr: number | null;
+  /** Every reading of the day stored by a transaction ≤ cursor is in `day`. */
+  cursor: number;
+}
+
+/** Days kept in memory at most (a day is a few hundred bytes; the least recently used goes). */
+const MAX_DAYS = 50_000;
+
 /**
  * Keeps the part of the daily rollups that needs the whole day's readings — resting heart rate
  * and seconds in zones (ingest/src/derived) — up to date. The writer bumps a day's `hr_version`
  * in the statement that stores its readings; this recomputes such days from the stored readings,
  * so late, out-of-order and redelivered readings all end in the same result.
+ *
+ * A day is not read again whole on each pass (at 1 Hz a day is 86,400 readings, and a pass runs
+ * every few seconds for every athlete who sent one): the day's state is kept here, and a pass
+ * reads only the readings stored since it last looked (by transaction id, bounded by the
+ * snapshot's xmin like the delta sync, so a reading still being committed is not skipped). If one
+ * of them is not later than the newest reading the state holds (a late or redelivered reading,
+ * a changed max HR), the day is computed again from all its readings — the same result either
+ * way (`DailyHeartRate` is tested against `restingHeartRate` and `timeInZones`).
  */
 export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher {
   const formula = o.maxHrFormula ?? 'tanaka';
   let running: Promise<number> | null = null;
   let closed = false;
+  const days = new Map<string, DayState>();
+  const stats = { incremental: 0, full: 0 };
+
+  /** Brings the day's state up to what is stored, and answers the day's values with every stored reading. */
+  const catchUp = async (userId: string, day: string, maxHr: number | null): Promise<DailyHeartRate> => {
+    const key = `${userId}|${day}`;
+    const from = new Date(`${day}T00:00:00.000Z`);
+    const to = new Date(from.getTime() + DAY_MS);
+    let state = days.get(key);
+    if (state && state.maxHr !== maxHr) state = undefined;
+    let { readings, xmin } = await o.store.rollups.heartRateAfter(userId, from, to, state?.cursor ?? 0);
+    if (state && readings.length > 0 && readings[0]!.at < (state.day.last ?? -Infinity)) {
+      // A reading before the newest one already counted: the day again, from the start.
+      state = undefined;
+      ({ readings, xmin } = await o.store.rollups.heartRateAfter(userId, from, to, 0));
+    }
+    if (!state) {
+      state = { day: new DailyHeartRate({ maxHr: maxHr ?? 1 }), maxHr, cursor: 0 };
+      stats.full++;
+    } else stats.incremental++;
+    // Readings of transactions at or above xmin are visible, but one still running below them
+    // may add earlier ones: they count in what is saved now, and are read again next pass.
+    const held = readings.filter((r) => r.txid >= xmin);
+    for (const r of readings) if (r.txid < xmin) state.day.add(r.at, r.bpm);
+    let values = state.day;
+    if (held.length > 0) {
+      if (held[0]!.at >= (state.day.last ?? -Infinity)) {
+        values = state.day.copy();
+        for (const r of held) values.add(r.at, r.bpm);
+      } else {
+        // Interleaved in time with readings already counted: every visible reading, in order.
+        values = new DailyHeartRate({ maxHr: maxHr ?? 1 });
+        for (const r of (await o.store.rollups.heartRateAfter(userId, from, to, 0)).readings) values.add(r.at, r.bpm);
+      }
+    }
+    // Every transaction below xmin has ended: nothing more can appear below it.
+    state.cursor = Math.max(state.cursor, xmin - 1);
+    days.delete(key);
+    days.set(key, state);
+    if (days.size > MAX_DAYS) days.delete(days.keys().next().value!);
+    return values;
+  };
 
   const refreshOnce = async (before?: string): Promise<number> => {
     let done = 0;
@@ -54,15 +117,16 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
           // The raw readings are gone: keep the values computed while they were there.
           const [row] = await o.store.history.daily({ userId: s.userId, from: s.day, to: s.day });
           await o.store.rollups.saveRefresh({ userId: s.userId, day: s.day, version: s.hrVersion, restingHr: row?.restingHr ?? null, zoneSeconds: row?.zoneSeconds ?? null, maxHr: row?.maxHr ?? maxHr });
+          days.delete(`${s.userId}|${s.day}`);
           continue;
         }
-        const from = new Date(`${s.day}T00:00:00.000Z`);
-        const readings = await o.store.rollups.heartRate(s.userId, from, new Date(from.getTime() + DAY_MS));
-        const resting = restingHeartRate(readings);
+        const values = await catchUp(s.userId, s.day, maxHr);
+        const resting = values.restingHr;
+        // A reading committed after the version was read bumps it again: the day is stale once more.
         await o.store.rollups.saveRefresh({
           userId: s.userId, day: s.day, version: s.hrVersion,
           restingHr: resting === undefined ? null : Math.round(resting * 10) / 10,
-          zoneSeconds: maxHr === null ? null : timeInZones(readings, maxHr).map((x) => Math.round(x)),
+          zoneSeconds: maxHr === null ? null : values.secondsInZones.map((x) => Math.round(x)),
           maxHr,
         });
         done++;
@@ -85,6 +149,7 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
 
   return {
     refresh,
+    stats,
     async close() {
       closed = true;
       clearInterval(timer);
