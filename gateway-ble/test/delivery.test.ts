@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BleGatewayPayload, parseGatewayStatusTopic } from '@pulsehub/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskQueue } from '../src/queue/disk-queue.js';
+import { DiskQueue } from '@pulsehub/spool';
 import { closeHubClient, createHubClient } from '../src/publisher/hub-client.js';
 import { Forwarder } from '../src/publisher/forwarder.js';
 import { ReadingSink } from '../src/pipeline/sink.js';

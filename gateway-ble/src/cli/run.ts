@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig, resolveToken } from '../config/config.js';
 import { createLogger } from '../log.js';
-import { DiskQueue } from '../queue/disk-queue.js';
+import { DiskQueue } from '@pulsehub/spool';
 import { closeHubClient, createHubClient } from '../publisher/hub-client.js';
 import { Forwarder } from '../publisher/forwarder.js';
 import { ReadingSink } from '../pipeline/sink.js';

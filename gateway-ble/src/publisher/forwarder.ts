@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { DiskQueue } from '../queue/disk-queue.js';
+import type { DiskQueue } from '@pulsehub/spool';
 import { silentLogger, type Logger } from '../log.js';
 
 /** A queued record: the topic it goes to and the JSON body. */

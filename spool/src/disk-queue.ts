@@ -1,12 +1,13 @@
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BleGatewayError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { pino, type Logger } from 'pino';
+import { SpoolError } from './errors.js';
 import { encodeFrame, HEADER_BYTES, readFrame } from './frame.js';
 import { acquireLock, releaseLock } from './lock.js';
 
 /**
- * An on-disk, append-only store-and-forward queue.
+ * An on-disk, append-only store-and-forward queue (the BLE gateway's readings on their way to
+ * the hub; the Home Assistant bridge's states on their way to an external broker).
  *
  * Layout in `dir`: segment files `seg-<first seq, 16 digits>.log` holding length+CRC framed
  * records (see frame.ts), `cursor.json` with the highest sequence number acknowledged (or
@@ -82,6 +83,8 @@ const DEFAULTS = {
   cursorFlushMs: 200,
   dropLogIntervalMs: 60_000,
 };
+
+const silentLogger: Logger = pino({ level: 'silent' });
 
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const segName = (seq: number): string => `seg-${String(seq).padStart(16, '0')}.log`;
@@ -178,9 +181,9 @@ export class DiskQueue {
 
   /** Appends one record; resolves with its sequence number once durable (per the fsync policy). */
   append(payload: Uint8Array): Promise<number> {
-    if (this.closed) return Promise.reject(new BleGatewayError('PH_GW_QUEUE_CLOSED'));
+    if (this.closed) return Promise.reject(new SpoolError('PH_GW_QUEUE_CLOSED'));
     if (payload.length > this.opts.maxRecordBytes) {
-      return Promise.reject(new BleGatewayError('PH_GW_QUEUE_RECORD_TOO_LARGE', `record of ${payload.length} bytes exceeds maxRecordBytes ${this.opts.maxRecordBytes}`));
+      return Promise.reject(new SpoolError('PH_GW_QUEUE_RECORD_TOO_LARGE', `record of ${payload.length} bytes exceeds maxRecordBytes ${this.opts.maxRecordBytes}`));
     }
     const run = this.tail.then(() => this.appendNow(payload));
     this.tail = run.catch(() => undefined);
