@@ -71,7 +71,7 @@ export function createBridgeRepo(db: Db): BridgeRepo {
             .where(and(eq(alerts.userId, userId), settled(alerts.txid), sql`(${alerts.txid}, ${alerts.id}) > (${cursor.txid}::bigint, ${Number(cursor.id)}::bigint)`))
             .orderBy(asc(alerts.txid), asc(alerts.id)).limit(limit),
           async save(row) {
-            const { userId, ...rest } = row;
+            const { userId: _key, ...rest } = row;
             await tx.insert(bridgeCursors).values({ ...row, updatedAt: new Date() })
               .onConflictDoUpdate({ target: bridgeCursors.userId, set: { ...rest, updatedAt: new Date() } });
           },
