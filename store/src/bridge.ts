@@ -3,7 +3,8 @@ import type { CanonicalEvent } from '@pulsehub/contracts';
 import { queryRows, type Db } from './db.js';
 import type { AlertRow } from './alerts.js';
 import { createHistoryRepo, type SyncCursor } from './history.js';
-import { alerts, bridgeCursors, sharingConsents } from './schema.js';
+import { toEvent } from './rows.js';
+import { alerts, bridgeCursors, observations, sharingConsents } from './schema.js';
 
 export type BridgeCursorRow = typeof bridgeCursors.$inferSelect;
 
@@ -38,7 +39,7 @@ export interface BridgeRepo {
 export const BRIDGE_LOCK_KEY = 0x50484252;
 
 /** Rows whose transaction is older than every one still running: a later commit never lands behind a cursor. */
-const settled = (txid: typeof alerts.txid) => sql`${txid} < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`;
+const settled = (txid: typeof alerts.txid | typeof observations.txid) => sql`${txid} < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`;
 
 export function createBridgeRepo(db: Db): BridgeRepo {
   return {
@@ -56,15 +57,17 @@ export function createBridgeRepo(db: Db): BridgeRepo {
           cursors: () => tx.select().from(bridgeCursors).orderBy(bridgeCursors.userId),
           changes: (userId, cursor, limit) => history.changes({ userId, cursor, limit }),
           async head(userId) {
-            const [r] = await queryRows<{ txid: string | number; id: string }>(tx, sql`
-              select txid, id from observations where user_id = ${userId} and txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
-              order by txid desc, id desc limit 1`);
+            const [r] = await tx.select({ txid: observations.txid, id: observations.id }).from(observations)
+              .where(and(eq(observations.userId, userId), settled(observations.txid))).orderBy(desc(observations.txid), desc(observations.id)).limit(1);
             const [a] = await tx.select({ txid: alerts.txid, id: alerts.id }).from(alerts)
               .where(and(eq(alerts.userId, userId), settled(alerts.txid))).orderBy(desc(alerts.txid), desc(alerts.id)).limit(1);
             return {
-              cursor: r ? { txid: Number(r.txid), id: r.id } : { txid: 0, id: '' },
+              cursor: r ? { txid: r.txid, id: r.id } : { txid: 0, id: '' },
               alert: a ? { txid: a.txid, id: String(a.id) } : { txid: 0, id: '0' },
-              latest: await history.latest(userId),
+              // The newest reading per metric among those the cursor already covers (same bound).
+              latest: (await tx.selectDistinctOn([observations.metric]).from(observations)
+                .where(and(eq(observations.userId, userId), settled(observations.txid)))
+                .orderBy(observations.metric, desc(observations.timeEnd), desc(observations.receivedAt))).map(toEvent),
             };
           },
           alertChanges: (userId, cursor, limit) => tx.select().from(alerts)

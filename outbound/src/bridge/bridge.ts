@@ -40,6 +40,8 @@ export interface BridgeStats {
   connected: boolean;
   /** Messages handed to the disk queue by this process. */
   enqueued: number;
+  /** Steps this process ran holding the lock. */
+  steps: number;
 }
 
 export interface Bridge {
@@ -75,12 +77,13 @@ export function createBridge(o: BridgeOptions): Bridge {
   let running: Promise<unknown> | undefined;
   let stopped = false;
   let enqueued = 0;
+  let steps = 0;
   let lastOnline = 0;
 
   const registry = new Registry();
   const stats = (): BridgeStats => ({
     backlog: queue?.stats().pending ?? 0, dropped: queue?.stats().dropped ?? 0, published: forwarder?.delivered ?? 0,
-    connected: client?.connected === true, enqueued,
+    connected: client?.connected === true, enqueued, steps,
   });
   const gauge = (name: string, help: string, value: () => number) => new Gauge({ name, help, registers: [registry], collect() { this.set(value()); } });
   const counter = (name: string, help: string, value: () => number) => new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(value()); } });
@@ -164,6 +167,7 @@ export function createBridge(o: BridgeOptions): Bridge {
   /** One locked step over every person; returns the number of messages queued, and whether a page was full. */
   async function runStep(): Promise<{ count: number; more: boolean } | undefined> {
     const r = await o.store.bridge.exclusive(async (s) => {
+      steps++;
       const consented = new Set(await s.consented());
       const rows = new Map((await s.cursors()).map((r) => [r.userId, r]));
       let count = 0;
