@@ -115,6 +115,12 @@ export function createBridge(o: BridgeOptions): Bridge {
     return c;
   }
 
+  function ensureConnected(): void {
+    if (client || stopped || !queue) return;
+    client = connect();
+    forwarder = new Forwarder(queue, client, { decode, logger: log });
+  }
+
   function announceOnline(c: MqttClient): void {
     lastOnline = Date.now();
     c.publish(availabilityTopic(topics), 'online', { qos: 1, retain: true }, () => undefined);
@@ -198,6 +204,7 @@ export function createBridge(o: BridgeOptions): Bridge {
     timer = setTimeout(() => {
       running = runStep()
         .then((r) => {
+          if (r) ensureConnected();
           if (r && client?.connected && Date.now() - lastOnline > 60_000) announceOnline(client);
           // Another node holds the lock: try again less often, so the active node stays the active one.
           schedule(r === undefined ? intervalMs * 5 : r.more ? 0 : intervalMs);
@@ -219,14 +226,17 @@ export function createBridge(o: BridgeOptions): Bridge {
         log.warn({ dir: o.queueDir }, 'bridge: its queue directory is used by another process on this host; this node does not run the bridge');
         return false;
       }
-      client = connect();
-      forwarder = new Forwarder(queue, client, { decode, logger: log });
+      // A backlog from an earlier run drains now; otherwise the node connects once it wins the lock
+      // (a standby node's will would otherwise mark the bridge offline when that node stops).
+      if (queue.pending > 0) ensureConnected();
       schedule(0);
       return true;
     },
     async step() {
       if (!queue) throw new Error('bridge: start() first');
-      return (await runStep())?.count;
+      const r = await runStep();
+      if (r) ensureConnected();
+      return r?.count;
     },
     stats,
     metrics: () => registry.metrics(),
