@@ -215,6 +215,24 @@ describe('Home Assistant bridge, a private Mosquitto stopped and restarted', () 
     expect(second.bridge.stats().dropped).toBe(0);
   }, 90_000);
 
+  it('two nodes: one step at a time (advisory lock), each message queued once across both', async () => {
+    await store.users.ensure(['eve']);
+    await store.syncLog.grant('eve', 'bridge', 'eve');
+    const a = bridgeFor(store, { url: broker.url });
+    const b = bridgeFor(store, { url: broker.url, prefix: a.prefix, discoveryPrefix: a.discoveryPrefix });
+    const sub = await listen(broker.url, [`${a.prefix}/eve/heart_rate`]);
+    cleanups.push(() => sub.client.endAsync());
+    await Promise.all([a.bridge.start(), b.bridge.start()]);
+    await waitFor(async () => (await store.bridge.list()).some((r) => r.userId === 'eve'), { what: 'eve followed' });
+    for (let i = 0; i < 5; i++) await store.observations.commitBatch({ events: Array.from({ length: 20 }, (_, j) => hr('eve', 60 + i * 20 + j)) });
+    await waitFor(() => new Set(sub.msgs.map((m) => m.body)).size === 100, { what: '100 states' });
+    // The first heart-rate reading also brought its discovery config: 101 messages, each queued by one node only.
+    await waitFor(() => a.bridge.stats().backlog + b.bridge.stats().backlog === 0, { what: 'both queues drained' });
+    expect(a.bridge.stats().enqueued + b.bridge.stats().enqueued).toBe(101);
+    expect(sub.msgs.length).toBe(100);
+    await store.syncLog.revoke('eve', 'bridge');
+  }, 60_000);
+
   it('a full queue drops the oldest and counts them', async () => {
     await store.syncLog.grant('dee', 'bridge', 'dee');
     await store.syncLog.revoke('cai', 'bridge');
