@@ -31,6 +31,8 @@ export interface BridgeOptions {
   pageSize?: number;
   /** `fsync: 'never'` for benchmarks only. */
   fsync?: 'always' | 'never';
+  /** `one`: one append (and fsync) per message, the way before batching (bench/ compares). Default `step`: one per step. */
+  appendMode?: 'step' | 'one';
 }
 
 export interface BridgeStats {
@@ -166,7 +168,8 @@ export function createBridge(o: BridgeOptions): Bridge {
 
   async function append(out: readonly Outgoing[]): Promise<void> {
     const q = queue as DiskQueue;
-    for (const m of out) await q.append(encode(m));
+    if (o.appendMode === 'one') for (const m of out) await q.append(encode(m));
+    else await q.appendMany(out.map(encode));
     enqueued += out.length;
   }
 
@@ -176,25 +179,27 @@ export function createBridge(o: BridgeOptions): Bridge {
       steps++;
       const consented = new Set(await s.consented());
       const rows = new Map((await s.cursors()).map((r) => [r.userId, r]));
-      let count = 0;
+      const out: Outgoing[] = [];
+      const gone: string[] = [];
+      const moved: BridgeCursorRow[] = [];
       let more = false;
       // Revoked (or erased): the person's configs are removed (empty retained payload) and nothing more is sent.
       for (const [userId, row] of rows) {
         if (consented.has(userId)) continue;
-        const out = row.metrics.flatMap((m) => configTopicsOf(topics, row.node, m)).map((topic) => ({ topic, body: '', retain: true }));
-        await append(out);
-        await s.remove(userId);
-        count += out.length;
+        out.push(...row.metrics.flatMap((m) => configTopicsOf(topics, row.node, m)).map((topic) => ({ topic, body: '', retain: true })));
+        gone.push(userId);
       }
       for (const userId of consented) {
-        const { out, row, full } = await personStep(s, userId, rows.get(userId));
-        // Durable on disk first; the cursor is written after, in this transaction.
-        await append(out);
-        if (out.length > 0 || !rows.has(userId)) await s.save(row);
-        count += out.length;
-        more ||= full;
+        const p = await personStep(s, userId, rows.get(userId));
+        out.push(...p.out);
+        if (p.out.length > 0 || !rows.has(userId)) moved.push(p.row);
+        more ||= p.full;
       }
-      return { count, more };
+      // Durable on disk first (one write and fsync for the step); the cursors are written after, in this transaction.
+      await append(out);
+      for (const userId of gone) await s.remove(userId);
+      for (const row of moved) await s.save(row);
+      return { count: out.length, more };
     });
     return r?.value;
   }
