@@ -95,14 +95,27 @@ export class PrivateMosquitto {
   port = 0;
   private proc: ChildProcess | undefined;
 
+  /** `tls`: an mqtts listener with this certificate and key; `user`: one account, anonymous refused. */
+  constructor(private readonly o: { tls?: { cert: string; key: string }; user?: { username: string; password: string } } = {}) {}
+
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `${this.o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     if (this.port === 0) [this.port] = (await freePorts(1)) as [number];
     const conf = join(this.dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${this.dir}/\nmax_queued_messages 100000\n${process.getuid?.() === 0 ? 'user root\n' : ''}`);
+    const lines = [`listener ${this.port} 127.0.0.1`, 'persistence true', `persistence_location ${this.dir}/`, 'max_queued_messages 100000'];
+    if (process.getuid?.() === 0) lines.push('user root');
+    if (this.o.tls) lines.push(`certfile ${this.o.tls.cert}`, `keyfile ${this.o.tls.key}`);
+    if (this.o.user) {
+      const file = join(this.dir, 'passwd');
+      execFileSync('mosquitto_passwd', ['-b', '-c', file, this.o.user.username, this.o.user.password], { stdio: 'pipe' });
+      lines.push('allow_anonymous false', `password_file ${file}`);
+    } else {
+      lines.push('allow_anonymous true');
+    }
+    writeFileSync(conf, `${lines.join('\n')}\n`);
     const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let out = '';
