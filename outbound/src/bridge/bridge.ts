@@ -42,7 +42,7 @@ export interface BridgeStats {
   connected: boolean;
   /** Messages handed to the disk queue by this process. */
   enqueued: number;
-  /** Steps this process ran holding the lock. */
+  /** Steps this process completed (committed) holding the lock. */
   steps: number;
 }
 
@@ -176,7 +176,6 @@ export function createBridge(o: BridgeOptions): Bridge {
   /** One locked step over every person; returns the number of messages queued, and whether a page was full. */
   async function runStep(): Promise<{ count: number; more: boolean } | undefined> {
     const r = await o.store.bridge.exclusive(async (s) => {
-      steps++;
       const consented = new Set(await s.consented());
       const rows = new Map((await s.cursors()).map((r) => [r.userId, r]));
       const out: Outgoing[] = [];
@@ -201,6 +200,7 @@ export function createBridge(o: BridgeOptions): Bridge {
       for (const row of moved) await s.save(row);
       return { count: out.length, more };
     });
+    if (r) steps++;
     return r?.value;
   }
 
