@@ -8,10 +8,12 @@ import globals from 'globals';
 // cli. The design: contracts is a leaf; physiology sees
 // only contracts; web and ingest never import each other (web gets ingest's work passed in, as
 // `replayDeadLetters`); nothing imports cli, the composition root. See each package's README.
-const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'outbound', 'physiology', 'store', 'testkit', 'web'];
+const OURS = ['auth', 'broker', 'cli', 'contracts', 'gateway-ble', 'ingest', 'mosquitto-compat-tests', 'outbound', 'physiology', 'spool', 'store', 'testkit', 'web'];
 const FORBIDDEN = {
   contracts: OURS,
   physiology: OURS.filter((p) => p !== 'contracts'),
+  // the disk queue is a leaf beside contracts: the gateway (on a Pi) and outbound both use it.
+  spool: OURS.filter((p) => p !== 'contracts'),
   web: ['ingest'],
   ingest: ['web', 'outbound'],
   // outbound sends what the store holds; it never reaches into the roles that serve devices or pages.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PulseHubError } from '@pulsehub/contracts';
 
@@ -21,6 +21,10 @@ export function weakSecretReason(secret: string): string | undefined {
   return undefined;
 }
 const HOW_TO = '(openssl rand -base64 32 | tr "+/" "-_" | tr -d =)';
+
+/** A topic prefix of the bridge: levels of letters, digits, `_`, `-`, `.`, no wildcard, no empty level. */
+const TOPIC_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const TOPIC_PREFIX_HELP = 'topic levels of A-Z a-z 0-9 _ . - separated by /, no wildcards, no leading or trailing /';
 
 const EnvSchema = z.object({
   PULSEHUB_MODE: z.enum(['development', 'production']).default('development'),
@@ -74,6 +78,19 @@ const EnvSchema = z.object({
   PULSEHUB_ANALYZER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PULSEHUB_ANALYZER_TOKEN: z.string().min(1).optional(),
   PULSEHUB_ANALYZER_INTERVAL_S: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+  /**
+   * The Home Assistant bridge (issue 14 §3): the external broker, its credentials and TLS, the
+   * state topic prefix, HA's discovery prefix, the disk queue's bound and directory. Off without a URL.
+   */
+  PULSEHUB_BRIDGE_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL' }).optional(),
+  PULSEHUB_BRIDGE_USERNAME: z.string().min(1).optional(),
+  PULSEHUB_BRIDGE_PASSWORD: z.string().min(1).optional(),
+  PULSEHUB_BRIDGE_PREFIX: z.string().regex(TOPIC_PREFIX, { error: TOPIC_PREFIX_HELP }).default('pulsehub'),
+  PULSEHUB_BRIDGE_DISCOVERY_PREFIX: z.string().regex(TOPIC_PREFIX, { error: TOPIC_PREFIX_HELP }).default('homeassistant'),
+  PULSEHUB_BRIDGE_CA: z.string().optional(),
+  PULSEHUB_BRIDGE_INSECURE: z.enum(['true', 'false']).default('false'),
+  PULSEHUB_BRIDGE_QUEUE_MAX: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
+  PULSEHUB_BRIDGE_QUEUE_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -107,9 +124,24 @@ export interface HubConfig {
     readonly webhookTimeoutMs: number;
     readonly webhookMaxAttempts: number;
     readonly analyzer: { readonly url: string; readonly token: string | undefined; readonly intervalMs: number } | undefined;
+    readonly bridge: BridgeConfig | undefined;
   };
   /** Broker subscription limits (broker options of the same names) and athletes per /live connection. */
   readonly limits: { readonly maxFiltersPerSubscribe: number; readonly maxSubscriptionsPerSession: number; readonly maxTopicLength: number; readonly liveMaxAthletes: number };
+}
+
+/** The Home Assistant bridge (PULSEHUB_BRIDGE_*). */
+export interface BridgeConfig {
+  readonly url: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** PEM file of the CA that signed the external broker's certificate. */
+  readonly caFile: string | undefined;
+  readonly insecure: boolean;
+  readonly prefix: string;
+  readonly discoveryPrefix: string;
+  readonly queueMax: number;
+  readonly queueDir: string;
 }
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -141,6 +173,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     if (file !== undefined && !existsSync(file)) problems.push(`${name}: no file at ${file}`);
   }
   if (e.PULSEHUB_ANALYZER_TOKEN && !e.PULSEHUB_ANALYZER_URL) problems.push('PULSEHUB_ANALYZER_TOKEN is set but PULSEHUB_ANALYZER_URL is not');
+  if (!e.PULSEHUB_BRIDGE_URL) {
+    for (const name of ['PULSEHUB_BRIDGE_USERNAME', 'PULSEHUB_BRIDGE_PASSWORD', 'PULSEHUB_BRIDGE_CA'] as const) if (e[name] !== undefined) problems.push(`${name} is set but PULSEHUB_BRIDGE_URL is not`);
+  } else if (!e.PULSEHUB_BRIDGE_URL.startsWith('mqtts:') && (e.PULSEHUB_BRIDGE_CA !== undefined || e.PULSEHUB_BRIDGE_INSECURE === 'true')) {
+    problems.push('PULSEHUB_BRIDGE_CA and PULSEHUB_BRIDGE_INSECURE are for TLS: use an mqtts:// PULSEHUB_BRIDGE_URL');
+  }
+  if (e.PULSEHUB_BRIDGE_CA !== undefined && !existsSync(e.PULSEHUB_BRIDGE_CA)) problems.push(`PULSEHUB_BRIDGE_CA: no file at ${e.PULSEHUB_BRIDGE_CA}`);
   if (e.PULSEHUB_MODE === 'production') {
     if (!e.PULSEHUB_JWT_SECRET) problems.push('PULSEHUB_JWT_SECRET is required in production (generated secrets are for development only)');
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (PGlite is the embedded development default)');
@@ -178,6 +216,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       webhookTimeoutMs: e.PULSEHUB_WEBHOOK_TIMEOUT_MS,
       webhookMaxAttempts: e.PULSEHUB_WEBHOOK_MAX_ATTEMPTS,
       analyzer: e.PULSEHUB_ANALYZER_URL ? Object.freeze({ url: e.PULSEHUB_ANALYZER_URL, token: e.PULSEHUB_ANALYZER_TOKEN, intervalMs: e.PULSEHUB_ANALYZER_INTERVAL_S * 1000 }) : undefined,
+      bridge: e.PULSEHUB_BRIDGE_URL ? Object.freeze({
+        url: e.PULSEHUB_BRIDGE_URL, username: e.PULSEHUB_BRIDGE_USERNAME, password: e.PULSEHUB_BRIDGE_PASSWORD,
+        caFile: e.PULSEHUB_BRIDGE_CA, insecure: e.PULSEHUB_BRIDGE_INSECURE === 'true',
+        prefix: e.PULSEHUB_BRIDGE_PREFIX, discoveryPrefix: e.PULSEHUB_BRIDGE_DISCOVERY_PREFIX, queueMax: e.PULSEHUB_BRIDGE_QUEUE_MAX,
+        queueDir: resolve(e.PULSEHUB_BRIDGE_QUEUE_DIR ?? join(e.PULSEHUB_DATA_DIR, 'bridge-queue')),
+      }) : undefined,
     }),
     limits: Object.freeze({
       maxFiltersPerSubscribe: e.PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
@@ -6,7 +7,7 @@ import { createBroker, createClusterBackends, createRevocationBus, type PulseHub
 import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
-import { createAnalyzerSync, createWebhookWorker, type AnalyzerSync } from '@pulsehub/outbound';
+import { createAnalyzerSync, createBridge, createWebhookWorker, type AnalyzerSync, type Bridge } from '@pulsehub/outbound';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -201,10 +202,11 @@ export interface WebRoleOptions {
 
 /**
  * The outbound workers (issue 14) run with every web node: the webhook sender (several nodes
- * share the outbox with SKIP LOCKED) and, when an analyzer is configured, its sync. Insights the
- * sync stores are announced to the athlete's live viewers on every web node.
+ * share the outbox with SKIP LOCKED), when an analyzer is configured its sync, and when
+ * PULSEHUB_BRIDGE_URL is set the Home Assistant bridge (one node at a time: the store's advisory
+ * lock). Insights the sync stores are announced to the athlete's live viewers on every web node.
  */
-function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): { analyzer: AnalyzerSync | undefined; close: Closer } {
+async function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): Promise<{ analyzer: AnalyzerSync | undefined; bridge: Bridge | undefined; close: Closer }> {
   const worker = createWebhookWorker({
     store, log: log.child({ role: 'webhooks' }), allowHosts: config.outbound.webhookAllowHosts,
     timeoutMs: config.outbound.webhookTimeoutMs, backoff: { maxAttempts: config.outbound.webhookMaxAttempts },
@@ -218,14 +220,22 @@ function startOutbound(config: HubConfig, store: Store, log: Logger, push: () =>
     },
   }) : undefined;
   analyzer?.start();
-  return { analyzer, close: async () => { await worker.stop(); await analyzer?.stop(); } };
+  const b = config.outbound.bridge;
+  let bridge: Bridge | undefined = b ? createBridge({
+    store, log: log.child({ role: 'bridge' }), url: b.url, username: b.username, password: b.password,
+    ca: b.caFile === undefined ? undefined : readFileSync(b.caFile), insecure: b.insecure,
+    prefix: b.prefix, discoveryPrefix: b.discoveryPrefix, queueDir: b.queueDir, queueMax: b.queueMax,
+  }) : undefined;
+  // Another process on this host holds the queue directory: that one runs the bridge here.
+  if (bridge && !(await bridge.start())) bridge = undefined;
+  return { analyzer, bridge, close: async () => { await worker.stop(); await analyzer?.stop(); await bridge?.stop(); } };
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number; outbound: Closer }> {
   const local = o.local;
   const holder: { web?: WebApp } = {};
-  const outbound = startOutbound(config, store, log, () => holder.web);
-  const analyzer = outbound.analyzer;
+  const outbound = await startOutbound(config, store, log, () => holder.web);
+  const { analyzer, bridge } = outbound;
   const web = await createWebApp({
     webhookAllowHosts: config.outbound.webhookAllowHosts,
     ...(analyzer ? { analyzerSyncNow: (userId: string) => analyzer.syncNow(userId, 'manual') } : {}),
@@ -239,7 +249,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
     ...(o.manualIntake ? { manualIntake: o.manualIntake } : {}),
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
-    ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
+    ...(local || bridge ? { metrics: async () => `${local ? await local.metrics.render() : ''}${o.metrics?.() ?? ''}${bridge ? await bridge.metrics() : ''}` } : {}),
   });
   holder.web = web;
   // Revocations made on any node (another web process, the CLI) cut this node's streams too.

@@ -85,7 +85,7 @@ export const ERROR_CODES = {
   PH_GW_CONFIG_UNREADABLE: { status: 500, message: 'The gateway configuration file cannot be read or is not JSON' },
   PH_GW_QUEUE_RECORD_TOO_LARGE: { status: 413, message: 'The record is larger than the queue allows' },
   PH_GW_QUEUE_CLOSED: { status: 503, message: 'The queue is closed' },
-  PH_GW_QUEUE_LOCKED: { status: 500, message: 'The queue directory is in use by another gateway process' },
+  PH_GW_QUEUE_LOCKED: { status: 500, message: 'The queue directory is in use by another process' },
   PH_GW_PAIR_FAILED: { status: 502, message: 'The hub refused or failed the device registration' },
 } as const;
 

@@ -1,9 +1,9 @@
 /** @pulsehub/gateway-ble: the public API. Nothing else in src/ is part of it. */
 export * from './errors.js';
 export * from './decoders/index.js';
-export { DiskQueue, type DiskQueueOptions, type QueueEntry, type QueueStats } from './queue/disk-queue.js';
+// The queue and forwarder live in @pulsehub/spool (shared with the hub's Home Assistant bridge); re-exported for this API's users.
+export { DiskQueue, Forwarder, encodeOutgoing, decodeOutgoing, type DiskQueueOptions, type QueueEntry, type QueueStats, type ForwarderOptions, type Outgoing } from '@pulsehub/spool';
 export { createHubClient, closeHubClient, type HubClientOptions } from './publisher/hub-client.js';
-export { Forwarder, encodeOutgoing, decodeOutgoing, type ForwarderOptions, type Outgoing } from './publisher/forwarder.js';
 export { ReadingSink, type ReadingEvent } from './pipeline/sink.js';
 export { bleEventId, buildPayload, deviceIdFromAddress, measurementTime, SequenceCounter, type SensorIdentity, type MeasurementTime } from './pipeline/payload.js';
 export { GatewayConfig, DeviceBinding, parseConfig, loadConfig, resolveToken, formatIssues } from './config/config.js';

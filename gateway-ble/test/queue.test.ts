@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskQueue } from '../src/queue/disk-queue.js';
-import { encodeFrame } from '../src/queue/frame.js';
-import { isBleGatewayError } from '../src/errors.js';
+import { DiskQueue, encodeFrame, isSpoolError } from '@pulsehub/spool';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -124,7 +122,7 @@ describe('DiskQueue', () => {
     const q = await DiskQueue.open({ dir, maxRecordBytes: 10 });
     await expect(q.append(buf('x'.repeat(11)))).rejects.toMatchObject({ code: 'PH_GW_QUEUE_RECORD_TOO_LARGE' });
     const second = await DiskQueue.open({ dir }).catch((e: unknown) => e);
-    expect(isBleGatewayError(second, 'PH_GW_QUEUE_LOCKED')).toBe(true);
+    expect(isSpoolError(second, 'PH_GW_QUEUE_LOCKED')).toBe(true);
     await q.close();
     await expect(q.append(buf('late'))).rejects.toMatchObject({ code: 'PH_GW_QUEUE_CLOSED' });
   });

@@ -3,3 +3,5 @@ export { SIGNATURE_HEADER, sign, verify } from './signature.js';
 export { postJson, type SendResult } from './http-send.js';
 export { createWebhookWorker, backoffDelay, DEFAULT_BACKOFF, type Backoff, type WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 export { createAnalyzerSync, type AnalyzerSync, type AnalyzerSyncOptions, type SyncRunResult } from './analyzer-sync.js';
+export { createBridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge/bridge.js';
+export { nodeId as bridgeNodeId, discoveryConfigs, statePayload } from './bridge/ha.js';

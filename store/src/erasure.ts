@@ -29,6 +29,7 @@ export const ERASURE_COVERAGE: Readonly<Record<string, { readonly columns: reado
   sharing_consents: { columns: ['user_id', 'granted_by'], how: 'their consents deleted; granted_by scrubbed' },
   analyzer_sync_log: { columns: ['user_id'], how: 'deleted' },
   analyzer_insights: { columns: ['user_id'], how: 'deleted' },
+  bridge_cursors: { columns: ['user_id'], how: 'renamed to (erased):<hashed HA node id>: the bridge clears the person\'s retained Home Assistant configs, then deletes the row' },
   alert_rule_overrides: { columns: ['user_id', 'updated_by'], how: 'their overrides deleted; overrides they set for others scrubbed' },
   audit_log: { columns: ['actor', 'target'], how: 'earlier rows naming them pseudonymized to (erased); one erasure row added with counts only' },
 };
@@ -103,6 +104,9 @@ export function createErasureRepo(db: Db): ErasureRepo {
         counts.sharing_consents += await run(tx, sql`update sharing_consents set granted_by = ${ERASED} where granted_by = any(${subjectsArr})`);
         counts.analyzer_sync_log = await run(tx, sql`delete from analyzer_sync_log where user_id = ${userId}`);
         counts.analyzer_insights = await run(tx, sql`delete from analyzer_insights where user_id = ${userId}`);
+        // The bridge still has to clear the person's retained discovery configs on the external
+        // broker: the row keeps only the hashed HA node id, under a pseudonym the bridge reads as revoked.
+        counts.bridge_cursors = await run(tx, sql`update bridge_cursors set user_id = ${`${ERASED}:`} || node where user_id = ${userId}`);
         counts.alert_rule_overrides = await run(tx, sql`delete from alert_rule_overrides where user_id = ${userId}`);
         counts.alert_rule_overrides += await run(tx, sql`update alert_rule_overrides set updated_by = ${ERASED} where updated_by = any(${subjectsArr})`);
         // Audit targets are ids or `a/b` pairs (consents); details are JSON: match the id as a

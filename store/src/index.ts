@@ -24,3 +24,4 @@ export { ERASURE_COVERAGE, PERSON_COLUMN, ERASED, type ErasureRepo, type Erasure
 export { alertJson, MAX_READING_IDS, type AlertRepo, type AlertRuleRepo, type AlertRow, type AlertRuleOverrideRow, type AlertSeverityText, type RaiseInput, type InsightInput } from './alerts.js';
 export type { WebhookRepo, WebhookSubscription, WebhookSubscriptionInput, WebhookSubscriptionPatch, WebhookDeliveryRow, ClaimedDelivery, WebhookEvent } from './webhooks.js';
 export type { SyncLogRepo, SyncLogRow, SharingConsentRow, AnalyzerInsightInput, InsightRow } from './sync-log.js';
+export { BRIDGE_LOCK_KEY, type BridgeRepo, type BridgeStep, type BridgeCursorRow } from './bridge.js';

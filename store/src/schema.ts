@@ -270,7 +270,14 @@ export const alerts = pgTable('alerts', {
   ackedAt: tz('acked_at'),
   ackedBy: text('acked_by'),
   ackedByKind: text('acked_by_kind'),
+  /**
+   * The transaction that last inserted or changed the row (a trigger keeps it on update): the
+   * Home Assistant bridge follows alerts in (txid, id) order, like readings, so an alert
+   * committed late never lands behind its cursor.
+   */
+  txid: bigint('txid', { mode: 'number' }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
 }, (t) => [
+  index('alerts_user_txid_idx').on(t.userId, t.txid, t.id),
   uniqueIndex('alerts_one_open_idx').on(t.userId, t.ruleId).where(sql`${t.resolvedAt} is null`),
   uniqueIndex('alerts_key_idx').on(t.userId, t.key),
   index('alerts_user_opened_idx').on(t.userId, t.openedAt.desc()),
@@ -360,6 +367,25 @@ export const sharingConsents = pgTable('sharing_consents', {
   grantedAt: tz('granted_at').notNull().defaultNow(),
   revokedAt: tz('revoked_at'),
 }, (t) => [primaryKey({ columns: [t.userId, t.purpose] })]);
+
+/**
+ * The Home Assistant bridge's position per consenting person (issue 14 §3): the delta-sync
+ * cursor of the last reading handed to the bridge's disk queue, the metrics whose discovery
+ * configs were published (cleared on revocation), and the position in the person's alerts.
+ * Written in the same transaction that read the readings, after they were durable on disk.
+ */
+export const bridgeCursors = pgTable('bridge_cursors', {
+  userId: text('user_id').primaryKey(),
+  /** The HA node id of the person's device (a hash: erasure keeps it so the configs can still be cleared). */
+  node: text('node').notNull(),
+  txid: bigint('txid', { mode: 'number' }).notNull(),
+  eventId: text('event_id').notNull(),
+  metrics: jsonb('metrics').$type<string[]>().notNull().default([]),
+  /** Where the alerts feed is: (txid, id) of the last alert change handed to the queue. */
+  alertTxid: bigint('alert_txid', { mode: 'number' }).notNull().default(0),
+  alertId: bigint('alert_id', { mode: 'number' }).notNull().default(0),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+});
 
 /** One row per analyzer sync run (the cursor of the last `ok` run is where the next starts). */
 export const analyzerSyncLog = pgTable('analyzer_sync_log', {

@@ -22,6 +22,7 @@ import { createExportRepo, type ExportRepo } from './export.js';
 import { createErasureRepo, type ErasureRepo } from './erasure.js';
 import { createWebhookRepo, type WebhookRepo } from './webhooks.js';
 import { createSyncLogRepo, type SyncLogRepo } from './sync-log.js';
+import { createBridgeRepo, type BridgeRepo } from './bridge.js';
 
 /**
  * Every repository of the store, by name. To add one: a file `<name>.ts` with its interface and
@@ -58,6 +59,8 @@ export interface Repositories {
   readonly webhooks: WebhookRepo;
   /** Sharing consents with a purpose, the analyzer sync log and its insights (issue 14). */
   readonly syncLog: SyncLogRepo;
+  /** The Home Assistant bridge's cursors and its locked step (issue 14 §3). */
+  readonly bridge: BridgeRepo;
 }
 
 /** The one place the repositories are assembled over a connection. */
@@ -84,6 +87,7 @@ function createRepositories(db: Db, client?: Sql): Repositories {
     alertRules: createAlertRuleRepo(db),
     webhooks: createWebhookRepo(db),
     syncLog: createSyncLogRepo(db),
+    bridge: createBridgeRepo(db),
   };
 }
 

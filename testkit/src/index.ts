@@ -6,4 +6,4 @@ export { startTestBroker, type TestBroker } from './broker.js';
 export { makeTestCerts, type TestCerts, type CertPair } from './certs.js';
 export { launchChromium, ensurePagesBuilt, CHROMIUM } from './chromium.js';
 export { startTestWeb, type TestWeb } from './web.js';
-export { PrivatePostgres, PrivateRedis } from './private-services.js';
+export { PrivatePostgres, PrivateRedis, PrivateMosquitto } from './private-services.js';

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@pulsehub/cli';
@@ -70,6 +70,62 @@ export class PrivateRedis {
   }
 
   /** Stops it (SIGTERM: the append-only file is complete) and waits for the exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A `mosquitto` of one test's own on a free port (anonymous), so the test may stop and restart
+ * it: the shared one on 1883 serves every other test. Stands in for the broker people already
+ * have (the Home Assistant bridge's tests). Persistent: retained messages and the queued
+ * messages of a `clean: false` subscriber survive a restart (saved on SIGTERM).
+ */
+export class PrivateMosquitto {
+  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-mosquitto-'));
+  port = 0;
+  private proc: ChildProcess | undefined;
+
+  /** `tls`: an mqtts listener with this certificate and key; `user`: one account, anonymous refused. */
+  constructor(private readonly o: { tls?: { cert: string; key: string }; user?: { username: string; password: string } } = {}) {}
+
+  get url(): string {
+    return `${this.o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) [this.port] = (await freePorts(1)) as [number];
+    const conf = join(this.dir, 'mosquitto.conf');
+    const lines = [`listener ${this.port} 127.0.0.1`, 'persistence true', `persistence_location ${this.dir}/`, 'max_queued_messages 100000'];
+    if (process.getuid?.() === 0) lines.push('user root');
+    if (this.o.tls) lines.push(`certfile ${this.o.tls.cert}`, `keyfile ${this.o.tls.key}`);
+    if (this.o.user) {
+      const file = join(this.dir, 'passwd');
+      execFileSync('mosquitto_passwd', ['-b', '-c', file, this.o.user.username, this.o.user.password], { stdio: 'pipe' });
+      lines.push('allow_anonymous false', `password_file ${file}`);
+    } else {
+      lines.push('allow_anonymous true');
+    }
+    writeFileSync(conf, `${lines.join('\n')}\n`);
+    const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('running') || proc.exitCode !== null, { timeout: 10_000, what: 'mosquitto to start' });
+    if (proc.exitCode !== null) throw new Error(`mosquitto exited: ${out}`);
+  }
+
+  /** Stops it (SIGTERM) and waits for the exit: its clients see the connection drop. */
   async stop(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return;

@@ -1,3 +1,4 @@
+import { isSpoolError } from '@pulsehub/spool';
 import { isBleGatewayError } from '../errors.js';
 import { parseArgs, USAGE } from './args.js';
 import { pair } from './pair.js';
@@ -70,8 +71,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.err(`pulsehub-gateway: ${err.message}`);
       if (err.code === 'PH_BLE_UNAVAILABLE') return EXIT.bluetooth;
       if (err.code === 'PH_GW_PAIR_FAILED') return EXIT.hub;
-      if (err.code === 'PH_GW_CONFIG_INVALID' || err.code === 'PH_GW_CONFIG_UNREADABLE' || err.code === 'PH_GW_QUEUE_LOCKED') return EXIT.usage;
+      if (err.code === 'PH_GW_CONFIG_INVALID' || err.code === 'PH_GW_CONFIG_UNREADABLE') return EXIT.usage;
       return EXIT.failure;
+    }
+    if (isSpoolError(err)) {
+      io.err(`pulsehub-gateway: ${err.message}`);
+      return err.code === 'PH_GW_QUEUE_LOCKED' ? EXIT.usage : EXIT.failure;
     }
     io.err(`pulsehub-gateway: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EXIT.failure;

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig, resolveToken } from '../config/config.js';
 import { createLogger } from '../log.js';
-import { DiskQueue } from '../queue/disk-queue.js';
+import { DiskQueue, Forwarder } from '@pulsehub/spool';
 import { closeHubClient, createHubClient } from '../publisher/hub-client.js';
-import { Forwarder } from '../publisher/forwarder.js';
 import { ReadingSink } from '../pipeline/sink.js';
 import { BleRuntime } from '../runtime/gateway.js';
 import { loadNoble, type Noble } from '../runtime/noble.js';

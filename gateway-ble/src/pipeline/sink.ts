@@ -1,7 +1,6 @@
 import type { BleReading } from '@pulsehub/contracts';
 import type { BleDateTime, ClockZone } from '../decoders/date-time.js';
-import type { DiskQueue } from '../queue/disk-queue.js';
-import { encodeOutgoing } from '../publisher/forwarder.js';
+import { encodeOutgoing, type DiskQueue } from '@pulsehub/spool';
 import { silentLogger, type Logger } from '../log.js';
 import { buildPayload, measurementTime, SequenceCounter, type SensorIdentity } from './payload.js';
 

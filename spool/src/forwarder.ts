@@ -1,11 +1,14 @@
 import type { MqttClient } from 'mqtt';
-import type { DiskQueue } from '../queue/disk-queue.js';
-import { silentLogger, type Logger } from '../log.js';
+import { pino, type Logger } from 'pino';
+import type { DiskQueue } from './disk-queue.js';
 
-/** A queued record: the topic it goes to and the JSON body. */
+const silentLogger: Logger = pino({ level: 'silent' });
+
+/** A queued record: the topic it goes to and the body; `retain` sets the PUBLISH retain flag. */
 export interface Outgoing {
   readonly topic: string;
   readonly body: string;
+  readonly retain?: boolean;
 }
 
 export function encodeOutgoing(o: Outgoing): Buffer {
@@ -23,10 +26,13 @@ export interface ForwarderOptions {
   readonly window?: number;
   readonly topicPrefix?: string;
   readonly logger?: Logger;
+  /** How a record's bytes become a message (default `decodeOutgoing`, the gateway's `topic\nbody`). */
+  readonly decode?: (buf: Buffer) => Outgoing;
 }
 
 /**
- * Moves records from the disk queue to the hub, oldest first, at QoS 1, and acks each record
+ * Moves records from the disk queue to a broker (the gateway's: the hub; the bridge's: an
+ * external one), oldest first, at QoS 1, and acks each record
  * in the queue only when its PUBACK arrives. While the hub is unreachable nothing is sent
  * and the queue grows; on (re)connect the forwarder resumes after the last record handed to
  * mqtt.js (mqtt.js itself re-sends the unacknowledged ones).
@@ -42,6 +48,7 @@ export class Forwarder {
   private readonly unsubscribe: () => void;
   private readonly onConnect = (): void => this.pump();
   private readonly topicPrefix: string;
+  private readonly decode: (buf: Buffer) => Outgoing;
   delivered = 0;
 
   constructor(
@@ -52,6 +59,7 @@ export class Forwarder {
     this.window = opts.window ?? 32;
     this.log = opts.logger ?? silentLogger;
     this.topicPrefix = opts.topicPrefix ?? '';
+    this.decode = opts.decode ?? decodeOutgoing;
     this.sentThrough = queue.stats().ackedThrough;
     this.unsubscribe = queue.onAppend(() => this.pump());
     client.on('connect', this.onConnect);
@@ -83,10 +91,10 @@ export class Forwarder {
       const batch = await this.queue.read(this.sentThrough, this.window - this.inflight);
       if (batch.length === 0) return;
       for (const entry of batch) {
-        const out = decodeOutgoing(entry.payload);
+        const out = this.decode(entry.payload);
         this.sentThrough = entry.seq;
         this.inflight++;
-        this.client.publish(`${this.topicPrefix}${out.topic}`, out.body, { qos: 1 }, (err) => {
+        this.client.publish(`${this.topicPrefix}${out.topic}`, out.body, { qos: 1, retain: out.retain === true }, (err) => {
           this.inflight--;
           if (err) {
             // only on client.end(): the record stays in the queue and is sent after restart

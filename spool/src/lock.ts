@@ -1,9 +1,9 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BleGatewayError } from '../errors.js';
+import { SpoolError } from './errors.js';
 
 /**
- * One gateway process per queue directory: two writers appending to one segment would
+ * One process per queue directory: two writers appending to one segment would
  * interleave frames. The lock file holds the owner's pid; a lock left by a dead process
  * (SIGKILL, power cut) is taken over.
  */
@@ -19,12 +19,12 @@ export async function acquireLock(dir: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new BleGatewayError('PH_GW_QUEUE_LOCKED', `queue directory ${dir} is in use by process ${pid}`, { details: { pid } });
+        throw new SpoolError('PH_GW_QUEUE_LOCKED', `queue directory ${dir} is in use by process ${pid}`, { details: { pid } });
       }
       await rm(path, { force: true });
     }
   }
-  throw new BleGatewayError('PH_GW_QUEUE_LOCKED', `could not lock queue directory ${dir}`);
+  throw new SpoolError('PH_GW_QUEUE_LOCKED', `could not lock queue directory ${dir}`);
 }
 
 export async function releaseLock(dir: string): Promise<void> {

@@ -1,12 +1,13 @@
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BleGatewayError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { pino, type Logger } from 'pino';
+import { SpoolError } from './errors.js';
 import { encodeFrame, HEADER_BYTES, readFrame } from './frame.js';
 import { acquireLock, releaseLock } from './lock.js';
 
 /**
- * An on-disk, append-only store-and-forward queue.
+ * An on-disk, append-only store-and-forward queue (the BLE gateway's readings on their way to
+ * the hub; the Home Assistant bridge's states on their way to an external broker).
  *
  * Layout in `dir`: segment files `seg-<first seq, 16 digits>.log` holding length+CRC framed
  * records (see frame.ts), `cursor.json` with the highest sequence number acknowledged (or
@@ -82,6 +83,8 @@ const DEFAULTS = {
   cursorFlushMs: 200,
   dropLogIntervalMs: 60_000,
 };
+
+const silentLogger: Logger = pino({ level: 'silent' });
 
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const segName = (seq: number): string => `seg-${String(seq).padStart(16, '0')}.log`;
@@ -177,35 +180,67 @@ export class DiskQueue {
   // ---- append ------------------------------------------------------------------------
 
   /** Appends one record; resolves with its sequence number once durable (per the fsync policy). */
-  append(payload: Uint8Array): Promise<number> {
-    if (this.closed) return Promise.reject(new BleGatewayError('PH_GW_QUEUE_CLOSED'));
-    if (payload.length > this.opts.maxRecordBytes) {
-      return Promise.reject(new BleGatewayError('PH_GW_QUEUE_RECORD_TOO_LARGE', `record of ${payload.length} bytes exceeds maxRecordBytes ${this.opts.maxRecordBytes}`));
+  async append(payload: Uint8Array): Promise<number> {
+    return (await this.appendMany([payload]))[0] as number;
+  }
+
+  /**
+   * Appends records in order with one write and one fsync per segment they land in; resolves
+   * with their sequence numbers once all are durable. A crash mid-write keeps a prefix of them
+   * (each frame has its own CRC), never a damaged record.
+   */
+  appendMany(payloads: readonly Uint8Array[]): Promise<number[]> {
+    if (this.closed) return Promise.reject(new SpoolError('PH_GW_QUEUE_CLOSED'));
+    const big = payloads.find((p) => p.length > this.opts.maxRecordBytes);
+    if (big) {
+      return Promise.reject(new SpoolError('PH_GW_QUEUE_RECORD_TOO_LARGE', `record of ${big.length} bytes exceeds maxRecordBytes ${this.opts.maxRecordBytes}`));
     }
-    const run = this.tail.then(() => this.appendNow(payload));
+    if (payloads.length === 0) return Promise.resolve([]);
+    const run = this.tail.then(() => this.appendNow(payloads));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async appendNow(payload: Uint8Array): Promise<number> {
-    const seq = this.nextSeq;
-    const frame = encodeFrame(seq, payload);
-    let segment = this.segments.at(-1);
-    if (!segment || !this.writer || segment.size + frame.length > this.opts.segmentBytes) {
-      segment = await this.rotate(seq, segment);
+  private async appendNow(payloads: readonly Uint8Array[]): Promise<number[]> {
+    const seqs: number[] = [];
+    let i = 0;
+    while (i < payloads.length) {
+      let seq = this.nextSeq;
+      const first = encodeFrame(seq, payloads[i] as Uint8Array);
+      let segment = this.segments.at(-1);
+      if (!segment || !this.writer || segment.size + first.length > this.opts.segmentBytes) {
+        segment = await this.rotate(seq, segment);
+      }
+      // The frames that fit in this segment (at least one: a record never spans two).
+      const frames = [first];
+      const added: Slot[] = [{ seq, segment, offset: segment.size + HEADER_BYTES, length: (payloads[i] as Uint8Array).length }];
+      let size = segment.size + first.length;
+      for (i++; i < payloads.length; i++) {
+        const payload = payloads[i] as Uint8Array;
+        const frame = encodeFrame(seq + 1, payload);
+        if (size + frame.length > this.opts.segmentBytes) break;
+        seq++;
+        frames.push(frame);
+        added.push({ seq, segment, offset: size + HEADER_BYTES, length: payload.length });
+        size += frame.length;
+      }
+      const buf = frames.length === 1 ? first : Buffer.concat(frames);
+      const writer = this.writer as FileHandle;
+      const { bytesWritten } = await writer.write(buf, 0, buf.length, null);
+      if (bytesWritten !== buf.length) throw new Error(`short write: ${bytesWritten} of ${buf.length}`);
+      if (this.opts.fsync === 'always') await writer.datasync();
+      this.nextSeq = seq + 1;
+      for (const slot of added) {
+        this.slots.push(slot);
+        this.pendingBytes += slot.length;
+        seqs.push(slot.seq);
+      }
+      segment.size = size;
+      segment.lastSeq = seq;
     }
-    const writer = this.writer as FileHandle;
-    const { bytesWritten } = await writer.write(frame, 0, frame.length, null);
-    if (bytesWritten !== frame.length) throw new Error(`short write: ${bytesWritten} of ${frame.length}`);
-    if (this.opts.fsync === 'always') await writer.datasync();
-    this.nextSeq = seq + 1;
-    this.slots.push({ seq, segment, offset: segment.size + HEADER_BYTES, length: payload.length });
-    segment.size += frame.length;
-    segment.lastSeq = seq;
-    this.pendingBytes += payload.length;
     this.enforceBounds();
     for (const l of this.listeners) l();
-    return seq;
+    return seqs;
   }
 
   private async rotate(seq: number, current: Segment | undefined): Promise<Segment> {
