@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { generateSigningKey, type Keyring } from '@pulsehub/auth';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
+import { waitFor } from '@pulsehub/testkit';
 import { loadConfig, startHub, type Hub } from '@pulsehub/cli';
 import { startReferenceAnalyzer, type ReferenceAnalyzer } from '../../examples/analyzer/analyzer.js';
 
@@ -70,7 +71,12 @@ describe('outbound REST on a running hub', () => {
     await hub.store.observations.commitBatch({ events: [{ id: 'hr-1', userId: 'ana', deviceId: 'w', metric: 'heart_rate', time: { at: '2026-11-20T10:00:00Z' }, values: { bpm: { value: 199, unit: '/min' } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-11-20T10:00:00Z' } }] });
     expect((await call(ana, 'POST', '/api/users/ana/sync-now')).json()).toMatchObject({ error: { code: 'PH_ANALYZER_NO_CONSENT' } });
     expect((await call(ana, 'PUT', '/api/users/ana/sharing-consents/analyzer')).json()).toMatchObject({ consent: { userId: 'ana', purpose: 'analyzer', revokedAt: null } });
-    const run = (await call(ana, 'POST', '/api/users/ana/sync-now')).json() as { run: { status: string; count: number; insights: number } };
+    // A sync sends only rows below the oldest transaction still running on the server (the
+    // delta-sync rule); other test files keep the shared server busy, so a run may find none yet.
+    const run = await waitFor(async () => {
+      const r = (await call(ana, 'POST', '/api/users/ana/sync-now')).json() as { run: { status: string; count: number; insights: number } };
+      return r.run.count > 0 ? r : undefined;
+    }, { timeout: 15_000, what: 'a sync run that sends the reading' });
     expect(run.run).toMatchObject({ status: 'ok', count: 1, insights: 1 });
     expect(analyzer.requests.at(-1)!.authorization).toBe('Bearer tok-123');
     expect((await call(ana, 'GET', '/api/users/ana/analyzer-insights')).json()).toMatchObject({ insights: [{ kind: 'hr_high', severity: 'warning', metric: 'heart_rate' }] });
