@@ -106,13 +106,18 @@ console.log('| metric | value |');
 console.log('|---|---|');
 console.log(`| PUBACK (committed) p50 / p99 / p99.9 / max | ${f2(f.pubackMs.p50)} / ${f2(f.pubackMs.p99)} / ${f2(f.pubackMs.p999)} / ${f2(f.pubackMs.max)} ms (${f.pubackMs.n.toLocaleString('en')} readings) |`);
 console.log(`| device → board p50 / p99 / max | ${f2(b.latencyMs.p50)} / ${f2(b.latencyMs.p99)} / ${f2(b.latencyMs.max)} ms (${b.latencyMs.n.toLocaleString('en')} frames) |`);
-console.log(`| stored readings/s (offered ${DEVICES.toLocaleString('en')}) | ${Math.round((rows1 - rows0) / seconds).toLocaleString('en')} |`);
+console.log(`| stored readings/s in the window (offered ${DEVICES.toLocaleString('en')}) | ${Math.round((rows1 - rows0) / seconds).toLocaleString('en')} |`);
 console.log(`| published / acknowledged / stored | ${f.sent.toLocaleString('en')} / ${f.acked.toLocaleString('en')} / ${stored.toLocaleString('en')} (lost ${f.sent - stored}; ${f.unacked} still unacknowledged when the devices stopped waiting, 120 s after the last send; reconnects ${f.reconnects}) |`);
 console.log(`| hub RSS idle / all connected / end | ${Math.round(rssIdle)} / ${Math.round(rssConnected)} / ${Math.round(rssEnd)} MB (max sampled ${Math.round(Math.max(rssEnd, ...rssSamples))} MB; ${f2(((rssConnected - rssIdle) * 1024) / DEVICES)} KB per connected device) |`);
 console.log(`| hub CPU | ${f2(hubCpu)} % of a core = **${f2(per1k(hubCpu))} % per 1,000 devices** |`);
 console.log(`| Postgres backends CPU (${backends.length}) | ${f2(pgCpu)} % = ${f2(per1k(pgCpu))} % per 1,000 devices |`);
 console.log(`| connect ${DEVICES.toLocaleString('en')} devices (groups of 100) | ${connectSeconds.toFixed(1)} s wall, ${connectCpu.toFixed(1)} s hub CPU |`);
 console.log(`| load generators | devices process ${f2(pct.get(pub.pid) ?? 0)} %, boards process ${f2(pct.get(boards.pid) ?? 0)} % |`);
-const hubCap = (100 * 1000) / per1k(hubCpu);
-console.log(`\nimplied: one core for the hub alone at 100 % → ${Math.round(hubCap).toLocaleString('en')} devices at 1 Hz; hub + Postgres backends on 2 cores → ${Math.round((200 * 1000) / per1k(hubCpu + pgCpu)).toLocaleString('en')} devices (before headroom)`);
+const storedRate = (rows1 - rows0) / seconds;
+if (storedRate >= 0.98 * DEVICES) {
+  console.log(`\nimplied: the hub alone at 100 % of one core → ${Math.round((100 * 1000) / per1k(hubCpu)).toLocaleString('en')} devices at 1 Hz; hub + its Postgres backends on 2 cores at 100 % → ${Math.round((200 * 1000) / per1k(hubCpu + pgCpu)).toLocaleString('en')} devices (before headroom)`);
+} else {
+  // Behind: CPU per device means nothing when the work is not done; the backlog is the figure.
+  console.log(`\nthe hub did NOT keep up: ${Math.round(storedRate).toLocaleString('en')} of ${DEVICES.toLocaleString('en')} readings/s stored in the window (PUBACK p50 ${(f.pubackMs.p50 / 1000).toFixed(1)} s); this is above the node's capacity on this machine`);
+}
 process.exit(f.sent === stored ? 0 : 1);
