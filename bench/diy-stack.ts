@@ -19,7 +19,7 @@
  *
  *   pnpm bench:diy [--devices 1000] [--athletes 200] [--boards 50] [--seconds 60]
  *                  [--measure-from 5] [--kill-at 40] [--down 3] [--flush-ms 100] [--flush-rows 1000]
- *                  [--only diy|hub] [--hub-flags=--cpu-prof]
+ *                  [--only diy|hub] [--first diy|hub] [--hub-flags=--cpu-prof]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ const { values } = parseArgs({ options: {
   devices: { type: 'string', default: '1000' }, athletes: { type: 'string', default: '200' }, boards: { type: 'string', default: '50' },
   seconds: { type: 'string', default: '60' }, 'measure-from': { type: 'string', default: '5' }, 'kill-at': { type: 'string', default: '40' },
   down: { type: 'string', default: '3' }, 'flush-ms': { type: 'string', default: '100' }, 'flush-rows': { type: 'string', default: '1000' },
-  only: { type: 'string' }, 'hub-flags': { type: 'string', default: '' },
+  only: { type: 'string' }, first: { type: 'string', default: 'diy' }, 'hub-flags': { type: 'string', default: '' },
 } });
 const DEVICES = Number(values.devices), ATHLETES = Number(values.athletes), BOARDS = Number(values.boards);
 const SECONDS = Number(values.seconds), FROM = Number(values['measure-from']), KILL_AT = Number(values['kill-at']), DOWN = Number(values.down);
@@ -217,12 +217,13 @@ async function run(make: (db: TestDatabase) => Promise<Stack>): Promise<Result> 
   }
 }
 
-const order = values.only === 'diy' ? [diyStack] : values.only === 'hub' ? [pulseHub] : [diyStack, pulseHub];
+const order = values.only === 'diy' ? [diyStack] : values.only === 'hub' ? [pulseHub] : values.first === 'hub' ? [pulseHub, diyStack] : [diyStack, pulseHub];
 const results: Result[] = [];
 for (const make of order) {
   const r = await run(make);
-  results.push(r);
   console.error(JSON.stringify(r));
+  if (make === diyStack) results.unshift(r);
+  else results.push(r);
 }
 
 const fmt = (x: number) => (!Number.isFinite(x) ? '—' : Number.isInteger(x) ? x.toLocaleString('en') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
