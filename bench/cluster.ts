@@ -14,28 +14,26 @@
  *
  *   pnpm bench:cluster [--seconds 8] [--devices 40] [--window 20] [--rate 200]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import postgres from 'postgres';
 import WebSocket from 'ws';
-import { createTokenService } from '@pulsehub/auth';
 import { eventsTopic, type ServerMessage } from '@pulsehub/contracts';
 import { freePorts, startCluster, type Cluster } from '@pulsehub/cli';
 import { openStore } from '@pulsehub/store';
 import { createTestDatabase } from '@pulsehub/store/testing';
+import { hubSecret, hubTokens, startHubProcess } from './lib/hub-process.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, devices: { type: 'string', default: '40' },
   window: { type: 'string', default: '20' }, rate: { type: 'string', default: '200' },
 } });
 const SECONDS = Number(values.seconds), DEVICES = Number(values.devices), WINDOW = Number(values.window), RATE = Number(values.rate);
-const MAIN = resolve(import.meta.dirname, '../cli/src/main.ts');
 
 interface Target {
   name: string;
@@ -58,25 +56,15 @@ async function single(): Promise<Target> {
   const db = await createTestDatabase('postgres');
   await (await openStore(db.target)).close();
   const [mqttPort, httpPort] = (await freePorts(2)) as [number, number];
-  const secret = randomBytes(32).toString('base64url');
+  const secret = hubSecret();
   const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-bench-'));
-  const proc: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', '--conditions=source', MAIN, 'start'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PULSEHUB_|DATABASE_URL$|REDIS_URL$)/.test(k))), DATABASE_URL: db.url!, PULSEHUB_JWT_SECRET: secret, PULSEHUB_JWT_KID: 'k1', PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: String(mqttPort), PULSEHUB_HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((r, j) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => ((out += d), /PulseHub is running/.test(out) && r()));
-    proc.once('exit', (c) => j(new Error(`pulsehub start exited with ${c}`)));
-  });
-  const tokens = createTokenService({ current: { kid: 'k1', secret }, previous: [] });
+  const hub = await startHubProcess({ databaseUrl: db.url!, dataDir, mqttPort, httpPort }, secret);
+  const mint = hubTokens(secret);
   return {
     name: 'A. pulsehub start (1 process, no Redis)', mqttPort, httpPort, databaseUrl: db.url!,
-    mint: async (subject, kind, users) => (await tokens.mint({ subject, kind, ...(users ? { users } : {}), ttlSeconds: 3600 })).token,
+    mint: (subject, kind, users) => mint(subject, kind, users),
     stop: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
+      await hub.stop();
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
