@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startIngestFixture, type IngestFixture } from './fixture.js';
@@ -51,6 +51,32 @@ describe('device directory: one lookup per device at a time, messages of a devic
     dir.dispatch('w', (d) => seen.push(d?.registered === 'pulsehub.v1' ? 3 : -1));
     await waitFor(() => seen.length === 3, { what: 'the third message' });
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('spreads the re-lookups of devices registered together over the last quarter of the TTL', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const dir = new DeviceDirectory({ lookup: async (id) => row(id), ttlMs: 1000, retryMs: 5, logger: log });
+      const ids = Array.from({ length: 400 }, (_, i) => `fleet-${i}`);
+      const round = async () => {
+        const before = dir.lookups;
+        let done = 0;
+        for (const id of ids) dir.dispatch(id, () => done++);
+        await waitFor(() => done === ids.length, { what: 'every device dispatched' });
+        return dir.lookups - before;
+      };
+      expect(await round()).toBe(400);
+      vi.advanceTimersByTime(700); // before 75 %: every entry still holds
+      expect(await round()).toBe(0);
+      vi.advanceTimersByTime(175); // at 87.5 %: about half have expired, not all at once
+      const some = await round();
+      expect(some).toBeGreaterThan(100);
+      expect(some).toBeLessThan(300);
+      vi.advanceTimersByTime(1000);
+      expect(await round()).toBe(400);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

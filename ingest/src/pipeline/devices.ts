@@ -5,7 +5,11 @@ import { errorFacts } from './commit-errors.js';
 
 export interface DeviceDirectoryOptions {
   lookup(deviceId: string): Promise<Device | undefined>;
-  /** How long a device's registration is trusted: a re-registration takes effect within this. */
+  /**
+   * How long a device's registration is trusted: a re-registration takes effect within this.
+   * Each entry keeps it for a random 75–100 % of it, so devices that connected together (a
+   * fleet after a restart) do not all look their registration up again in the same second.
+   */
   ttlMs: number;
   /** Delay before retrying a failed lookup (doubles up to 5 s). */
   retryMs: number;
@@ -17,7 +21,8 @@ export interface DeviceDirectoryOptions {
 interface Entry {
   known: boolean;
   device: DeviceAdapters | undefined;
-  fetchedAt: number;
+  /** When the registration must be looked up again (ms). */
+  expiresAt: number;
   loading: boolean;
   retryMs: number;
   /** Messages of this device waiting for the lookup, in arrival order. */
@@ -45,13 +50,13 @@ export class DeviceDirectory {
   /** Runs `fn` with the device's registration, now or once it is known, in per-device order. */
   dispatch(deviceId: string, fn: (device: DeviceAdapters | undefined) => void): void {
     let e = this.entries.get(deviceId);
-    if (e && e.known && !e.loading && e.queue.length === 0 && Date.now() - e.fetchedAt < this.o.ttlMs) {
+    if (e && e.known && !e.loading && e.queue.length === 0 && Date.now() < e.expiresAt) {
       fn(e.device);
       return;
     }
     if (!e) {
       if (this.entries.size >= (this.o.maxEntries ?? 100_000)) this.evictIdle();
-      e = { known: false, device: undefined, fetchedAt: 0, loading: false, retryMs: this.o.retryMs, queue: [] };
+      e = { known: false, device: undefined, expiresAt: 0, loading: false, retryMs: this.o.retryMs, queue: [] };
       this.entries.set(deviceId, e);
     }
     e.queue.push(fn);
@@ -65,14 +70,14 @@ export class DeviceDirectory {
       (row) => {
         e.known = true;
         e.device = toPolicy(row);
-        e.fetchedAt = Date.now();
+        e.expiresAt = Date.now() + this.o.ttlMs * (0.75 + 0.25 * Math.random());
         e.retryMs = this.o.retryMs;
         this.drain(e);
       },
       (err: unknown) => {
         if (e.known) {
           // Keep what we knew; ask again after a short while rather than on every message.
-          e.fetchedAt = Date.now() - this.o.ttlMs + e.retryMs;
+          e.expiresAt = Date.now() + e.retryMs;
           this.drain(e);
           return;
         }
