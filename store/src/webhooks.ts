@@ -113,6 +113,26 @@ const DELIVERY_COLUMNS = {
   lastAttemptAt: webhookDeliveries.lastAttemptAt, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt,
 };
 
+/**
+ * Outbox entries for events other than `reading.stored`, one per active subscription of the
+ * entry's user that wants its type, in one statement. Pass the transaction of the cause (the
+ * alert, the goal mark, the class end), so the entries commit or roll back with it.
+ */
+export async function enqueueHooks(tx: Db, entries: readonly { userId: string; eventType: string; payload: unknown }[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const json = JSON.stringify(entries.map((e, i) => ({ n: i, user_id: e.userId, event_type: e.eventType, payload: e.payload ?? null })));
+  const rows = await queryRows<{ n: number | string }>(tx, sql`
+    with e as (select * from json_to_recordset(${json}::json) as e(n int, user_id text, event_type text, payload jsonb)),
+    ins as (
+      insert into webhook_outbox (subscription_id, user_id, event_type, payload)
+      select s.id, s.user_id, e.event_type, e.payload from e join webhook_subscriptions s
+        on s.active and s.user_id = e.user_id and e.event_type = any(s.events)
+      order by e.n, s.id
+      returning 1)
+    select count(*)::int as n from ins`);
+  return Number(rows[0]?.n ?? 0);
+}
+
 export function createWebhookRepo(db: Db): WebhookRepo {
   const get = async (id: string) => {
     const [row] = await db.select(PUBLIC_COLUMNS).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id));
@@ -199,14 +219,7 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       });
     },
     async enqueue(tx, e) {
-      const rows = await queryRows<{ n: number | string }>(tx, sql`
-        with ins as (
-          insert into webhook_outbox (subscription_id, user_id, event_type, payload)
-          select s.id, s.user_id, ${e.eventType}, ${JSON.stringify(e.payload ?? null)}::jsonb from webhook_subscriptions s
-          where s.active and s.user_id = ${e.userId} and ${e.eventType} = any(s.events)
-          returning 1)
-        select count(*)::int as n from ins`);
-      return Number(rows[0]?.n ?? 0);
+      return enqueueHooks(tx, [e]);
     },
     async formDeliveries(o = {}) {
       return db.transaction(async (txAny) => {

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { GoalCreate } from '@pulsehub/contracts';
+import { openStore, type Store } from '@pulsehub/store';
+import { createTestDatabase, queryStore, sql, type TestDatabase } from '@pulsehub/store/testing';
+import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbound';
+
+// Issue 14 §1: the events other than reading.stored and session.ended — alert.opened,
+// alert.resolved, goal.reached, device.offline — each written in the transaction of its cause,
+// delivered signed to a real HTTP receiver, once per cause, on Postgres and PGlite.
+
+const log = pino({ level: 'silent' });
+const SECRET = 'events-secret-0123456789';
+
+interface Received { headers: IncomingHttpHeaders; body: string }
+interface HookEvent { id: string; type: string; userId: string; at: string; data: Record<string, unknown> }
+
+async function receiver() {
+  const got: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    got,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    events: (userId: string) => got.flatMap((g) => (JSON.parse(g.body) as { events: HookEvent[] }).events).filter((e) => e.userId === userId),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Ticks until `done()` or the deadline (never a fixed sleep). */
+async function until(worker: WebhookWorker, done: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('deadline passed');
+    await worker.tick();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(['postgres', 'pglite'] as const)('alert, goal and device webhooks on %s', (kind) => {
+  let db: TestDatabase;
+  let store: Store;
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  let worker: WebhookWorker;
+  const ALL = ['alert.opened', 'alert.resolved', 'goal.reached', 'device.offline'];
+  const subscribe = (userId: string, events = ALL) => store.webhooks.create({ userId, url: rx.url, events, secret: SECRET, windowMs: 0, createdBy: 'admin' });
+  const outbox = async (userId: string) =>
+    (await queryStore<{ event_type: string }>(store, sql`select event_type from webhook_outbox where user_id = ${userId} order by id`)).map((r) => r.event_type);
+  /** Sends everything owed and returns the events the receiver got for `userId`. */
+  const drain = async (userId: string, n: number) => {
+    await until(worker, () => rx.events(userId).length >= n);
+    await worker.tick();
+    return rx.events(userId);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    store = await openStore(db.target);
+    await store.users.ensure(['al', 'bo', 'cat', 'dan', 'eli', 'fox']);
+    rx = await receiver();
+    worker = createWebhookWorker({ store, log, allowHosts: ['127.0.0.1'], timeoutMs: 5_000 });
+    // Fails a transaction at COMMIT when its alert or goal row is titled 'boom' (a deferred
+    // constraint trigger): the cause is written, then rolled back — its outbox rows must go too.
+    await queryStore(store, sql.raw(`
+      create function ph_test_boom() returns trigger language plpgsql as $$
+      begin if new.title = 'boom' then raise exception 'boom'; end if; return new; end $$`));
+    await queryStore(store, sql.raw(`create constraint trigger ph_test_boom_alert after insert or update on alerts deferrable initially deferred for each row execute function ph_test_boom()`));
+    await queryStore(store, sql.raw(`create constraint trigger ph_test_boom_goal after update on goals deferrable initially deferred for each row execute function ph_test_boom()`));
+  }, 60_000);
+  afterAll(async () => {
+    await rx?.close();
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('alert.opened once per opening (an update of the open alert adds none), alert.resolved on resolve, signed', async () => {
+    await subscribe('al');
+    const opened = await store.alerts.raise({ userId: 'al', ruleId: 'hr-high', severity: 'critical', title: 'Heart rate 190 bpm', detail: { bpm: 190, maxHr: 187, pctMax: 101.6, seconds: 130, since: '2026-11-20T10:00:00.000Z' }, readingIds: ['h1'] });
+    expect(opened?.change).toBe('opened');
+    // The same open alert (its unique key: user and rule) raised again: updated, not opened again.
+    expect((await store.alerts.raise({ userId: 'al', ruleId: 'hr-high', severity: 'critical', title: 'Heart rate 192 bpm', detail: { bpm: 192 }, readingIds: ['h2'] }))?.change).toBe('updated');
+    // A redelivered reading changes nothing.
+    expect(await store.alerts.raise({ userId: 'al', ruleId: 'hr-high', severity: 'critical', title: 'Heart rate 192 bpm', detail: { bpm: 192 }, readingIds: ['h2'] })).toBeNull();
+    expect(await outbox('al')).toEqual(['alert.opened']);
+    const resolved = await store.alerts.resolve('al', 'hr-high');
+    expect(await store.alerts.resolve('al', 'hr-high')).toBeNull();
+    expect(await outbox('al')).toEqual(['alert.opened', 'alert.resolved']);
+
+    const events = await drain('al', 2);
+    expect(events.map((e) => e.type)).toEqual(['alert.opened', 'alert.resolved']);
+    expect(events[0]!.data).toEqual({
+      alertId: opened!.alert.id, ruleId: 'hr-high', severity: 'critical', title: 'Heart rate 190 bpm', metric: 'heart_rate',
+      value: { bpm: 190 }, openedAt: opened!.alert.openedAt.toISOString(), resolvedAt: null,
+    });
+    expect(events[1]!.data).toMatchObject({ alertId: opened!.alert.id, title: 'Heart rate 192 bpm', value: { bpm: 192 }, resolvedAt: resolved!.resolvedAt!.toISOString() });
+    // Only what the event needs: no reading ids, no detail beyond the value.
+    expect(JSON.stringify(events)).not.toContain('readingIds');
+    expect(JSON.stringify(events)).not.toContain('maxHr');
+    for (const g of rx.got) expect(verify(SECRET, g.body, String(g.headers['pulsehub-signature']))).toBe(true);
+    // A subscription without the event type gets nothing.
+    await subscribe('bo', ['alert.resolved']);
+    await store.alerts.raise({ userId: 'bo', ruleId: 'spo2-low', severity: 'warning', title: 'SpO2 88 %', detail: { percent: 88 }, readingIds: ['s1', 's2'] });
+    expect(await outbox('bo')).toEqual([]);
+    await store.alerts.resolve('bo', 'spo2-low');
+    expect(await outbox('bo')).toEqual(['alert.resolved']);
+  });
+
+  it('device.offline once per device that goes silent, with the device-offline alert', async () => {
+    await subscribe('cat');
+    const w1 = { id: 'cat-watch', lastSeenAt: '2026-11-20T09:00:00.000Z' };
+    const w2 = { id: 'cat-strap', lastSeenAt: '2026-11-20T09:30:00.000Z' };
+    const raise = (devices: { id: string; lastSeenAt: string }[]) => store.alerts.raise({
+      userId: 'cat', ruleId: 'device-offline', severity: 'warning', title: `${devices.map((d) => d.id).join(', ')} silent`, detail: { devices }, readingIds: [],
+    });
+    expect((await raise([w1]))?.change).toBe('opened');
+    expect(await raise([w1])).toBeNull(); // the scheduler's next pass, still silent: nothing
+    expect((await raise([w1, w2]))?.change).toBe('updated'); // a second device goes silent
+    expect(await outbox('cat')).toEqual(['alert.opened', 'device.offline', 'device.offline']);
+    const events = await drain('cat', 3);
+    expect(events.filter((e) => e.type === 'device.offline').map((e) => e.data)).toEqual([
+      { deviceId: 'cat-watch', lastSeenAt: w1.lastSeenAt, alertId: expect.any(Number) },
+      { deviceId: 'cat-strap', lastSeenAt: w2.lastSeenAt, alertId: expect.any(Number) },
+    ]);
+    expect(events.find((e) => e.type === 'alert.opened')!.data).toMatchObject({ ruleId: 'device-offline', metric: null, value: null });
+  });
+
+  it('goal.reached once per goal and period, with the mark', async () => {
+    await subscribe('dan');
+    const goal = await store.goals.create('dan', GoalCreate.parse({ kind: 'daily_steps', frequency: 'daily', target: 8000 }), { subject: 'dan', kind: 'athlete' });
+    const at = new Date('2026-11-20T18:00:00Z');
+    expect(await store.goals.markReached(goal, '2026-11-20', { periodEnd: '2026-11-20', streak: 3, at })).toBe(true);
+    expect(await store.goals.markReached(goal, '2026-11-20', { periodEnd: '2026-11-20', streak: 3, at })).toBe(false);
+    expect(await outbox('dan')).toEqual(['goal.reached']);
+    const [e] = await drain('dan', 1);
+    expect(e).toMatchObject({ type: 'goal.reached', data: { goalId: goal.id, kind: 'daily_steps', frequency: 'daily', period: { start: '2026-11-20', end: '2026-11-20' }, streak: 3, at: at.toISOString() } });
+    expect(JSON.stringify(e!.data)).not.toMatch(/value|8000/);
+  });
+
+  it('an entry rolls back with its cause', async () => {
+    await subscribe('eli');
+    await expect(store.alerts.raise({ userId: 'eli', ruleId: 'bp-crisis', severity: 'critical', title: 'boom', detail: { systolic: 190, diastolic: 125 }, readingIds: ['b1'] })).rejects.toThrow();
+    expect(await store.alerts.list('eli')).toEqual([]);
+    expect(await outbox('eli')).toEqual([]);
+    // The same cause committed: its entry is there.
+    await store.alerts.raise({ userId: 'eli', ruleId: 'bp-crisis', severity: 'critical', title: 'crisis', detail: { systolic: 190, diastolic: 125 }, readingIds: ['b2'] });
+    expect(await outbox('eli')).toEqual(['alert.opened']);
+    await subscribe('fox');
+    const goal = await store.goals.create('fox', GoalCreate.parse({ kind: 'daily_steps', frequency: 'daily', target: 5000, title: 'boom' }), { subject: 'fox', kind: 'athlete' });
+    await expect(store.goals.markReached(goal, '2026-11-20', { periodEnd: '2026-11-20', streak: 1, at: new Date() })).rejects.toThrow();
+    expect(await outbox('fox')).toEqual([]);
+    expect((await queryStore<{ p: string | null }>(store, sql`select reached_period::text as p from goals where id = ${goal.id}`))[0]?.p).toBeNull();
+  });
+});
