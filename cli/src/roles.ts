@@ -6,7 +6,7 @@ import { createBroker, createClusterBackends, createRevocationBus, type PulseHub
 import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
-import { createAnalyzerSync, createWebhookWorker, type AnalyzerSync } from '@pulsehub/outbound';
+import { createAnalyzerSync, createWebhookMetrics, createWebhookWorker, type AnalyzerSync, type WebhookMetrics } from '@pulsehub/outbound';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -204,7 +204,7 @@ export interface WebRoleOptions {
  * share the outbox with SKIP LOCKED) and, when an analyzer is configured, its sync. Insights the
  * sync stores are pushed to the athlete's live viewers on this node.
  */
-function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): { analyzer: AnalyzerSync | undefined; close: Closer } {
+function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): { analyzer: AnalyzerSync | undefined; metrics: WebhookMetrics; close: Closer } {
   const worker = createWebhookWorker({
     store, log: log.child({ role: 'webhooks' }), allowHosts: config.outbound.webhookAllowHosts,
     timeoutMs: config.outbound.webhookTimeoutMs, backoff: { maxAttempts: config.outbound.webhookMaxAttempts },
@@ -218,7 +218,7 @@ function startOutbound(config: HubConfig, store: Store, log: Logger, push: () =>
     },
   }) : undefined;
   analyzer?.start();
-  return { analyzer, close: async () => { await worker.stop(); await analyzer?.stop(); } };
+  return { analyzer, metrics: createWebhookMetrics({ store, worker }), close: async () => { await worker.stop(); await analyzer?.stop(); } };
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number; outbound: Closer }> {
@@ -239,7 +239,7 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
     ...(o.manualIntake ? { manualIntake: o.manualIntake } : {}),
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
-    ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}` } : {}),
+    ...(local ? { metrics: async () => `${await local.metrics.render()}${o.metrics?.() ?? ''}${await outbound.metrics.render()}` } : {}),
   });
   holder.web = web;
   // Revocations made on any node (another web process, the CLI) cut this node's streams too.

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { queryRows, type Db } from './db.js';
-import { toEvent } from './rows.js';
-import { observations, webhookDeliveries, webhookOutbox, webhookSubscriptions } from './schema.js';
+import { webhookDeliveries, webhookOutbox, webhookSubscriptions } from './schema.js';
 
 export interface WebhookSubscription {
   id: string;
@@ -58,6 +57,8 @@ export interface ClaimedDelivery {
   secret: string;
   body: string;
   attempts: number;
+  /** How many events of each type the body holds. */
+  eventTypes: Record<string, number>;
 }
 
 /** One event in a delivery's body. */
@@ -69,6 +70,14 @@ export interface WebhookEvent {
   at: string;
   readings?: CanonicalEvent[];
   data?: unknown;
+}
+
+export interface WebhookBacklog {
+  openEntries: number;
+  openByEvent: Record<string, number>;
+  pending: number;
+  failed: number;
+  oldestPendingSeconds: number;
 }
 
 export interface WebhookRepo {
@@ -96,8 +105,12 @@ export interface WebhookRepo {
   deliveries(filter?: { subscriptionId?: string; userId?: string; status?: string; limit?: number }): Promise<WebhookDeliveryRow[]>;
   /** Puts failed deliveries back to pending (attempts reset); returns their ids. */
   replay(filter: { id?: string; subscriptionId?: string; limit: number }): Promise<string[]>;
-  /** Open outbox entries and pending deliveries (for /metrics and tests). */
-  backlog(): Promise<{ openEntries: number; pending: number; failed: number }>;
+  /**
+   * What is owed (for /metrics and tests): outbox entries not yet in a delivery (in all and by
+   * event type), pending and failed deliveries, and the age of the oldest entry or pending
+   * delivery not yet delivered (0 when nothing is owed).
+   */
+  backlog(): Promise<WebhookBacklog>;
 }
 
 const PUBLIC_COLUMNS = {
@@ -133,6 +146,51 @@ export async function enqueueHooks(tx: Db, entries: readonly { userId: string; e
   return Number(rows[0]?.n ?? 0);
 }
 
+/** An instant as `Date.prototype.toISOString` writes it. */
+const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A stored reading as the JSON of a CanonicalEvent (rows.ts `toEvent`, the same keys in the
+ * same order), built by Postgres: the sender receives one text per outbox entry instead of
+ * rows it would parse (dates, jsonb) only to serialise them again.
+ */
+const READING_JSON = `left(json_build_object(
+    'id', r.id, 'userId', r.user_id, 'deviceId', r.device_id, 'metric', r.metric,
+    'time', case when r.time_start = r.time_end then json_build_object('at', ${iso('r.time_start')})
+      else json_build_object('start', ${iso('r.time_start')}, 'end', ${iso('r.time_end')}) end,
+    'values', r."values",
+    'source', json_build_object('adapter', r.adapter, 'receivedAt', ${iso('r.received_at')}))::text, -1)
+  || coalesce(', "series" : ' || r.series::text, '') || coalesce(', "notes" : ' || r.notes::text, '') || '}'`;
+
+/**
+ * The events of deliveries, in one query for all of them: per outbox entry (in order) the event
+ * JSON, with the readings of a `reading.stored` entry (its transaction's rows of that user,
+ * through the subscription's metric filter, by id) aggregated by Postgres into one JSON text.
+ * Stored readings do not change, so every attempt sends the same bytes.
+ */
+async function bodyParts(db: Db, deliveryIds: readonly string[]): Promise<Map<string, { events: string[]; types: Record<string, number> }>> {
+  const rows = await queryRows<{ delivery_id: string; event: string; event_type: string }>(db, sql`
+    select o.delivery_id, o.event_type,
+      '{"id":' || to_json(s.id || ':' || o.id)::text || ',"type":' || to_json(o.event_type)::text || ',"userId":' || to_json(o.user_id)::text
+        || ',"at":"' || ${sql.raw(iso('o.created_at'))} || '",'
+        || case when o.txid is null then '"data":' || coalesce(o.payload::text, 'null')
+          else '"readings":[' || coalesce((
+            select string_agg(${sql.raw(READING_JSON)}, ',' order by r.id) from observations r
+            where r.user_id = o.user_id and r.txid = o.txid and (s.metrics is null or r.metric = any(s.metrics))), '') || ']' end
+        || '}' as event
+    from webhook_outbox o join webhook_subscriptions s on s.id = o.subscription_id
+    where o.delivery_id in (${sql.join(deliveryIds.map((id) => sql`${id}`), sql`, `)})
+    order by o.delivery_id, o.id`);
+  const out = new Map<string, { events: string[]; types: Record<string, number> }>();
+  for (const r of rows) {
+    let p = out.get(r.delivery_id);
+    if (!p) out.set(r.delivery_id, (p = { events: [], types: {} }));
+    p.events.push(r.event);
+    p.types[r.event_type] = (p.types[r.event_type] ?? 0) + 1;
+  }
+  return out;
+}
+
 export function createWebhookRepo(db: Db): WebhookRepo {
   const get = async (id: string) => {
     const [row] = await db.select(PUBLIC_COLUMNS).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id));
@@ -151,32 +209,6 @@ export function createWebhookRepo(db: Db): WebhookRepo {
     await tx.insert(webhookDeliveries).values({ id: deliveryId, subscriptionId: sub.id, userId: sub.user_id, entries: entries.length });
     await tx.update(webhookOutbox).set({ deliveryId }).where(inArray(webhookOutbox.id, entries.map((e) => Number(e.id))));
     return true;
-  }
-
-  /** A delivery's body, rebuilt the same way on every attempt: its entries in order, each with the readings it names. */
-  async function bodyOf(d: { id: string; subscriptionId: string; userId: string; metrics: string[] | null }): Promise<string> {
-    const entries = await queryRows<{ id: number | string; event_type: string; txid: number | string | null; payload: unknown; created_at: string | Date }>(db, sql`
-      select id, event_type, txid, payload, created_at from webhook_outbox where delivery_id = ${d.id} order by id`);
-    const txids = [...new Set(entries.filter((e) => e.txid !== null).map((e) => Number(e.txid)))];
-    const byTxid = new Map<number, CanonicalEvent[]>();
-    if (txids.length > 0) {
-      const conds = [eq(observations.userId, d.userId), inArray(observations.txid, txids)];
-      if (d.metrics) conds.push(inArray(observations.metric, d.metrics));
-      const rows = await db.select().from(observations).where(and(...conds)).orderBy(asc(observations.txid), asc(observations.id));
-      for (const r of rows) {
-        const list = byTxid.get(Number(r.txid)) ?? [];
-        list.push(toEvent(r));
-        byTxid.set(Number(r.txid), list);
-      }
-    }
-    const events: WebhookEvent[] = entries.map((e) => ({
-      id: `${d.subscriptionId}:${e.id}`,
-      type: e.event_type,
-      userId: d.userId,
-      at: new Date(e.created_at).toISOString(),
-      ...(e.txid !== null ? { readings: byTxid.get(Number(e.txid)) ?? [] } : { data: e.payload }),
-    }));
-    return JSON.stringify({ delivery: d.id, subscription: d.subscriptionId, events });
   }
 
   return {
@@ -236,7 +268,7 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       });
     },
     async claimDue(o) {
-      const rows = await queryRows<{ id: string; subscription_id: string; user_id: string; metrics: string[] | null; url: string; secret: string; attempts: number }>(db, sql`
+      const rows = await queryRows<{ id: string; subscription_id: string; url: string; secret: string; attempts: number }>(db, sql`
         with due as (
           select d.id from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id and s.active
           where d.status = 'pending' and d.next_attempt_at <= now()
@@ -247,13 +279,14 @@ export function createWebhookRepo(db: Db): WebhookRepo {
           next_attempt_at = now() + make_interval(secs => ${o.leaseMs / 1000}::float8)
         from due, webhook_subscriptions s
         where d.id = due.id and s.id = d.subscription_id
-        returning d.id, d.subscription_id, d.user_id, s.metrics, s.url, s.secret, d.attempts`);
-      const out: ClaimedDelivery[] = [];
-      for (const r of rows) {
-        const body = await bodyOf({ id: r.id, subscriptionId: r.subscription_id, userId: r.user_id, metrics: r.metrics });
-        out.push({ id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body, attempts: Number(r.attempts) });
-      }
-      return out;
+        returning d.id, d.subscription_id, s.url, s.secret, d.attempts`);
+      if (rows.length === 0) return [];
+      const parts = await bodyParts(db, rows.map((r) => r.id));
+      return rows.map((r) => {
+        const p = parts.get(r.id) ?? { events: [], types: {} };
+        const body = `{"delivery":${JSON.stringify(r.id)},"subscription":${JSON.stringify(r.subscription_id)},"events":[${p.events.join(',')}]}`;
+        return { id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body, attempts: Number(r.attempts), eventTypes: p.types };
+      });
     },
     async delivered(id, r) {
       await db.update(webhookDeliveries).set({ status: 'delivered', deliveredAt: new Date(), lastStatus: r.status, lastLatencyMs: Math.round(r.latencyMs), lastError: null })
@@ -286,11 +319,21 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       return rows.map((r) => r.id);
     },
     async backlog() {
-      const [row] = await queryRows<{ open: number | string; pending: number | string; failed: number | string }>(db, sql`
-        select (select count(*) from webhook_outbox where delivery_id is null)::int as open,
+      // Open entries by type (the partial index on open entries), pending (the due index), failed.
+      const [row] = await queryRows<{ open: unknown; pending: number | string; failed: number | string; oldest_s: number | string | null }>(db, sql`
+        select (select coalesce(json_object_agg(event_type, n), '{}'::json)::text from (
+            select event_type, count(*)::int as n from webhook_outbox where delivery_id is null group by event_type) t) as open,
           (select count(*) from webhook_deliveries where status = 'pending')::int as pending,
-          (select count(*) from webhook_deliveries where status = 'failed')::int as failed`);
-      return { openEntries: Number(row?.open ?? 0), pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0) };
+          (select count(*) from webhook_deliveries where status = 'failed')::int as failed,
+          extract(epoch from now() - least(
+            (select min(created_at) from webhook_outbox where delivery_id is null),
+            (select min(created_at) from webhook_deliveries where status = 'pending')))::float8 as oldest_s`);
+      const openByEvent = JSON.parse(String(row?.open ?? '{}')) as Record<string, number>;
+      return {
+        openEntries: Object.values(openByEvent).reduce((a, b) => a + b, 0), openByEvent,
+        pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0),
+        oldestPendingSeconds: row?.oldest_s === null || row?.oldest_s === undefined ? 0 : Math.max(0, Number(row.oldest_s)),
+      };
     },
   };
 }
