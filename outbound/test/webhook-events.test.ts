@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { GoalCreate } from '@pulsehub/contracts';
+import { GoalCreate, type CanonicalEvent } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, queryStore, sql, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbound';
@@ -143,6 +143,22 @@ describe.each(['postgres', 'pglite'] as const)('alert, goal and device webhooks 
     const [e] = await drain('dan', 1);
     expect(e).toMatchObject({ type: 'goal.reached', data: { goalId: goal.id, kind: 'daily_steps', frequency: 'daily', period: { start: '2026-11-20', end: '2026-11-20' }, streak: 3, at: at.toISOString() } });
     expect(JSON.stringify(e!.data)).not.toMatch(/value|8000/);
+  });
+
+  it('reading.stored: each reading in the body is exactly the stored canonical event (instants, intervals, series, notes, escapes)', async () => {
+    await store.users.ensure(['gil']);
+    await subscribe('gil', ['reading.stored']);
+    const at = '2026-11-20T10:00:00.123Z';
+    const events: CanonicalEvent[] = [
+      { id: 'g-hr', userId: 'gil', deviceId: 'strap "1"', metric: 'heart_rate', time: { at }, values: { bpm: { value: 128, unit: '/min' } }, series: { rr: { unit: 'ms', values: [470, 468.5] } }, source: { adapter: 'pulsehub.v1', receivedAt: '2026-11-20T10:00:01.000Z' } },
+      { id: 'g-st', userId: 'gil', deviceId: 'watch', metric: 'steps', time: { start: '2026-11-20T09:00:00.000Z', end: '2026-11-20T09:59:59.999Z' }, values: { count: { value: 1200, unit: '{steps}' } }, source: { adapter: 'pulsehub.v1', receivedAt: at } },
+      { id: 'g-food', userId: 'gil', deviceId: 'manual', metric: 'food', time: { at }, values: { energy: { value: 350, unit: 'kcal' } }, notes: { description: 'porridge, "oats" & honey \u2615 \\ / \t', meal: 'breakfast' }, source: { adapter: 'manual', receivedAt: at } },
+    ];
+    expect((await store.observations.commitBatch({ events })).inserted).toBe(3);
+    const [e] = await drain('gil', 1);
+    const stored = (await Promise.all(['heart_rate', 'steps', 'food'].map((metric) => store.history.range({ userId: 'gil', metric, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), limit: 10 })))).flat();
+    expect((e as unknown as { readings: CanonicalEvent[] }).readings).toEqual(stored.sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect(stored).toHaveLength(3);
   });
 
   it('an entry rolls back with its cause', async () => {

@@ -154,13 +154,13 @@ const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"H
  * same order), built by Postgres: the sender receives one text per outbox entry instead of
  * rows it would parse (dates, jsonb) only to serialise them again.
  */
-const READING_JSON = `left(json_build_object(
-    'id', r.id, 'userId', r.user_id, 'deviceId', r.device_id, 'metric', r.metric,
-    'time', case when r.time_start = r.time_end then json_build_object('at', ${iso('r.time_start')})
-      else json_build_object('start', ${iso('r.time_start')}, 'end', ${iso('r.time_end')}) end,
-    'values', r."values",
-    'source', json_build_object('adapter', r.adapter, 'receivedAt', ${iso('r.received_at')}))::text, -1)
-  || coalesce(', "series" : ' || r.series::text, '') || coalesce(', "notes" : ' || r.notes::text, '') || '}'`;
+const READING_JSON = `'{"id":' || to_json(r.id)::text || ',"userId":' || to_json(r.user_id)::text
+  || ',"deviceId":' || to_json(r.device_id)::text || ',"metric":' || to_json(r.metric)::text
+  || case when r.time_start = r.time_end then ',"time":{"at":"' || ${iso('r.time_start')} || '"}'
+    else ',"time":{"start":"' || ${iso('r.time_start')} || '","end":"' || ${iso('r.time_end')} || '"}' end
+  || ',"values":' || r."values"::text
+  || ',"source":{"adapter":' || to_json(r.adapter)::text || ',"receivedAt":"' || ${iso('r.received_at')} || '"}'
+  || coalesce(',"series":' || r.series::text, '') || coalesce(',"notes":' || r.notes::text, '') || '}'`;
 
 /**
  * The events of deliveries, in one query for all of them: per outbox entry (in order) the event
