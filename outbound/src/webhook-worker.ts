@@ -75,7 +75,9 @@ export function createWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
 
   async function send(d: ClaimedDelivery): Promise<boolean> {
     const t = Math.floor(Date.now() / 1000);
-    const r = await postJson(d.url, d.body, { 'Idempotency-Key': d.id, [SIGNATURE_HEADER]: sign(d.secret, d.body, t) }, { allowHosts, timeoutMs });
+    // Encoded once: the signature, the length and the socket all read the same bytes.
+    const body = Buffer.from(d.body);
+    const r = await postJson(d.url, body, { 'Idempotency-Key': d.id, [SIGNATURE_HEADER]: sign(d.secret, body, t) }, { allowHosts, timeoutMs });
     if (r.ok) {
       await repo.delivered(d.id, { status: r.status ?? 0, latencyMs: r.latencyMs });
       stats.delivered++;

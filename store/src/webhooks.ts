@@ -256,9 +256,14 @@ export function createWebhookRepo(db: Db): WebhookRepo {
     async formDeliveries(o = {}) {
       return db.transaction(async (txAny) => {
         const tx = txAny as unknown as Db;
+        // Only subscriptions with a delivery due (the oldest open entry has waited its window,
+        // or a full batch is open): a round while entries wait costs one query, not one per
+        // subscription.
         const subs = await queryRows<{ id: string; user_id: string; window_ms: number; max_batch: number }>(tx, sql`
           select s.id, s.user_id, s.window_ms, s.max_batch from webhook_subscriptions s
-          where exists (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null)
+          where exists (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null
+              and o.created_at <= now() - make_interval(secs => s.window_ms / 1000.0))
+            or (select count(*) from (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null limit s.max_batch) f) >= s.max_batch
           order by s.id limit ${o.limit ?? 100}
           for update of s skip locked`);
         let formed = 0;
