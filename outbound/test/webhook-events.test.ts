@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { GoalCreate, type CanonicalEvent } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, queryStore, sql, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbound';
+import { receiver, until, type Receiver } from './receiver.js';
 
 // Issue 14 §1: the events other than reading.stored and session.ended — alert.opened,
 // alert.resolved, goal.reached, device.offline — each written in the transaction of its cause,
@@ -14,42 +13,15 @@ import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbo
 const log = pino({ level: 'silent' });
 const SECRET = 'events-secret-0123456789';
 
-interface Received { headers: IncomingHttpHeaders; body: string }
 interface HookEvent { id: string; type: string; userId: string; at: string; data: Record<string, unknown> }
 
-async function receiver() {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    got,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    events: (userId: string) => got.flatMap((g) => (JSON.parse(g.body) as { events: HookEvent[] }).events).filter((e) => e.userId === userId),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Ticks until `done()` or the deadline (never a fixed sleep). */
-async function until(worker: WebhookWorker, done: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('deadline passed');
-    await worker.tick();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The events the receiver got for `userId`, over all requests. */
+const eventsOf = (rx: Receiver, userId: string) => rx.got.flatMap((g) => (JSON.parse(g.body) as { events: HookEvent[] }).events).filter((e) => e.userId === userId);
 
 describe.each(['postgres', 'pglite'] as const)('alert, goal and device webhooks on %s', (kind) => {
   let db: TestDatabase;
   let store: Store;
-  let rx: Awaited<ReturnType<typeof receiver>>;
+  let rx: Receiver;
   let worker: WebhookWorker;
   const ALL = ['alert.opened', 'alert.resolved', 'goal.reached', 'device.offline'];
   const subscribe = (userId: string, events = ALL) => store.webhooks.create({ userId, url: rx.url, events, secret: SECRET, windowMs: 0, createdBy: 'admin' });
@@ -57,9 +29,9 @@ describe.each(['postgres', 'pglite'] as const)('alert, goal and device webhooks 
     (await queryStore<{ event_type: string }>(store, sql`select event_type from webhook_outbox where user_id = ${userId} order by id`)).map((r) => r.event_type);
   /** Sends everything owed and returns the events the receiver got for `userId`. */
   const drain = async (userId: string, n: number) => {
-    await until(worker, () => rx.events(userId).length >= n);
+    await until(worker, () => eventsOf(rx, userId).length >= n);
     await worker.tick();
-    return rx.events(userId);
+    return eventsOf(rx, userId);
   };
 
   beforeAll(async () => {
