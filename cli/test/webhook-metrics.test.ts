@@ -46,6 +46,7 @@ describe('webhook backlog on /metrics', () => {
     expect(text).toMatch(/^pulsehub_webhook_outbox_open\{event="alert\.opened"\} 1$/m);
     expect(text).toMatch(/^pulsehub_webhook_deliveries\{status="pending"\} 0$/m);
     expect(text).toMatch(/^pulsehub_webhook_deliveries\{status="failed"\} 1$/m);
+    expect(text).toMatch(/^pulsehub_webhook_backlog_ok 1$/m);
     const oldest = /^pulsehub_webhook_oldest_pending_seconds (\S+)$/m.exec(text)?.[1];
     expect(Number(oldest)).toBeGreaterThan(0);
     expect(text).toMatch(/^pulsehub_webhook_requests_total\{result="delivered"\} 1$/m);

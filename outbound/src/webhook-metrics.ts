@@ -16,14 +16,17 @@ export interface WebhookMetrics {
  */
 export function createWebhookMetrics(o: { store: Store; worker: Pick<WebhookWorker, 'stats'> }): WebhookMetrics {
   const registry = new Registry();
-  let current: Promise<WebhookBacklog> | undefined;
-  // Gauges collect one after another within one scrape: the first asks, the rest reuse it.
-  const backlog = () => (current ??= o.store.webhooks.backlog().finally(() => setImmediate(() => (current = undefined))));
+  let current: Promise<WebhookBacklog | undefined> | undefined;
+  // Gauges collect one after another within one scrape: the first asks, the rest reuse it. With
+  // the database unreachable the backlog gauges keep their last values, pulsehub_webhook_backlog_ok
+  // says 0, and the rest of /metrics still answers.
+  const backlog = () => (current ??= o.store.webhooks.backlog().catch(() => undefined).finally(() => setImmediate(() => (current = undefined))));
 
   new Gauge({
     name: 'pulsehub_webhook_outbox_open', help: 'Webhook outbox entries not yet put into a delivery, by event type', labelNames: ['event'], registers: [registry],
     async collect() {
       const b = await backlog();
+      if (!b) return;
       this.reset();
       for (const [event, n] of Object.entries(b.openByEvent)) this.set({ event }, n);
     },
@@ -32,6 +35,7 @@ export function createWebhookMetrics(o: { store: Store; worker: Pick<WebhookWork
     name: 'pulsehub_webhook_deliveries', help: 'Webhook deliveries owed: pending (due or waiting for a retry) and failed for good (replayable)', labelNames: ['status'], registers: [registry],
     async collect() {
       const b = await backlog();
+      if (!b) return;
       this.set({ status: 'pending' }, b.pending);
       this.set({ status: 'failed' }, b.failed);
     },
@@ -39,7 +43,14 @@ export function createWebhookMetrics(o: { store: Store; worker: Pick<WebhookWork
   new Gauge({
     name: 'pulsehub_webhook_oldest_pending_seconds', help: 'Age of the oldest webhook entry or pending delivery not yet delivered (0: nothing owed)', registers: [registry],
     async collect() {
-      this.set((await backlog()).oldestPendingSeconds);
+      const b = await backlog();
+      if (b) this.set(b.oldestPendingSeconds);
+    },
+  });
+  new Gauge({
+    name: 'pulsehub_webhook_backlog_ok', help: '1 when the webhook backlog gauges were read from the database at this scrape, 0 when it could not be read', registers: [registry],
+    async collect() {
+      this.set((await backlog()) ? 1 : 0);
     },
   });
   new Counter({
