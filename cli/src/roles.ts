@@ -7,7 +7,7 @@ import { createBroker, createClusterBackends, createRevocationBus, type PulseHub
 import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
-import { createAnalyzerSync, createBridge, createWebhookWorker, type AnalyzerSync, type Bridge } from '@pulsehub/outbound';
+import { createAnalyzerSync, createBridge, createWebhookMetrics, createWebhookWorker, type AnalyzerSync, type Bridge, type WebhookMetrics } from '@pulsehub/outbound';
 import type { HubConfig } from './config.js';
 import { ensurePrivateDir, tightenTree } from './data-dir.js';
 import { relayMqttTo } from './mqtt-relay.js';
@@ -206,7 +206,7 @@ export interface WebRoleOptions {
  * PULSEHUB_BRIDGE_URL is set the Home Assistant bridge (one node at a time: the store's advisory
  * lock). Insights the sync stores are announced to the athlete's live viewers on every web node.
  */
-async function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): Promise<{ analyzer: AnalyzerSync | undefined; bridge: Bridge | undefined; close: Closer }> {
+async function startOutbound(config: HubConfig, store: Store, log: Logger, push: () => WebApp | undefined): Promise<{ analyzer: AnalyzerSync | undefined; bridge: Bridge | undefined; metrics: WebhookMetrics; close: Closer }> {
   const worker = createWebhookWorker({
     store, log: log.child({ role: 'webhooks' }), allowHosts: config.outbound.webhookAllowHosts,
     timeoutMs: config.outbound.webhookTimeoutMs, backoff: { maxAttempts: config.outbound.webhookMaxAttempts },
@@ -228,7 +228,7 @@ async function startOutbound(config: HubConfig, store: Store, log: Logger, push:
   }) : undefined;
   // Another process on this host holds the queue directory: that one runs the bridge here.
   if (bridge && !(await bridge.start())) bridge = undefined;
-  return { analyzer, bridge, close: async () => { await worker.stop(); await analyzer?.stop(); await bridge?.stop(); } };
+  return { analyzer, bridge, metrics: createWebhookMetrics({ store, worker }), close: async () => { await worker.stop(); await analyzer?.stop(); await bridge?.stop(); } };
 }
 
 export async function startWebRole(config: HubConfig, access: AccessControl, store: Store, log: Logger, o: WebRoleOptions): Promise<{ web: WebApp; port: number; outbound: Closer }> {
@@ -249,7 +249,8 @@ export async function startWebRole(config: HubConfig, access: AccessControl, sto
     health: () => ({ ...(local ? { broker: { clients: local.connectedClients } } : {}), ...(o.health?.() ?? {}) }),
     ...(o.manualIntake ? { manualIntake: o.manualIntake } : {}),
     // Broker and ingest counters, passed in: web defines /metrics but imports neither.
-    ...(local || bridge ? { metrics: async () => `${local ? await local.metrics.render() : ''}${o.metrics?.() ?? ''}${bridge ? await bridge.metrics() : ''}` } : {}),
+    // Every web node sends webhooks (and maybe bridges): their backlog is on its /metrics.
+    metrics: async () => `${local ? await local.metrics.render() : ''}${o.metrics?.() ?? ''}${await outbound.metrics.render()}${bridge ? await bridge.metrics() : ''}`,
   });
   holder.web = web;
   // Revocations made on any node (another web process, the CLI) cut this node's streams too.

@@ -18,7 +18,7 @@ export interface SendResult {
  * verifies the certificate against the host name. Redirects are never followed: a 3xx is a
  * failed attempt that names where it pointed. The whole exchange has one deadline.
  */
-export async function postJson(rawUrl: string, body: string, headers: Record<string, string>, o: { allowHosts: ReadonlySet<string>; timeoutMs: number; maxResponseBytes?: number }): Promise<SendResult> {
+export async function postJson(rawUrl: string, body: string | Buffer, headers: Record<string, string>, o: { allowHosts: ReadonlySet<string>; timeoutMs: number; maxResponseBytes?: number }): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   let url: URL;

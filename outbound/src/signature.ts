@@ -3,8 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** `PulseHub-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>` (README: Webhooks). */
 export const SIGNATURE_HEADER = 'PulseHub-Signature';
 
-export function sign(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+export function sign(secret: string, body: string | Buffer, unixSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.`).update(body).digest('hex');
   return `t=${unixSeconds},v1=${mac}`;
 }
 

@@ -1,38 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
-import { createWebhookWorker, verify, type WebhookWorker } from '@pulsehub/outbound';
+import { createWebhookWorker, verify } from '@pulsehub/outbound';
+import { receiver, until, type Received, type Receiver } from './receiver.js';
 
 // Issue 14, webhooks, on real parts: Postgres (COPY and one-statement paths) and PGlite, a real
 // local HTTP receiver that fails and then recovers. The allowlist lets the worker reach 127.0.0.1.
 
 const log = pino({ level: 'silent' });
 const SECRET = 'test-secret-0123456789';
-
-interface Received { headers: IncomingHttpHeaders; body: string }
-interface Receiver { url: string; got: Received[]; answer: (r: Received) => { status: number; headers?: Record<string, string> }; close(): Promise<void> }
-
-async function receiver(): Promise<Receiver> {
-  const r: Partial<Receiver> & { got: Received[] } = { got: [], answer: () => ({ status: 200 }) };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rec = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      r.got.push(rec);
-      const a = r.answer!(rec);
-      res.writeHead(a.status, a.headers).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  r.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return r as Receiver;
-}
 
 let seq = 0;
 const hr = (userId: string, bpm: number): CanonicalEvent => {
@@ -43,16 +21,6 @@ const steps = (userId: string, count: number): CanonicalEvent => {
   const start = new Date(Date.parse('2026-11-20T10:00:00Z') + seq++ * 1000).toISOString();
   return { id: `st-${seq}`, userId, deviceId: `${userId}-watch`, metric: 'steps', time: { start, end: start }, values: { count: { value: count, unit: '{steps}' } }, source: { adapter: 'pulsehub.v1', receivedAt: start } };
 };
-
-/** Ticks until `done()` or the deadline (never a fixed sleep). */
-async function until(worker: WebhookWorker, done: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('deadline passed');
-    await worker.tick();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const bodyOf = (r: Received) => JSON.parse(r.body) as { delivery: string; subscription: string; events: { id: string; type: string; userId: string; readings?: CanonicalEvent[] }[] };
 

@@ -1,6 +1,8 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { alertHookEntries, DEVICE_OFFLINE_RULE } from './event-hooks.js';
 import { alertRuleOverrides, alerts } from './schema.js';
+import { enqueueHooks } from './webhooks.js';
 
 export type AlertRow = typeof alerts.$inferSelect;
 export type AlertSeverityText = 'info' | 'warning' | 'critical';
@@ -61,29 +63,47 @@ export function createAlertRepo(db: Db): AlertRepo {
     async raise(a) {
       const at = a.at ?? new Date();
       const ids = JSON.stringify([...new Set(a.readingIds)].slice(-MAX_READING_IDS));
-      const [row] = await db.insert(alerts).values({
-        userId: a.userId, ruleId: a.ruleId, severity: a.severity, title: a.title, detail: a.detail,
-        readingIds: sql`${ids}::jsonb`, openedAt: at, updatedAt: at,
-      }).onConflictDoUpdate({
-        target: [alerts.userId, alerts.ruleId],
-        targetWhere: isNull(alerts.resolvedAt),
-        set: {
-          severity: a.severity, title: a.title, detail: a.detail, updatedAt: at, updates: sql`${alerts.updates} + 1`,
-          // The union, newest last, capped.
-          readingIds: sql`(select coalesce(jsonb_agg(x order by n), '[]'::jsonb) from (
-            select x, n from (select x, row_number() over () as n from jsonb_array_elements_text(${alerts.readingIds} || (select coalesce(jsonb_agg(y), '[]'::jsonb) from jsonb_array_elements_text(${ids}::jsonb) y where not ${alerts.readingIds} ? y)) x) t
-            order by n desc limit ${MAX_READING_IDS}) s)`,
-        },
-        // A redelivered reading (all its ids on the alert already) changes nothing.
-        setWhere: sql`not (${alerts.readingIds} @> ${ids}::jsonb)`,
-      }).returning();
-      if (!row) return null;
-      return { change: row.updates === 0 ? 'opened' : 'updated', alert: row };
+      // Issue 14: the webhook entries it causes are written in the alert's own transaction.
+      return db.transaction(async (txAny) => {
+        const tx = txAny as unknown as Db;
+        // Which devices were already silent (only that rule needs the row as it was).
+        const [previous] = a.ruleId === DEVICE_OFFLINE_RULE
+          ? await tx.select().from(alerts).where(and(eq(alerts.userId, a.userId), eq(alerts.ruleId, a.ruleId), isNull(alerts.resolvedAt))).for('update')
+          : [];
+        const [row] = await tx.insert(alerts).values({
+          userId: a.userId, ruleId: a.ruleId, severity: a.severity, title: a.title, detail: a.detail,
+          readingIds: sql`${ids}::jsonb`, openedAt: at, updatedAt: at,
+        }).onConflictDoUpdate({
+          target: [alerts.userId, alerts.ruleId],
+          targetWhere: isNull(alerts.resolvedAt),
+          set: {
+            severity: a.severity, title: a.title, detail: a.detail, updatedAt: at, updates: sql`${alerts.updates} + 1`,
+            // The union, newest last, capped.
+            readingIds: sql`(select coalesce(jsonb_agg(x order by n), '[]'::jsonb) from (
+              select x, n from (select x, row_number() over () as n from jsonb_array_elements_text(${alerts.readingIds} || (select coalesce(jsonb_agg(y), '[]'::jsonb) from jsonb_array_elements_text(${ids}::jsonb) y where not ${alerts.readingIds} ? y)) x) t
+              order by n desc limit ${MAX_READING_IDS}) s)`,
+          },
+          // A redelivered reading (all its ids on the alert already) changes nothing. The
+          // device-offline alert names no readings: it changes when its set of silent devices does.
+          setWhere: a.ruleId === DEVICE_OFFLINE_RULE
+            ? sql`${alerts.detail} -> 'devices' is distinct from ${JSON.stringify(a.detail.devices ?? null)}::jsonb`
+            : sql`not (${alerts.readingIds} @> ${ids}::jsonb)`,
+        }).returning();
+        if (!row) return null;
+        const change = row.updates === 0 ? 'opened' as const : 'updated' as const;
+        await enqueueHooks(tx, alertHookEntries(change, row, previous));
+        return { change, alert: row };
+      });
     },
     async resolve(userId, ruleId, at = new Date()) {
-      const [row] = await db.update(alerts).set({ resolvedAt: at, updatedAt: at })
-        .where(and(eq(alerts.userId, userId), eq(alerts.ruleId, ruleId), isNull(alerts.resolvedAt))).returning();
-      return row ?? null;
+      return db.transaction(async (txAny) => {
+        const tx = txAny as unknown as Db;
+        const [row] = await tx.update(alerts).set({ resolvedAt: at, updatedAt: at })
+          .where(and(eq(alerts.userId, userId), eq(alerts.ruleId, ruleId), isNull(alerts.resolvedAt))).returning();
+        if (!row) return null;
+        await enqueueHooks(tx, alertHookEntries('resolved', row));
+        return row;
+      });
     },
     async recordInsight(i) {
       const at = i.at ?? new Date();

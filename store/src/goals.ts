@@ -5,6 +5,7 @@ import type { Db } from './db.js';
 import { auditLog, goals, users } from './schema.js';
 import { activeSecondsByDay, localDays } from './local-rollups.js';
 import { addDays, computeProgress, localDay } from './goal-progress.js';
+import { enqueueHooks } from './webhooks.js';
 
 /** Who made a change, for the audit row written in the same transaction. */
 export interface Actor { subject: string; kind: string }
@@ -23,9 +24,10 @@ export interface GoalsRepo {
   activeFor(userIds: readonly string[]): Promise<GoalJson[]>;
   /**
    * Records that `periodStart` of a goal was reached; true only the first time (so one
-   * `goal-reached` per goal and period). A `once` goal becomes `completed`.
+   * `goal-reached` per goal and period). A `once` goal becomes `completed`. The `goal.reached`
+   * webhook entry (with `reached`: the period's end, the streak, when) is written with the mark.
    */
-  markReached(goal: GoalJson, periodStart: string): Promise<boolean>;
+  markReached(goal: GoalJson, periodStart: string, reached?: { periodEnd: string; streak: number; at: Date }): Promise<boolean>;
 }
 
 type Row = typeof goals.$inferSelect;
@@ -115,12 +117,21 @@ export function createGoalsRepo(db: Db): GoalsRepo {
       const rows = await db.select().from(goals).where(and(inArray(goals.userId, [...userIds]), eq(goals.status, 'active')));
       return rows.map(toGoalJson);
     },
-    async markReached(goal, periodStart) {
-      const rows = await db.update(goals)
-        .set({ reachedPeriod: periodStart, ...(goal.frequency === 'once' ? { status: 'completed', updatedAt: new Date() } : {}) })
-        .where(and(eq(goals.id, goal.id), sql`${goals.reachedPeriod} is distinct from ${periodStart}::date`))
-        .returning({ id: goals.id });
-      return rows.length > 0;
+    async markReached(goal, periodStart, reached) {
+      // Issue 14: the `goal.reached` webhook entry commits with the mark (once per period).
+      return db.transaction(async (txAny) => {
+        const tx = txAny as unknown as Db;
+        const rows = await tx.update(goals)
+          .set({ reachedPeriod: periodStart, ...(goal.frequency === 'once' ? { status: 'completed', updatedAt: new Date() } : {}) })
+          .where(and(eq(goals.id, goal.id), sql`${goals.reachedPeriod} is distinct from ${periodStart}::date`))
+          .returning({ id: goals.id });
+        if (rows.length === 0) return false;
+        await enqueueHooks(tx, [{
+          userId: goal.userId, eventType: 'goal.reached',
+          payload: { goalId: goal.id, kind: goal.kind, frequency: goal.frequency, period: { start: periodStart, end: reached?.periodEnd ?? null }, streak: reached?.streak ?? null, at: (reached?.at ?? new Date()).toISOString() },
+        }]);
+        return true;
+      });
     },
   };
 }

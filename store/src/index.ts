@@ -22,6 +22,6 @@ export { computeProgress, measurePeriod, goalPeriods, localDay, isTimeZone, addD
 export type { ExportRepo } from './export.js';
 export { ERASURE_COVERAGE, PERSON_COLUMN, ERASED, type ErasureRepo, type ErasureResult } from './erasure.js';
 export { alertJson, MAX_READING_IDS, type AlertRepo, type AlertRuleRepo, type AlertRow, type AlertRuleOverrideRow, type AlertSeverityText, type RaiseInput, type InsightInput } from './alerts.js';
-export type { WebhookRepo, WebhookSubscription, WebhookSubscriptionInput, WebhookSubscriptionPatch, WebhookDeliveryRow, ClaimedDelivery, WebhookEvent } from './webhooks.js';
+export type { WebhookRepo, WebhookBacklog, WebhookSubscription, WebhookSubscriptionInput, WebhookSubscriptionPatch, WebhookDeliveryRow, ClaimedDelivery, WebhookEvent } from './webhooks.js';
 export type { SyncLogRepo, SyncLogRow, SharingConsentRow, AnalyzerInsightInput, InsightRow } from './sync-log.js';
 export { BRIDGE_LOCK_KEY, type BridgeRepo, type BridgeStep, type BridgeCursorRow } from './bridge.js';

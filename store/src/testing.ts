@@ -9,6 +9,8 @@ import { connectionOf, type Store } from './store.js';
 
 // `@pulsehub/store/testing`: helpers for tests and benchmarks, never for a role's code.
 export { MIGRATIONS_FOLDER, queryRows, type Db };
+/** drizzle's `sql` tag, for `queryStore` in packages that do not depend on drizzle themselves. */
+export { sql } from 'drizzle-orm';
 
 /** The Postgres every test run uses (this machine's, trust auth); override with PULSEHUB_TEST_DATABASE_URL. */
 export const TEST_ADMIN_URL = process.env.PULSEHUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

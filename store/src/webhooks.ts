@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { queryRows, type Db } from './db.js';
-import { toEvent } from './rows.js';
-import { observations, webhookDeliveries, webhookOutbox, webhookSubscriptions } from './schema.js';
+import { webhookDeliveries, webhookOutbox, webhookSubscriptions } from './schema.js';
 
 export interface WebhookSubscription {
   id: string;
@@ -58,6 +57,8 @@ export interface ClaimedDelivery {
   secret: string;
   body: string;
   attempts: number;
+  /** How many events of each type the body holds. */
+  eventTypes: Record<string, number>;
 }
 
 /** One event in a delivery's body. */
@@ -69,6 +70,14 @@ export interface WebhookEvent {
   at: string;
   readings?: CanonicalEvent[];
   data?: unknown;
+}
+
+export interface WebhookBacklog {
+  openEntries: number;
+  openByEvent: Record<string, number>;
+  pending: number;
+  failed: number;
+  oldestPendingSeconds: number;
 }
 
 export interface WebhookRepo {
@@ -96,8 +105,12 @@ export interface WebhookRepo {
   deliveries(filter?: { subscriptionId?: string; userId?: string; status?: string; limit?: number }): Promise<WebhookDeliveryRow[]>;
   /** Puts failed deliveries back to pending (attempts reset); returns their ids. */
   replay(filter: { id?: string; subscriptionId?: string; limit: number }): Promise<string[]>;
-  /** Open outbox entries and pending deliveries (for /metrics and tests). */
-  backlog(): Promise<{ openEntries: number; pending: number; failed: number }>;
+  /**
+   * What is owed (for /metrics and tests): outbox entries not yet in a delivery (in all and by
+   * event type), pending and failed deliveries, and the age of the oldest entry or pending
+   * delivery not yet delivered (0 when nothing is owed).
+   */
+  backlog(): Promise<WebhookBacklog>;
 }
 
 const PUBLIC_COLUMNS = {
@@ -112,6 +125,71 @@ const DELIVERY_COLUMNS = {
   lastError: webhookDeliveries.lastError, lastStatus: webhookDeliveries.lastStatus, lastLatencyMs: webhookDeliveries.lastLatencyMs,
   lastAttemptAt: webhookDeliveries.lastAttemptAt, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt,
 };
+
+/**
+ * Outbox entries for events other than `reading.stored`, one per active subscription of the
+ * entry's user that wants its type, in one statement. Pass the transaction of the cause (the
+ * alert, the goal mark, the class end), so the entries commit or roll back with it.
+ */
+export async function enqueueHooks(tx: Db, entries: readonly { userId: string; eventType: string; payload: unknown }[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const json = JSON.stringify(entries.map((e, i) => ({ n: i, user_id: e.userId, event_type: e.eventType, payload: e.payload ?? null })));
+  const rows = await queryRows<{ n: number | string }>(tx, sql`
+    with e as (select * from json_to_recordset(${json}::json) as e(n int, user_id text, event_type text, payload jsonb)),
+    ins as (
+      insert into webhook_outbox (subscription_id, user_id, event_type, payload)
+      select s.id, s.user_id, e.event_type, e.payload from e join webhook_subscriptions s
+        on s.active and s.user_id = e.user_id and e.event_type = any(s.events)
+      order by e.n, s.id
+      returning 1)
+    select count(*)::int as n from ins`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** An instant as `Date.prototype.toISOString` writes it. */
+const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A stored reading as the JSON of a CanonicalEvent (rows.ts `toEvent`, the same keys in the
+ * same order), built by Postgres: the sender receives one text per outbox entry instead of
+ * rows it would parse (dates, jsonb) only to serialise them again.
+ */
+const READING_JSON = `'{"id":' || to_json(r.id)::text || ',"userId":' || to_json(r.user_id)::text
+  || ',"deviceId":' || to_json(r.device_id)::text || ',"metric":' || to_json(r.metric)::text
+  || case when r.time_start = r.time_end then ',"time":{"at":"' || ${iso('r.time_start')} || '"}'
+    else ',"time":{"start":"' || ${iso('r.time_start')} || '","end":"' || ${iso('r.time_end')} || '"}' end
+  || ',"values":' || r."values"::text
+  || ',"source":{"adapter":' || to_json(r.adapter)::text || ',"receivedAt":"' || ${iso('r.received_at')} || '"}'
+  || coalesce(',"series":' || r.series::text, '') || coalesce(',"notes":' || r.notes::text, '') || '}'`;
+
+/**
+ * The events of deliveries, in one query for all of them: per outbox entry (in order) the event
+ * JSON, with the readings of a `reading.stored` entry (its transaction's rows of that user,
+ * through the subscription's metric filter, by id) aggregated by Postgres into one JSON text.
+ * Stored readings do not change, so every attempt sends the same bytes.
+ */
+async function bodyParts(db: Db, deliveryIds: readonly string[]): Promise<Map<string, { events: string[]; types: Record<string, number> }>> {
+  const rows = await queryRows<{ delivery_id: string; event: string; event_type: string }>(db, sql`
+    select o.delivery_id, o.event_type,
+      '{"id":' || to_json(s.id || ':' || o.id)::text || ',"type":' || to_json(o.event_type)::text || ',"userId":' || to_json(o.user_id)::text
+        || ',"at":"' || ${sql.raw(iso('o.created_at'))} || '",'
+        || case when o.txid is null then '"data":' || coalesce(o.payload::text, 'null')
+          else '"readings":[' || coalesce((
+            select string_agg(${sql.raw(READING_JSON)}, ',' order by r.id) from observations r
+            where r.user_id = o.user_id and r.txid = o.txid and (s.metrics is null or r.metric = any(s.metrics))), '') || ']' end
+        || '}' as event
+    from webhook_outbox o join webhook_subscriptions s on s.id = o.subscription_id
+    where o.delivery_id in (${sql.join(deliveryIds.map((id) => sql`${id}`), sql`, `)})
+    order by o.delivery_id, o.id`);
+  const out = new Map<string, { events: string[]; types: Record<string, number> }>();
+  for (const r of rows) {
+    let p = out.get(r.delivery_id);
+    if (!p) out.set(r.delivery_id, (p = { events: [], types: {} }));
+    p.events.push(r.event);
+    p.types[r.event_type] = (p.types[r.event_type] ?? 0) + 1;
+  }
+  return out;
+}
 
 export function createWebhookRepo(db: Db): WebhookRepo {
   const get = async (id: string) => {
@@ -131,32 +209,6 @@ export function createWebhookRepo(db: Db): WebhookRepo {
     await tx.insert(webhookDeliveries).values({ id: deliveryId, subscriptionId: sub.id, userId: sub.user_id, entries: entries.length });
     await tx.update(webhookOutbox).set({ deliveryId }).where(inArray(webhookOutbox.id, entries.map((e) => Number(e.id))));
     return true;
-  }
-
-  /** A delivery's body, rebuilt the same way on every attempt: its entries in order, each with the readings it names. */
-  async function bodyOf(d: { id: string; subscriptionId: string; userId: string; metrics: string[] | null }): Promise<string> {
-    const entries = await queryRows<{ id: number | string; event_type: string; txid: number | string | null; payload: unknown; created_at: string | Date }>(db, sql`
-      select id, event_type, txid, payload, created_at from webhook_outbox where delivery_id = ${d.id} order by id`);
-    const txids = [...new Set(entries.filter((e) => e.txid !== null).map((e) => Number(e.txid)))];
-    const byTxid = new Map<number, CanonicalEvent[]>();
-    if (txids.length > 0) {
-      const conds = [eq(observations.userId, d.userId), inArray(observations.txid, txids)];
-      if (d.metrics) conds.push(inArray(observations.metric, d.metrics));
-      const rows = await db.select().from(observations).where(and(...conds)).orderBy(asc(observations.txid), asc(observations.id));
-      for (const r of rows) {
-        const list = byTxid.get(Number(r.txid)) ?? [];
-        list.push(toEvent(r));
-        byTxid.set(Number(r.txid), list);
-      }
-    }
-    const events: WebhookEvent[] = entries.map((e) => ({
-      id: `${d.subscriptionId}:${e.id}`,
-      type: e.event_type,
-      userId: d.userId,
-      at: new Date(e.created_at).toISOString(),
-      ...(e.txid !== null ? { readings: byTxid.get(Number(e.txid)) ?? [] } : { data: e.payload }),
-    }));
-    return JSON.stringify({ delivery: d.id, subscription: d.subscriptionId, events });
   }
 
   return {
@@ -199,21 +251,19 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       });
     },
     async enqueue(tx, e) {
-      const rows = await queryRows<{ n: number | string }>(tx, sql`
-        with ins as (
-          insert into webhook_outbox (subscription_id, user_id, event_type, payload)
-          select s.id, s.user_id, ${e.eventType}, ${JSON.stringify(e.payload ?? null)}::jsonb from webhook_subscriptions s
-          where s.active and s.user_id = ${e.userId} and ${e.eventType} = any(s.events)
-          returning 1)
-        select count(*)::int as n from ins`);
-      return Number(rows[0]?.n ?? 0);
+      return enqueueHooks(tx, [e]);
     },
     async formDeliveries(o = {}) {
       return db.transaction(async (txAny) => {
         const tx = txAny as unknown as Db;
+        // Only subscriptions with a delivery due (the oldest open entry has waited its window,
+        // or a full batch is open): a round while entries wait costs one query, not one per
+        // subscription.
         const subs = await queryRows<{ id: string; user_id: string; window_ms: number; max_batch: number }>(tx, sql`
           select s.id, s.user_id, s.window_ms, s.max_batch from webhook_subscriptions s
-          where exists (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null)
+          where exists (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null
+              and o.created_at <= now() - make_interval(secs => s.window_ms / 1000.0))
+            or (select count(*) from (select 1 from webhook_outbox o where o.subscription_id = s.id and o.delivery_id is null limit s.max_batch) f) >= s.max_batch
           order by s.id limit ${o.limit ?? 100}
           for update of s skip locked`);
         let formed = 0;
@@ -223,7 +273,7 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       });
     },
     async claimDue(o) {
-      const rows = await queryRows<{ id: string; subscription_id: string; user_id: string; metrics: string[] | null; url: string; secret: string; attempts: number }>(db, sql`
+      const rows = await queryRows<{ id: string; subscription_id: string; url: string; secret: string; attempts: number }>(db, sql`
         with due as (
           select d.id from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id and s.active
           where d.status = 'pending' and d.next_attempt_at <= now()
@@ -234,13 +284,14 @@ export function createWebhookRepo(db: Db): WebhookRepo {
           next_attempt_at = now() + make_interval(secs => ${o.leaseMs / 1000}::float8)
         from due, webhook_subscriptions s
         where d.id = due.id and s.id = d.subscription_id
-        returning d.id, d.subscription_id, d.user_id, s.metrics, s.url, s.secret, d.attempts`);
-      const out: ClaimedDelivery[] = [];
-      for (const r of rows) {
-        const body = await bodyOf({ id: r.id, subscriptionId: r.subscription_id, userId: r.user_id, metrics: r.metrics });
-        out.push({ id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body, attempts: Number(r.attempts) });
-      }
-      return out;
+        returning d.id, d.subscription_id, s.url, s.secret, d.attempts`);
+      if (rows.length === 0) return [];
+      const parts = await bodyParts(db, rows.map((r) => r.id));
+      return rows.map((r) => {
+        const p = parts.get(r.id) ?? { events: [], types: {} };
+        const body = `{"delivery":${JSON.stringify(r.id)},"subscription":${JSON.stringify(r.subscription_id)},"events":[${p.events.join(',')}]}`;
+        return { id: r.id, subscriptionId: r.subscription_id, url: r.url, secret: r.secret, body, attempts: Number(r.attempts), eventTypes: p.types };
+      });
     },
     async delivered(id, r) {
       await db.update(webhookDeliveries).set({ status: 'delivered', deliveredAt: new Date(), lastStatus: r.status, lastLatencyMs: Math.round(r.latencyMs), lastError: null })
@@ -273,11 +324,21 @@ export function createWebhookRepo(db: Db): WebhookRepo {
       return rows.map((r) => r.id);
     },
     async backlog() {
-      const [row] = await queryRows<{ open: number | string; pending: number | string; failed: number | string }>(db, sql`
-        select (select count(*) from webhook_outbox where delivery_id is null)::int as open,
+      // Open entries by type (the partial index on open entries), pending (the due index), failed.
+      const [row] = await queryRows<{ open: unknown; pending: number | string; failed: number | string; oldest_s: number | string | null }>(db, sql`
+        select (select coalesce(json_object_agg(event_type, n), '{}'::json)::text from (
+            select event_type, count(*)::int as n from webhook_outbox where delivery_id is null group by event_type) t) as open,
           (select count(*) from webhook_deliveries where status = 'pending')::int as pending,
-          (select count(*) from webhook_deliveries where status = 'failed')::int as failed`);
-      return { openEntries: Number(row?.open ?? 0), pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0) };
+          (select count(*) from webhook_deliveries where status = 'failed')::int as failed,
+          extract(epoch from now() - least(
+            (select min(created_at) from webhook_outbox where delivery_id is null),
+            (select min(created_at) from webhook_deliveries where status = 'pending')))::float8 as oldest_s`);
+      const openByEvent = JSON.parse(String(row?.open ?? '{}')) as Record<string, number>;
+      return {
+        openEntries: Object.values(openByEvent).reduce((a, b) => a + b, 0), openByEvent,
+        pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0),
+        oldestPendingSeconds: row?.oldest_s === null || row?.oldest_s === undefined ? 0 : Math.max(0, Number(row.oldest_s)),
+      };
     },
   };
 }

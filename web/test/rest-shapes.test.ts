@@ -6,6 +6,7 @@ import {
   AdminAuditResponse, AdminConsentsResponse, AdminTokensResponse, AdminUsersResponse, AthletesResponse, BucketsResponse, DailyResponse,
   DeadLettersResponse, DeviceRegisteredResponse, DevicesResponse, LatestResponse, MintedTokenResponse, OverlayTokenResponse, PhoneDeviceResponse, MyClassTimersResponse,
   PendingReadingsResponse, ProfileResponse, AlertsResponse, AlertResponse, AlertRulesResponse, InsightsResponse, SessionResponse, SessionStartedResponse, SessionsResponse, TimerResponse, type CanonicalEvent,
+  WebhookCreatedResponse, WebhookDetailResponse, WebhooksResponse,
 } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
@@ -141,5 +142,16 @@ describe('REST answers match their schemas in contracts', () => {
     expect((await shaped(TimerResponse, coach, 'DELETE', `/api/sessions/${session.id}/timer`)).timer?.stoppedAt).not.toBeNull();
     await call(coach, 'POST', `/api/sessions/${session.id}/end`);
     expect((await shaped(SessionResponse, coach, 'GET', `/api/sessions/${session.id}`)).summaries).toHaveLength(1);
+  });
+
+  it('webhooks (issue 14): create, list, one with its deliveries, change, replay, delete', async () => {
+    const created = await shaped(WebhookCreatedResponse, admin, 'POST', '/api/webhooks', { userId: 'ana', url: 'https://hooks.example.com/pulse', events: ['alert.opened', 'goal.reached'], windowMs: 1000 });
+    const id = created.webhook.id;
+    expect(created.webhook.events).toEqual(['alert.opened', 'goal.reached']);
+    expect((await shaped(WebhooksResponse, admin, 'GET', '/api/webhooks?userId=ana')).webhooks.map((w) => w.id)).toContain(id);
+    expect((await shaped(WebhookDetailResponse, admin, 'GET', `/api/webhooks/${id}`)).deliveries).toEqual([]);
+    expect((await shaped(WebhookCreatedResponse.pick({ webhook: true }), admin, 'PATCH', `/api/webhooks/${id}`, { active: false })).webhook.active).toBe(false);
+    expect(await call(admin, 'POST', '/api/webhooks/deliveries/replay', { subscriptionId: id })).toEqual({ replayed: [] });
+    expect(await call(admin, 'DELETE', `/api/webhooks/${id}`)).toEqual({ deleted: true });
   });
 });

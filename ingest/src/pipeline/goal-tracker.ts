@@ -95,7 +95,7 @@ export class GoalTracker {
       if (!period) continue;
       const topic = liveTopic(goal.userId);
       this.o.publishLive(topic, JSON.stringify({ type: 'goal', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak } satisfies GoalMessage));
-      if (period.met && (await store.goals.markReached(goal, period.start))) {
+      if (period.met && (await store.goals.markReached(goal, period.start, { periodEnd: period.end, streak: progress.streak, at: now }))) {
         this.reached++;
         const at = now.toISOString();
         this.o.publishLive(topic, JSON.stringify({ type: 'goal-reached', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak, at } satisfies GoalReachedMessage));
