@@ -46,6 +46,32 @@ describe('token verification', () => {
     expect(await refusal(await sign({ iat: now() - 100, exp: now() - 50 }))).toBe('PH_AUTH_TOKEN_INVALID');
   });
 
+  // [issue 17 §3] The signature is checked with node:crypto, not jose's jwtVerify: the same refusals.
+  it('refuses a tampered payload, a non-canonical or padded signature, crit, other algorithms, nbf ahead and extra parts', async () => {
+    const good = await sign({ iat: now() });
+    const [h, p, sig] = good.split('.') as [string, string, string];
+    const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'root' })).toString('base64url');
+    expect(await refusal(`${h}.${other}.${sig}`)).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(`${h}.${p}.${sig}=`)).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(`${h}.${p}.${sig}!`)).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(`${h}.${p}.${sig.slice(0, -1)}`)).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(`${h}.${p}.${sig}.${sig}`)).toBe('PH_AUTH_TOKEN_INVALID');
+    const secret = new Uint8Array(Buffer.from(key.secret, 'base64url'));
+    const claims = { kind: 'admin', users: [], iat: now() };
+    const withHeader = (header: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.kid, ...header } as never)
+      .setSubject('ops').setIssuer('pulsehub').setAudience('pulsehub').setJti('abcdefgh1234');
+    expect(await refusal(await withHeader({ crit: ['x-ext'], 'x-ext': 1 }).sign(secret, { crit: { 'x-ext': true } }))).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(await withHeader({ alg: 'HS512' }).sign(new Uint8Array(64).fill(1)))).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(await withHeader({}).setNotBefore(now() + 60).sign(secret))).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(await withHeader({}).setNotBefore(now()).sign(secret))).toBe('accepted');
+    const raw = (extra: Record<string, unknown>) => new SignJWT({ ...claims, sub: 'ops', jti: 'abcdefgh1234', iss: 'pulsehub', aud: 'pulsehub', ...extra })
+      .setProtectedHeader({ alg: 'HS256', kid: key.kid }).sign(secret);
+    expect(await refusal(await raw({}))).toBe('accepted');
+    expect(await refusal(await raw({ iss: 'someone-else' }))).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(await raw({ aud: 'web' }))).toBe('PH_AUTH_TOKEN_INVALID');
+    expect(await refusal(await raw({ exp: 'tomorrow' }))).toBe('PH_AUTH_TOKEN_INVALID');
+  });
+
   it('imports each key once (not on every verify or mint), and a replaced keyring takes effect at once', async () => {
     const k1 = generateSigningKey();
     const k2 = generateSigningKey();

@@ -1,3 +1,5 @@
+// First: mqtt-packet must find the no-op debug logger when aedes loads it (quiet-debug.ts).
+import './quiet-debug.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { IncomingMessage } from 'node:http';

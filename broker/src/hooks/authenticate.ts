@@ -1,7 +1,7 @@
 import type { AuthenticateHandler, Client } from 'aedes';
 import { isPulseHubError, type Principal } from '@pulsehub/contracts';
 import type { BrokerContext } from '../context.js';
-import { addressOf } from '../aedes-internals.js';
+import { addressOf, forgetConnectPassword } from '../aedes-internals.js';
 import { compileAccess } from '../policy.js';
 import { CONNACK, connackError, type ConnackCode } from '../return-codes.js';
 import { verifiedCertificateName } from '../transports.js';
@@ -20,7 +20,11 @@ export class Refusal extends Error {
 export function authenticate(ctx: BrokerContext): AuthenticateHandler {
   return (client, username, password, done) => {
     authenticateClient(ctx, client, username, password).then(
-      () => done(null, true),
+      () => {
+        // [issue 17 §3] The token is not needed again, and it holds the CONNECT's read chunk.
+        forgetConnectPassword(client);
+        done(null, true);
+      },
       (err: unknown) => {
         const r = err instanceof Refusal ? err : new Refusal(CONNACK.serverUnavailable, 'PH_INTERNAL', { detail: (err as Error).message });
         ctx.metrics.connectRefused(r.reason);

@@ -48,6 +48,9 @@ export function authorizePublish(ctx: BrokerContext): AuthorizePublishHandler {
     metrics.messageIn(packet.qos, packet.payload.length);
     flow.inFlight++;
     if (s.limit !== undefined) s.bucket ??= new TokenBucket(s.limit);
+    const wait = s.bucket?.take() ?? 0;
+    // The common case (no intake for this message, within its rate) allocates no closure.
+    if (wait === 0 && (!intake || !stamped)) return callback(null);
     // With an in-process intake, a device's reading is stored before its PUBACK is written
     // (aedes writes it once this callback returns): what a device was told is delivered is
     // in the database, even if the process dies the next instant.
@@ -56,7 +59,6 @@ export function authorizePublish(ctx: BrokerContext): AuthorizePublishHandler {
       : packet.qos === 0
         ? () => (intake(packet.topic, toBuffer(packet.payload), noop), callback(null))
         : () => intake(packet.topic, toBuffer(packet.payload), () => callback(null));
-    const wait = s.bucket?.take() ?? 0;
     if (wait === 0) return proceed();
     // Over its rate: hold this packet (and so this client's socket) instead of dropping
     // it. aedes reads the client's next packet only after this one, so TCP pushes back.
