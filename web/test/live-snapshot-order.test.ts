@@ -26,6 +26,7 @@ describe('live snapshot and readings that arrive while it loads', () => {
   let web: WebApp;
   let port: number;
   let gate: Promise<void> | null = null;
+  const listCalls: string[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -34,6 +35,7 @@ describe('live snapshot and readings that arrive while it loads', () => {
       get(target, key, receiver) {
         if (key !== 'list') return Reflect.get(target, key, receiver) as unknown;
         return async (...args: Parameters<Store['alerts']['list']>) => {
+          listCalls.push(args[0]);
           if (gate) await gate;
           return target.list(...args);
         };
@@ -82,6 +84,28 @@ describe('live snapshot and readings that arrive while it loads', () => {
     web.hub.publish(hr('cid', 152));
     await c.next('event', (m) => m.event.values.bpm?.value === 152);
     c.close();
+  });
+
+  it('boards subscribing to the same athlete at once share one load of its facts', async () => {
+    const token = (await tokens.mint({ subject: 'admin', kind: 'admin', ttlSeconds: 60 })).token;
+    const boards = await Promise.all(Array.from({ length: 10 }, () => LiveClient.open(port, token, { ready: true })));
+    let open!: () => void;
+    gate = new Promise<void>((r) => (open = r));
+    listCalls.length = 0;
+    const viewers = web.hub.viewerCount();
+    for (const b of boards) b.send({ type: 'subscribe', athletes: ['cid'] });
+    await waitFor(() => web.hub.viewerCount() >= viewers + boards.length, { what: 'every board registered for cid' });
+    gate = null;
+    open();
+    const snaps = await Promise.all(boards.map((b) => b.next('snapshot', (m) => m.athlete === 'cid')));
+    expect(new Set(snaps.map((m) => m.name))).toEqual(new Set(['Cid']));
+    expect(listCalls.filter((a) => a === 'cid')).toEqual(['cid']);
+    // Once settled, a later subscriber asks again (nothing is cached beyond the load in flight).
+    const late = await LiveClient.open(port, token, { ready: true });
+    late.send({ type: 'subscribe', athletes: ['cid'] });
+    await late.next('snapshot');
+    expect(listCalls.filter((a) => a === 'cid')).toHaveLength(2);
+    for (const c of [...boards, late]) c.close();
   });
 
   it('drops the held frames of an athlete revoked while its snapshot loads', async () => {

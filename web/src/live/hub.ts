@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { AlertChange, AlertJson, AnalyzerInsightJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
-import type { Store } from '@pulsehub/store';
+import type { AlertRow, Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
 
@@ -264,7 +264,7 @@ export class LiveHub {
   async profile(athleteId: string): Promise<AthleteProfile & { age: number }> {
     let p = this.profiles.get(athleteId);
     if (!p) {
-      p = profileOf(await this.store.users.get(athleteId));
+      p = profileOf(await this.shared(`user|${athleteId}`, () => this.store.users.get(athleteId)));
       this.profiles.set(athleteId, p);
     }
     return p;
@@ -274,11 +274,38 @@ export class LiveHub {
     this.profiles.delete(athleteId);
   }
 
+  /** Loads in flight by key: viewers asking for the same athlete at once share one query. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs `load` unless the same load is already in flight, whose answer is then shared. After a
+   * restart every board reconnects and subscribes again at once (50 boards × 200 athletes in
+   * `bench:diy`): without this each asked the database the same questions about each athlete.
+   */
+  private shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.inFlight.get(key);
+    if (hit) return hit as Promise<T>;
+    const p = load().finally(() => {
+      if (this.inFlight.get(key) === p) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, p);
+    return p;
+  }
+
+  /** What a snapshot needs from the database about an athlete beyond its events (shared while in flight). */
+  athleteFacts(athleteId: string, since: Date): Promise<[User | undefined, number, AlertRow[]]> {
+    return this.shared(`facts|${athleteId}|${since.getTime()}`, () => Promise.all([
+      this.store.users.get(athleteId),
+      this.store.observations.stepsSince(athleteId, since),
+      this.store.alerts.list(athleteId, { open: true, limit: 20 }),
+    ]));
+  }
+
   /** Newest event per metric: from memory, or from the database after a restart. */
   async snapshot(athleteId: string): Promise<CanonicalEvent[]> {
     const mem = this.latest.get(athleteId);
     if (mem && mem.size > 0) return [...mem.values()];
-    const fromDb = await this.store.observations.latest(athleteId);
+    const fromDb = await this.shared(`latest|${athleteId}`, () => this.store.observations.latest(athleteId));
     if (fromDb.length > 0 && !this.latest.has(athleteId)) this.latest.set(athleteId, new Map(fromDb.map((e) => [e.metric, e])));
     return fromDb;
   }

@@ -251,10 +251,9 @@ export class LiveSession implements LiveViewer, SessionViewer {
   /** The snapshot of one athlete, after the frames registered before it were held (`holding`). */
   private async sendSnapshot(a: string, since: Date, classId: string | undefined, resume: ResumeCursor | undefined): Promise<void> {
     const cursor = resume?.[a] ? Date.parse(resume[a]) : undefined;
-    const [all, user, stepsToday, profile, tally, openAlerts] = await Promise.all([
-      this.d.hub.snapshot(a), this.d.store.users.get(a), this.d.store.observations.stepsSince(a, since), this.d.hub.profile(a),
+    const [all, [user, stepsToday, openAlerts], profile, tally] = await Promise.all([
+      this.d.hub.snapshot(a), this.d.hub.athleteFacts(a, since), this.d.hub.profile(a),
       classId ? this.d.classes.tallyOf(classId, a) : Promise.resolve(undefined),
-      this.d.store.alerts.list(a, { open: true, limit: 20 }),
     ]);
     if (!this.athletes.has(a) || this.closed) return; // revoked while loading
     // A resume cursor drops what the client already has: nothing old is replayed.
