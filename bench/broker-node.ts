@@ -6,6 +6,12 @@
  *
  *   node --conditions=source --import tsx bench/broker-node.ts --port 18831 --keys keys.json
  *   node --conditions=source --import tsx bench/broker-node.ts --port 18832 --bare
+ *
+ * `--intake postgres|pglite` runs the embedded ingest inside the broker as `pulsehub start`
+ * does (a fresh test database; each QoS 1 PUBACK only after its message is committed — mqtt-load's
+ * payloads are JSON but no device format, so each is stored as a dead letter);
+ * `--ingest-workers N` puts its validation and adapters on N worker threads
+ * (PULSEHUB_INGEST_WORKERS). broker-compare.sh passes `PULSEHUB_ARGS` here.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,6 +29,8 @@ const { values } = parseArgs({
     'rate-limits': { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
     stats: { type: 'boolean', default: false },
+    intake: { type: 'string' },
+    'ingest-workers': { type: 'string', default: '0' },
   },
 });
 if (values.stats) reportStalls();
@@ -39,7 +47,9 @@ if (values.bare) {
 } else {
   if (!values.keys) throw new Error('--keys FILE is required (written by bench/broker-creds.ts)');
   const keyring = JSON.parse(readFileSync(values.keys, 'utf8')) as Keyring;
+  const ingest = values.intake ? await startIntake(values.intake, Number(values['ingest-workers'])) : undefined;
   const broker = await createBroker({
+    ...(ingest ? { intake: ingest.intake } : {}),
     tokens: createTokenService(keyring),
     // The fan-in scenarios publish as fast as the window allows: per-device limits would
     // measure the limiter, not the broker. `--rate-limits` turns the defaults back on.
@@ -47,7 +57,10 @@ if (values.bare) {
   });
   const { port } = await broker.listen({ port: Number(values.port), host: '127.0.0.1' });
   console.error(`pulsehub broker (auth + ACL) on 127.0.0.1:${port}`);
-  stop = () => void broker.close().then(() => process.exit(0));
+  stop = () => void broker.close().then(async () => {
+    await ingest?.close();
+    process.exit(0);
+  });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
@@ -82,4 +95,25 @@ function reportStalls(): void {
     loop.reset();
     gcs.length = 0;
   }, 5000).unref();
+}
+
+/** The embedded ingest on a fresh test database (dropped on stop). */
+async function startIntake(db: string, workers: number) {
+  if (db !== 'postgres' && db !== 'pglite') throw new Error(`--intake postgres|pglite, not ${db}`);
+  const { startEmbeddedIngest } = await import('@pulsehub/ingest');
+  const { openStore } = await import('@pulsehub/store');
+  const { createTestDatabase } = await import('@pulsehub/store/testing');
+  const tdb = await createTestDatabase(db);
+  const store = await openStore(tdb.target);
+  const ingest = startEmbeddedIngest({ store, rollupRefreshMs: 600_000, ...(workers > 0 ? { workers } : {}) });
+  console.error(`intake on (${db}, ${workers} worker threads)`);
+  return {
+    intake: ingest.intake,
+    close: async () => {
+      console.error(`intake: ${JSON.stringify(ingest.stats)}`);
+      await ingest.close();
+      await store.close();
+      await tdb.drop();
+    },
+  };
 }
