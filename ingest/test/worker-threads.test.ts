@@ -25,7 +25,8 @@ describe('embedded ingest with worker threads', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase('postgres');
     store = await openStore(tdb.target);
-    ingest = startEmbeddedIngest({ store, logger: log, rollupRefreshMs: 600_000, workers: 2 });
+    // Every message through a thread (not the first of a turn on the loop): what is under test.
+    ingest = startEmbeddedIngest({ store, logger: log, rollupRefreshMs: 600_000, workers: 2, workersInline: false });
     ({ broker, port } = await startTestBroker({ tokens, logger: log, intake: ingest.intake }));
   }, 60_000);
   afterAll(async () => {
@@ -52,7 +53,7 @@ describe('embedded ingest with worker threads', () => {
       // The PUBACK came back: this reading (and every one before it) is stored.
       expect(await store.observations.count({ userId: 'ana' })).toBe(i + 1);
     }
-    expect(ingest.stats.workers).toBe(2);
+    expect(ingest.stats).toMatchObject({ workers: 2, workerMessages: 20 });
   });
 
   it('keeps the arrival order of each device through the threads', async () => {
@@ -126,6 +127,18 @@ describe('ProcessPool: a worker thread that dies', () => {
       expect(p1.map((o) => o.r.events[0]?.id ?? o.r.rejection?.reason)).toEqual(['k-0', 'PH_INGEST_ADAPTER_FAILED', 'k-2']);
       expect(p1[1]!.r).toMatchObject({ userId: 'ana', deviceId: 'p1' });
       expect(out.find((o) => o.device === 'p2')?.r.events[0]?.id).toBe('k-3');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('processes the first message of a turn on the loop when its thread owes nothing, and keeps order', async () => {
+    const pool = new ProcessPool({ size: 1, logger: log, inline: (t, p, r) => ({ userId: 'ana', deviceId: 'i1', events: [], rejection: { reason: 'PH_INGEST_SCHEMA_INVALID', detail: `inline ${p.toString()} ${t} ${r}` } }) });
+    try {
+      const out = await collect(pool, Array.from({ length: 5 }, (_, i): [string, Buffer] => ['i1', reading(`i-${i}`)]));
+      // the first inline, the four behind it through the thread, in order
+      expect(out.map((o) => o.r.events[0]?.id ?? 'inline')).toEqual(['inline', 'i-1', 'i-2', 'i-3', 'i-4']);
+      expect(pool.stats).toMatchObject({ inline: 1, messages: 4 });
     } finally {
       await pool.close();
     }

@@ -66,6 +66,12 @@ export interface IntakeOptions {
    * cannot cross threads). Live publish, the write and the acknowledgements stay on this loop.
    */
   workers?: number;
+  /**
+   * With workers: the first message of a turn whose thread owes nothing is processed on this
+   * loop (default true), so an idle hub's live path has no thread round trip. Tests turn it off
+   * to send every message through a thread.
+   */
+  workersInline?: boolean;
 }
 
 /** What became of a manual entry handed to `submit`: its events (stored) or why it was refused (kept as a dead letter). */
@@ -81,6 +87,8 @@ export interface IntakeStats extends WriterStats {
   /** Worker threads (0: validation and adapters on the broker's loop) and how often one was replaced after dying. */
   workers: number;
   workerRestarts: number;
+  /** Messages processed on a worker thread. */
+  workerMessages: number;
 }
 
 export interface Intake {
@@ -114,7 +122,9 @@ export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
   if (o.workers && o.registry) throw new Error('createIntake: a custom adapter registry cannot run on worker threads (workers: 0)');
   const registry = o.registry ?? createAdapterRegistry();
-  const pool = o.workers && o.workers > 0 ? new ProcessPool({ size: o.workers, logger: log }) : null;
+  const pool = o.workers && o.workers > 0
+    ? new ProcessPool({ size: o.workers, logger: log, ...(o.workersInline === false ? {} : { inline: (topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined) => processMessage(topic, payload, receivedAt, registry, device) }) })
+    : null;
   const devicesRegistry = o.store.devices;
   const rules = o.rules === false ? null : new RuleEngine({
     store: o.store, logger: log,
@@ -209,7 +219,7 @@ export function createIntake(o: IntakeOptions): Intake {
 
   return {
     get stats() {
-      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending, workers: pool?.stats.workers ?? 0, workerRestarts: pool?.stats.restarts ?? 0 };
+      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending, workers: pool?.stats.workers ?? 0, workerRestarts: pool?.stats.restarts ?? 0, workerMessages: pool?.stats.messages ?? 0 };
     },
     refresher,
     goals,

@@ -42,6 +42,8 @@ export interface ProcessPoolStats {
   batches: number;
   messages: number;
   restarts: number;
+  /** Messages processed on the caller's loop (the first of a turn while the threads owe nothing). */
+  inline: number;
 }
 
 /**
@@ -58,13 +60,25 @@ export interface ProcessPoolStats {
 export class ProcessPool {
   private readonly lanes: Lane[] = [];
   private scheduled = false;
+  /** A message was processed on the caller's loop in this turn (see `process`). */
+  private inlined = false;
   private seq = 0;
   private closed = false;
   readonly stats: ProcessPoolStats;
 
-  constructor(private readonly o: { size: number; logger: Logger; /** Tests only: a payload starting with this kills its thread. */ crashMarker?: string }) {
+  constructor(private readonly o: {
+    size: number;
+    logger: Logger;
+    /**
+     * The same processing on the caller's loop: the first message of a turn whose thread owes
+     * nothing runs here, so a lone reading (an idle hub) does not wait for a thread's round trip.
+     */
+    inline?: (topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined) => ProcessResult;
+    /** Tests only: a payload starting with this kills its thread. */
+    crashMarker?: string;
+  }) {
     if (!Number.isInteger(o.size) || o.size < 1) throw new Error(`ProcessPool: size must be a positive integer, not ${o.size}`);
-    this.stats = { workers: o.size, batches: 0, messages: 0, restarts: 0 };
+    this.stats = { workers: o.size, batches: 0, messages: 0, restarts: 0, inline: 0 };
     for (let i = 0; i < o.size; i++) {
       const lane: Lane = { worker: undefined as unknown as Worker, items: [], head: 0, unsent: 0, batches: new Map(), probing: false };
       this.lanes.push(lane);
@@ -75,6 +89,14 @@ export class ProcessPool {
   /** Processes one message on the thread of `key` (the publishing device); `done` runs in the order given per key. */
   process(key: string, topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined, done: Processed): void {
     const lane = this.lanes[this.lanes.length === 1 ? 0 : hash(key) % this.lanes.length]!;
+    if (this.o.inline && !this.inlined && lane.head === lane.items.length) {
+      // Nothing of this thread's is owed, so no earlier message of this device can be overtaken.
+      this.inlined = true;
+      this.stats.inline++;
+      this.schedule();
+      done(this.o.inline(topic, payload, receivedAt, device), null);
+      return;
+    }
     lane.items.push({ topic, payload, receivedAt, device, done, crashes: 0, sent: false });
     this.schedule();
   }
@@ -98,6 +120,7 @@ export class ProcessPool {
   /** Sends each thread what it was given in this turn (and what a crashed thread had not answered) as one message. */
   private readonly flush = (): void => {
     this.scheduled = false;
+    this.inlined = false;
     if (this.closed) return;
     for (const lane of this.lanes) {
       if (lane.probing) continue;
