@@ -103,7 +103,7 @@ describe('ProcessPool: a worker thread that dies', () => {
   });
 
   it('is replaced, and the messages it had not answered are processed by the new one, in order', async () => {
-    const pool = new ProcessPool({ size: 1, logger: log });
+    const pool = new ProcessPool({ size: 1, logger: log, inlineLone: false });
     try {
       const items = Array.from({ length: 50 }, (_, i): [string, Buffer] => [`d${i % 3}`, reading(`c-${i}`)]);
       const done = collect(pool, items);
@@ -118,7 +118,7 @@ describe('ProcessPool: a worker thread that dies', () => {
   });
 
   it('keeps a message that kills every thread it reaches as a dead letter; the rest go through', async () => {
-    const pool = new ProcessPool({ size: 2, logger: log, crashMarker: 'KILL' });
+    const pool = new ProcessPool({ size: 2, logger: log, crashMarker: 'KILL', inlineLone: false });
     try {
       const items: [string, Buffer][] = [['p1', reading('k-0')], ['p1', Buffer.from('KILL')], ['p1', reading('k-2')], ['p2', reading('k-3')]];
       const out = await collect(pool, items);
@@ -133,12 +133,29 @@ describe('ProcessPool: a worker thread that dies', () => {
   });
 
   it('processes the first message of a turn on the loop when its thread owes nothing, and keeps order', async () => {
-    const pool = new ProcessPool({ size: 1, logger: log, inline: (t, p, r) => ({ userId: 'ana', deviceId: 'i1', events: [], rejection: { reason: 'PH_INGEST_SCHEMA_INVALID', detail: `inline ${p.toString()} ${t} ${r}` } }) });
+    const pool = new ProcessPool({ size: 1, logger: log });
     try {
       const out = await collect(pool, Array.from({ length: 5 }, (_, i): [string, Buffer] => ['i1', reading(`i-${i}`)]));
-      // the first inline, the four behind it through the thread, in order
-      expect(out.map((o) => o.r.events[0]?.id ?? 'inline')).toEqual(['inline', 'i-1', 'i-2', 'i-3', 'i-4']);
+      // the first on the loop, the four behind it through the thread, in order
+      expect(out.map((o) => o.r.events[0]?.id)).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4']);
       expect(pool.stats).toMatchObject({ inline: 1, messages: 4 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives up on threads that cannot start, says so, and processes everything on the loop, in order', async () => {
+    const pool = new ProcessPool({ size: 2, logger: log, failStart: true, inlineLone: false });
+    try {
+      const items = Array.from({ length: 10 }, (_, i): [string, Buffer] => [`f${i % 3}`, reading(`f-${i}`)]);
+      const out = await collect(pool, items);
+      expect(pool.stats.broken).toBe(true);
+      for (const d of ['f0', 'f1', 'f2']) {
+        expect(out.filter((o) => o.device === d).map((o) => o.r.events[0]?.id)).toEqual(items.flatMap(([dd], i) => (dd === d ? [`f-${i}`] : [])));
+      }
+      expect(out.every((o) => o.r.rejection === null)).toBe(true);
+      // and what comes later too
+      expect((await collect(pool, [['f0', reading('f-late')]]))[0]!.r.events[0]?.id).toBe('f-late');
     } finally {
       await pool.close();
     }

@@ -123,7 +123,7 @@ export function createIntake(o: IntakeOptions): Intake {
   if (o.workers && o.registry) throw new Error('createIntake: a custom adapter registry cannot run on worker threads (workers: 0)');
   const registry = o.registry ?? createAdapterRegistry();
   const pool = o.workers && o.workers > 0
-    ? new ProcessPool({ size: o.workers, logger: log, ...(o.workersInline === false ? {} : { inline: (topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined) => processMessage(topic, payload, receivedAt, registry, device) }) })
+    ? new ProcessPool({ size: o.workers, logger: log, ...(o.workersInline === false ? { inlineLone: false } : {}) })
     : null;
   const devicesRegistry = o.store.devices;
   const rules = o.rules === false ? null : new RuleEngine({

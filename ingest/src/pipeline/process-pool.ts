@@ -2,8 +2,9 @@ import { Worker } from 'node:worker_threads';
 import { parseStampedEventsTopic } from '@pulsehub/contracts';
 import type { Logger } from 'pino';
 import type { DeviceAdapters } from './adapter-policy.js';
-import type { ProcessResult } from './process.js';
-import type { WorkBatch, WorkCrash, WorkResult } from './process-worker.js';
+import { createAdapterRegistry, type AdapterRegistry } from '../adapters/registry.js';
+import { processMessage, type ProcessResult } from './process.js';
+import type { WorkBatch, WorkCrash, WorkReady, WorkResult } from './process-worker.js';
 
 /** A message's result, with the live message of each accepted event (null: stringify it yourself). */
 export type Processed = (r: ProcessResult, live: string[] | null) => void;
@@ -32,7 +33,14 @@ interface Lane {
   batches: Map<number, Item[]>;
   /** A message that was in flight through a crash is on the thread, alone: nothing else is sent until it is answered. */
   probing: boolean;
+  /** The thread has loaded its code (see WorkReady). */
+  ready: boolean;
+  /** Threads in a row that died before they were ready. */
+  failedStarts: number;
 }
+
+/** Threads in a row that die before they are ready: the pool gives up on threads (see `broken`). */
+const MAX_FAILED_STARTS = 3;
 
 /** A message in flight while its thread crashed this many times is kept as a dead letter instead of sent again. */
 const MAX_CRASHES = 3;
@@ -42,8 +50,10 @@ export interface ProcessPoolStats {
   batches: number;
   messages: number;
   restarts: number;
-  /** Messages processed on the caller's loop (the first of a turn while the threads owe nothing). */
+  /** Messages processed on the caller's loop (the first of a turn while the threads owe nothing, or all once broken). */
   inline: number;
+  /** Threads could not start (MAX_FAILED_STARTS in a row): everything runs on the caller's loop, and it was logged as an error. */
+  broken: boolean;
 }
 
 /**
@@ -70,17 +80,19 @@ export class ProcessPool {
     size: number;
     logger: Logger;
     /**
-     * The same processing on the caller's loop: the first message of a turn whose thread owes
-     * nothing runs here, so a lone reading (an idle hub) does not wait for a thread's round trip.
+     * The first message of a turn whose thread owes nothing runs on the caller's loop (default
+     * true), so a lone reading (an idle hub) does not wait for a thread's round trip.
      */
-    inline?: (topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined) => ProcessResult;
+    inlineLone?: boolean;
     /** Tests only: a payload starting with this kills its thread. */
     crashMarker?: string;
+    /** Tests only: every thread dies before it is ready. */
+    failStart?: boolean;
   }) {
     if (!Number.isInteger(o.size) || o.size < 1) throw new Error(`ProcessPool: size must be a positive integer, not ${o.size}`);
-    this.stats = { workers: o.size, batches: 0, messages: 0, restarts: 0, inline: 0 };
+    this.stats = { workers: o.size, batches: 0, messages: 0, restarts: 0, inline: 0, broken: false };
     for (let i = 0; i < o.size; i++) {
-      const lane: Lane = { worker: undefined as unknown as Worker, items: [], head: 0, unsent: 0, batches: new Map(), probing: false };
+      const lane: Lane = { worker: undefined as unknown as Worker, items: [], head: 0, unsent: 0, batches: new Map(), probing: false, ready: false, failedStarts: 0 };
       this.lanes.push(lane);
       this.start(lane);
     }
@@ -89,12 +101,12 @@ export class ProcessPool {
   /** Processes one message on the thread of `key` (the publishing device); `done` runs in the order given per key. */
   process(key: string, topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined, done: Processed): void {
     const lane = this.lanes[this.lanes.length === 1 ? 0 : hash(key) % this.lanes.length]!;
-    if (this.o.inline && !this.inlined && lane.head === lane.items.length) {
+    if (this.stats.broken || (this.o.inlineLone !== false && !this.inlined && lane.head === lane.items.length)) {
       // Nothing of this thread's is owed, so no earlier message of this device can be overtaken.
       this.inlined = true;
       this.stats.inline++;
-      this.schedule();
-      done(this.o.inline(topic, payload, receivedAt, device), null);
+      if (!this.stats.broken) this.schedule();
+      done(this.runInline(topic, payload, receivedAt, device), null);
       return;
     }
     lane.items.push({ topic, payload, receivedAt, device, done, crashes: 0, sent: false });
@@ -165,12 +177,23 @@ export class ProcessPool {
     }
   };
 
+  private registry: AdapterRegistry | undefined;
+  private runInline(topic: string, payload: Buffer, receivedAt: string, device: DeviceAdapters | undefined): ProcessResult {
+    return processMessage(topic, payload, receivedAt, (this.registry ??= createAdapterRegistry()), device);
+  }
+
   private start(lane: Lane): void {
-    const worker = new Worker(new URL('./process-worker-entry.mjs', import.meta.url), { workerData: { crashMarker: this.o.crashMarker } });
+    const worker = new Worker(new URL('./process-worker-entry.mjs', import.meta.url), { workerData: { crashMarker: this.o.crashMarker, failStart: this.o.failStart } });
     lane.worker = worker;
+    lane.ready = false;
     worker.unref();
-    worker.on('message', (m: WorkResult) => {
+    worker.on('message', (m: WorkResult | WorkReady) => {
       if (lane.worker !== worker) return;
+      if ('ready' in m) {
+        lane.ready = true;
+        lane.failedStarts = 0;
+        return;
+      }
       const batch = lane.batches.get(m.seq);
       if (!batch) return;
       lane.batches.delete(m.seq);
@@ -205,13 +228,16 @@ export class ProcessPool {
     this.stats.restarts++;
     lane.batches.clear();
     lane.probing = false;
+    // Died before it was ready: its messages never ran, so they are not suspects.
+    const started = lane.ready;
+    if (!started && ++lane.failedStarts >= MAX_FAILED_STARTS) return this.giveUp(code);
     let lost = 0;
     for (let i = lane.head; i < lane.items.length; i++) {
       const item = lane.items[i]!;
       if (!item.sent || item.result !== undefined) continue;
       item.sent = false;
       lost++;
-      if (++item.crashes >= MAX_CRASHES) {
+      if (started && ++item.crashes >= MAX_CRASHES) {
         const ids = parseStampedEventsTopic(item.topic);
         item.result = { userId: ids?.userId ?? null, deviceId: ids?.publisherId ?? null, events: [], rejection: { reason: 'PH_INGEST_ADAPTER_FAILED', detail: `the ingest worker thread died ${item.crashes} times while processing this message (exit code ${code})` } };
         item.live = null;
@@ -222,6 +248,28 @@ export class ProcessPool {
     this.start(lane);
     this.deliver(lane);
     this.schedule();
+  }
+
+  /**
+   * Threads cannot start here (a broken install, no memory for them): said loudly, and from now
+   * on every message is processed on the caller's loop — what the threads owed first, in order.
+   */
+  private giveUp(code: number): void {
+    this.stats.broken = true;
+    this.o.logger.error({ code, failedStarts: MAX_FAILED_STARTS }, 'ingest worker threads cannot start; validation and adapters run on the broker\'s loop (PULSEHUB_INGEST_WORKERS has no effect)');
+    for (const lane of this.lanes) {
+      if (lane.worker) void lane.worker.terminate();
+      lane.batches.clear();
+      lane.probing = false;
+      for (let i = lane.head; i < lane.items.length; i++) {
+        const item = lane.items[i]!;
+        if (item.result !== undefined) continue;
+        item.result = this.runInline(item.topic, item.payload, item.receivedAt, item.device);
+        item.live = null;
+        this.stats.inline++;
+      }
+      this.deliver(lane);
+    }
   }
 
   /** Hands on the results at the head of a lane, in order; stops at the first still owed. */

@@ -39,6 +39,8 @@ export interface WorkCrash {
 const registry = createAdapterRegistry();
 /** Tests only (`ProcessPool`'s `crashMarker`): a payload starting with it kills the thread, as a fatal bug in an adapter would. */
 const crashMarker = (workerData as { crashMarker?: string } | null)?.crashMarker;
+/** Tests only (`ProcessPool`'s `failStart`): the thread dies before it is ready, as a broken install would make it. */
+if ((workerData as { failStart?: boolean } | null)?.failStart) throw new Error('ingest worker: failing at start (test)');
 
 function run(b: WorkBatch): WorkResult {
   const all = Buffer.from(b.payloads);
@@ -66,8 +68,14 @@ function run(b: WorkBatch): WorkResult {
   return { seq: b.seq, json, live: Int32Array.from(live) };
 }
 
+/** The thread loaded its code: from here on a death is the work's, not the start's. */
+export interface WorkReady {
+  ready: true;
+}
+
 parentPort?.on('message', (m: WorkBatch | WorkCrash) => {
   if ('crash' in m) throw new Error('ingest worker: crash requested');
   const out = run(m);
   parentPort!.postMessage(out, [out.live.buffer as ArrayBuffer]);
 });
+parentPort?.postMessage({ ready: true } satisfies WorkReady);
