@@ -89,6 +89,8 @@ export interface IntakeStats extends WriterStats {
   workerRestarts: number;
   /** Messages processed on a worker thread. */
   workerMessages: number;
+  /** Worker threads could not start: everything runs on the broker's loop (logged as an error). */
+  workersBroken: boolean;
 }
 
 export interface Intake {
@@ -219,7 +221,7 @@ export function createIntake(o: IntakeOptions): Intake {
 
   return {
     get stats() {
-      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending, workers: pool?.stats.workers ?? 0, workerRestarts: pool?.stats.restarts ?? 0, workerMessages: pool?.stats.messages ?? 0 };
+      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending, workers: pool?.stats.workers ?? 0, workerRestarts: pool?.stats.restarts ?? 0, workerMessages: pool?.stats.messages ?? 0, workersBroken: pool?.stats.broken ?? false };
     },
     refresher,
     goals,
