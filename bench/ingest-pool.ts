@@ -39,7 +39,7 @@ async function inline(): Promise<string> {
 }
 
 async function pooled(size: number): Promise<string> {
-  const pool = new ProcessPool({ size, logger: pino({ level: 'silent' }) });
+  const pool = new ProcessPool({ size, logger: pino({ level: 'silent' }), inlineLone: false }); // every message through a thread
   // warm-up: threads started, their code loaded
   await new Promise<void>((r) => {
     let n = 0;
