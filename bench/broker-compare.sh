@@ -39,10 +39,11 @@ if [ "${BASELINE:-mosquitto}" = aedes ]; then
 else
   export A_NAME=mosquitto A_PORT A_CMD="mosquitto -c $WORK/mosquitto-bench.conf"
 fi
-export B_NAME=pulsehub B_PORT B_CMD="$NODE_BROKER --port $B_PORT --keys $WORK/keys.json"
+# PULSEHUB_ARGS: more options for PulseHub's broker-node.ts, e.g. "--intake postgres --ingest-workers 1".
+export B_NAME=pulsehub B_PORT B_CMD="$NODE_BROKER --port $B_PORT --keys $WORK/keys.json ${PULSEHUB_ARGS:-}"
 if [ "${SWAP:-0}" = 1 ]; then
   [ "${BASELINE:-mosquitto}" = aedes ] || { echo "SWAP=1 needs BASELINE=aedes" >&2; exit 1; }
-  export A_NAME=pulsehub A_CMD="$NODE_BROKER --port $A_PORT --keys $WORK/keys.json"
+  export A_NAME=pulsehub A_CMD="$NODE_BROKER --port $A_PORT --keys $WORK/keys.json ${PULSEHUB_ARGS:-}"
   export B_NAME=aedes B_CMD="$NODE_BROKER --port $B_PORT --bare"
 fi
 export OUT=${OUT:-$ROOT/bench/results/broker-$(date +%Y%m%d-%H%M%S)}

@@ -10,6 +10,12 @@
  * `--alloc-profile FILE [--alloc-window 8,8]`: a sampling heap profile (every 1 KB allocated,
  * garbage included) from second 8 for 8 seconds, written to FILE (open it in DevTools'
  * Memory tab): where the bytes that make scavenges come from, e.g. in the `c` scenario.
+ *
+ * `--intake postgres|pglite` runs the embedded ingest inside the broker as `pulsehub start`
+ * does (a fresh test database; each QoS 1 PUBACK only after its message is committed — mqtt-load's
+ * payloads are JSON but no device format, so each is stored as a dead letter);
+ * `--ingest-workers N` puts its validation and adapters on N worker threads
+ * (PULSEHUB_INGEST_WORKERS). broker-compare.sh passes `PULSEHUB_ARGS` here.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,6 +36,8 @@ const { values } = parseArgs({
     stats: { type: 'boolean', default: false },
     'alloc-profile': { type: 'string' },
     'alloc-window': { type: 'string', default: '8,8' },
+    intake: { type: 'string' },
+    'ingest-workers': { type: 'string', default: '0' },
   },
 });
 if (values.stats) reportStalls();
@@ -47,7 +55,9 @@ if (values.bare) {
 } else {
   if (!values.keys) throw new Error('--keys FILE is required (written by bench/broker-creds.ts)');
   const keyring = JSON.parse(readFileSync(values.keys, 'utf8')) as Keyring;
+  const ingest = values.intake ? await startIntake(values.intake, Number(values['ingest-workers'])) : undefined;
   const broker = await createBroker({
+    ...(ingest ? { intake: ingest.intake } : {}),
     tokens: createTokenService(keyring),
     // The fan-in scenarios publish as fast as the window allows: per-device limits would
     // measure the limiter, not the broker. `--rate-limits` turns the defaults back on.
@@ -55,7 +65,10 @@ if (values.bare) {
   });
   const { port } = await broker.listen({ port: Number(values.port), host: '127.0.0.1' });
   console.error(`pulsehub broker (auth + ACL) on 127.0.0.1:${port}`);
-  stop = () => void broker.close().then(() => process.exit(0));
+  stop = () => void broker.close().then(async () => {
+    await ingest?.close();
+    process.exit(0);
+  });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
@@ -110,4 +123,25 @@ function sampleAllocations(file: string, window: string): void {
       }, lengthSec * 1000).unref();
     })();
   }, startSec * 1000).unref();
+}
+
+/** The embedded ingest on a fresh test database (dropped on stop). */
+async function startIntake(db: string, workers: number) {
+  if (db !== 'postgres' && db !== 'pglite') throw new Error(`--intake postgres|pglite, not ${db}`);
+  const { startEmbeddedIngest } = await import('@pulsehub/ingest');
+  const { openStore } = await import('@pulsehub/store');
+  const { createTestDatabase } = await import('@pulsehub/store/testing');
+  const tdb = await createTestDatabase(db);
+  const store = await openStore(tdb.target);
+  const ingest = startEmbeddedIngest({ store, rollupRefreshMs: 600_000, ...(workers > 0 ? { workers } : {}) });
+  console.error(`intake on (${db}, ${workers} worker threads)`);
+  return {
+    intake: ingest.intake,
+    close: async () => {
+      console.error(`intake: ${JSON.stringify(ingest.stats)}`);
+      await ingest.close();
+      await store.close();
+      await tdb.drop();
+    },
+  };
 }

@@ -53,6 +53,8 @@ const { values } = parseArgs({ allowNegative: true, options: {
   'webhook-sender': { type: 'boolean', default: true },
   /** Embedded mode: 0 = group commit (the hub's default); > 0 = the old fixed batch window in ms, for a same-run comparison. */
   'batch-window-ms': { type: 'string', default: '0' },
+  /** Worker threads for validation and adapters (PULSEHUB_INGEST_WORKERS); 0 = on the broker's loop. */
+  workers: { type: 'string', default: '0' },
 } });
 if (values.webhooks !== undefined) {
   const { webhookCost } = await import('./webhook-cost.js');
@@ -137,7 +139,7 @@ let ingest: BenchIngest;
 if (MODE === 'embedded') {
   // The shape `pulsehub start` runs: ingest inside the broker, live events on its local bus.
   const windowMs = Number(values['batch-window-ms']);
-  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), ...(windowMs > 0 ? { maxDelayMs: windowMs } : {}), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000, rules: RULES });
+  const intake = startEmbeddedIngest({ store, logger: log, maxBatch: Number(values.batch), ...(windowMs > 0 ? { maxDelayMs: windowMs } : {}), maxInFlight: Number(values.inflight), rollupRefreshMs: 60_000, rules: RULES, workers: Number(values.workers) });
   const b = await createBroker({ tokens, logger: log, rateLimits: false, intake: intake.intake });
   const { port: p } = await b.listen({ port: 0, host: '127.0.0.1' });
   broker = { port: p, cpuMs: () => 0, close: () => b.close() };
@@ -146,7 +148,7 @@ if (MODE === 'embedded') {
   broker = MODE === 'split' ? await childBroker() : await inProcessBroker();
   const service = startIngest({
     broker: { host: '127.0.0.1', port: broker.port }, token: (await tokens.mint({ subject: 'pulsehub-ingest', kind: 'service' })).token,
-    username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000, rules: RULES,
+    username: 'pulsehub-ingest', clientId: 'bench-ingest', store, logger: log, maxBatch: Number(values.batch), rollupRefreshMs: 60_000, rules: RULES, workers: Number(values.workers),
   });
   await service.ready();
   ingest = service;
@@ -216,6 +218,13 @@ if (profiler) {
 const publishers = await startPublishers('run', PER_DEVICE, Number(values.rate));
 const machine0 = await machineTicks();
 const cpu0 = process.cpuUsage();
+/** CPU ms of the broker's thread alone (worker threads excluded): its /proc task's utime + stime (100 Hz ticks). */
+const mainThreadCpuMs = async () => {
+  const { readFileSync } = await import('node:fs');
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const main0 = await mainThreadCpuMs();
 const brokerCpu0 = broker.cpuMs();
 const t0 = performance.now();
 const pub = await publishers.go().done;
@@ -224,6 +233,7 @@ await waitStored(base + N + ingest.stats.duplicates);
 await ingest.rulesIdle?.();
 const ingestMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
+const mainMs = (await mainThreadCpuMs()) - main0;
 const machine1 = await machineTicks();
 if (profiler) {
   const { profile } = await profiler.post('Profiler.stop');
@@ -300,11 +310,15 @@ console.log(JSON.stringify({
   hubCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / ingestMs) * 100),
   publisherCpuPercent: Math.round((pub.cpuMs / ingestMs) * 100),
   hubCpuUsPerEvent: Number(((cpu.user + cpu.system) / N).toFixed(1)),
+  /** The broker's thread only (worker threads are in hubCpuUsPerEvent): CPU per event and share of the run. */
+  mainThreadCpuUsPerEvent: Number(((mainMs * 1000) / N).toFixed(1)),
+  mainThreadCpuPercent: Math.round((mainMs / ingestMs) * 100),
   machineBusyPercent: Math.round(machineBusy * 100),
   ...(MODE === 'split' ? { brokerCpuPercent: Math.round((brokerCpuMs / ingestMs) * 100) } : {}),
   commits: store.observations.commitStats,
   batches: { commits: batches.commits - batchesBase.commits, meanEvents: Math.round((batches.events - batchesBase.events) / Math.max(1, batches.commits - batchesBase.commits)) },
   batchWindowMs: Number(values['batch-window-ms']),
+  workers: Number(values.workers),
   stored: stats.stored - base, duplicates: stats.duplicates, failedCommits: stats.failedCommits,
   rules: values.rules, alerts: ruleStats,
 }, null, 2));

@@ -20,7 +20,7 @@ import { createTestDatabase } from '@pulsehub/store/testing';
 import { loadConfig, startHub } from '@pulsehub/cli';
 
 // --batch-window-ms 5: the fixed batch window the hub used before group commit (same-run comparison).
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' }, 'batch-window-ms': { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000' }, db: { type: 'string', default: 'postgres' }, 'batch-window-ms': { type: 'string', default: '0' }, workers: { type: 'string', default: '0' } } });
 const N = Number(values.messages);
 
 function stats(xs: number[]) {
@@ -33,7 +33,7 @@ const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 const dataDir = mkdtempSync(join(tmpdir(), 'pulsehub-bench-'));
 const db = await createTestDatabase(values.db === 'pglite' ? 'pglite' : 'postgres');
 const hub = await startHub({
-  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_INGEST_BATCH_WINDOW_MS: values['batch-window-ms'] }),
+  config: loadConfig({ PULSEHUB_DATA_DIR: dataDir, PULSEHUB_MQTT_PORT: '0', PULSEHUB_HTTP_PORT: '0', PULSEHUB_INGEST_BATCH_WINDOW_MS: values['batch-window-ms'], PULSEHUB_INGEST_WORKERS: values.workers }),
   keyring: { current: generateSigningKey(), previous: [] },
   storeTarget: db.target,
   logger: pino({ level: 'warn' }),

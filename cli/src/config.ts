@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   PULSEHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** 0 (the default): group commit, a batch of readings is committed as soon as the previous commit is done; > 0: a fixed batch window in ms. */
   PULSEHUB_INGEST_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(0),
+  /** Worker threads for ingest's validation and adapters (issue 17 §4); 0 (the default): on the broker's loop. */
+  PULSEHUB_INGEST_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
   /** Subscription limits (issue 11): filters per SUBSCRIBE, filters per MQTT session, topic length in bytes, athletes per /live connection. */
   PULSEHUB_MQTT_MAX_FILTERS_PER_SUBSCRIBE: z.coerce.number().int().min(1).max(10_000).default(64),
   PULSEHUB_MQTT_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(1_000_000).default(256),
@@ -113,7 +115,7 @@ export interface HubConfig {
   readonly mqtts: { readonly port: number; readonly certFile: string; readonly keyFile: string; readonly caFile?: string } | undefined;
   /** For the single `ingest` and `web` roles. */
   readonly brokerAddress: { readonly host: string; readonly port: number };
-  readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined; readonly batchWindowMs: number };
+  readonly ingest: { readonly clientId: string; readonly shareGroup: string | undefined; readonly retentionDays: number | undefined; readonly batchWindowMs: number; readonly workers: number };
   /** The `broker` role stores readings before their PUBACK (PULSEHUB_BROKER_INTAKE). */
   readonly brokerIntake: boolean;
   /** aedes heartbeat interval of broker nodes (wills of a dead node). */
@@ -208,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       ? { port: e.PULSEHUB_MQTTS_PORT, certFile: e.PULSEHUB_TLS_CERT, keyFile: e.PULSEHUB_TLS_KEY, ...(e.PULSEHUB_TLS_CA ? { caFile: e.PULSEHUB_TLS_CA } : {}) }
       : undefined,
     brokerAddress: brokerAddress(e.PULSEHUB_BROKER_URL, e.PULSEHUB_MQTT_PORT ?? DEFAULT_MQTT_PORT),
-    ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS, batchWindowMs: e.PULSEHUB_INGEST_BATCH_WINDOW_MS }),
+    ingest: Object.freeze({ clientId: e.PULSEHUB_INGEST_ID, shareGroup: e.PULSEHUB_INGEST_SHARE_GROUP, retentionDays: e.PULSEHUB_RETENTION_DAYS, batchWindowMs: e.PULSEHUB_INGEST_BATCH_WINDOW_MS, workers: e.PULSEHUB_INGEST_WORKERS }),
     brokerIntake: e.PULSEHUB_BROKER_INTAKE === 'true',
     brokerHeartbeatMs: e.PULSEHUB_BROKER_HEARTBEAT_MS,
     outbound: Object.freeze({

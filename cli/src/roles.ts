@@ -156,8 +156,8 @@ export interface IntakeBrokerNode extends BrokerNode {
  * PUBACKs still go out) before the broker stops.
  */
 export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink; deliverLive?: (event: CanonicalEvent) => void } = {}): Promise<IntakeBrokerNode> {
-  const { retentionDays, batchWindowMs } = config.ingest;
-  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}), ...extra });
+  const { retentionDays, batchWindowMs, workers } = config.ingest;
+  const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}), ...(workers > 0 ? { workers } : {}), ...extra });
   const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {
     await ingest.close();
     throw err;
@@ -175,11 +175,12 @@ export async function startIntakeBrokerNode(config: HubConfig, access: AccessCon
 export async function startIngestRole(config: HubConfig, access: AccessControl, store: Store, broker: { host: string; port: number }, log: Logger): Promise<IngestService> {
   const name = 'pulsehub-ingest';
   const token = (await access.tokens.mint({ subject: name, kind: 'service' })).token;
-  const { clientId, shareGroup, retentionDays, batchWindowMs } = config.ingest;
+  const { clientId, shareGroup, retentionDays, batchWindowMs, workers } = config.ingest;
   return startIngest({
     broker, token, username: name, clientId, store, logger: log.child({ role: 'ingest' }),
     ...(shareGroup ? { shareGroup } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}),
     ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}),
+    ...(workers > 0 ? { workers } : {}),
   });
 }
 

@@ -31,4 +31,10 @@ describe('configuration is read and validated once', () => {
   it('reports every invalid value at once', () => {
     expect(() => loadConfig({ PULSEHUB_MQTT_PORT: 'x', PULSEHUB_JWT_SECRET: 'short', LOG_LEVEL: 'loud' })).toThrowError(/PULSEHUB_MQTT_PORT[\s\S]*PULSEHUB_JWT_SECRET[\s\S]*LOG_LEVEL|PULSEHUB_MQTT_PORT[\s\S]*LOG_LEVEL[\s\S]*PULSEHUB_JWT_SECRET/);
   });
+
+  it('reads the ingest worker threads (0 by default) and refuses a count it cannot run', () => {
+    expect(loadConfig({}).ingest.workers).toBe(0);
+    expect(loadConfig({ PULSEHUB_INGEST_WORKERS: '2' }).ingest.workers).toBe(2);
+    for (const bad of ['-1', '17', '1.5', 'two']) expect(() => loadConfig({ PULSEHUB_INGEST_WORKERS: bad })).toThrowError(/PULSEHUB_INGEST_WORKERS/);
+  });
 });

@@ -13,6 +13,7 @@ export { RULES, RULE_BY_ID, bpCategory, type RuleDef, type BpCategory } from './
 export { startRollupRefresher, maxHrFor, type RollupRefresher } from './rollups/refresher.js';
 export { startRetention, HIGH_RATE_METRICS, type Retention } from './rollups/retention.js';
 export { processMessage, MAX_PAYLOAD_BYTES, type ProcessResult, type Rejection } from './pipeline/process.js';
+export { ProcessPool, type ProcessPoolStats } from './pipeline/process-pool.js';
 export { BatchWriter, type WriterStats, type WriterHealth, type MessageSource } from './pipeline/writer.js';
 export { isDataError, sqlState } from './pipeline/commit-errors.js';
 export { ingestMetricsText } from './pipeline/metrics.js';

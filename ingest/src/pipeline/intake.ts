@@ -11,6 +11,7 @@ import type { DeviceAdapters } from './adapter-policy.js';
 import { DeviceDirectory } from './devices.js';
 import { createDerivedHook } from './derived-hook.js';
 import { processMessage, type ProcessResult } from './process.js';
+import { ProcessPool } from './process-pool.js';
 import { SharedScaleRouter } from './shared-scales.js';
 import { BatchWriter, type WriterHealth, type WriterStats } from './writer.js';
 import { GoalTracker, type InsightSink } from './goal-tracker.js';
@@ -59,6 +60,18 @@ export interface IntakeOptions {
   alertUpdateEveryMs?: number;
   /** How often the time-based rules (device offline, low steps, trends) run (default 5 min). */
   ruleScheduleMs?: number;
+  /**
+   * Worker threads for validation and adapters (issue 17 §4; `PULSEHUB_INGEST_WORKERS`): 0 or
+   * absent runs them on the caller's loop. With a custom `registry` it must be 0 (a registry
+   * cannot cross threads). Live publish, the write and the acknowledgements stay on this loop.
+   */
+  workers?: number;
+  /**
+   * With workers: the first message of a turn whose thread owes nothing is processed on this
+   * loop (default true), so an idle hub's live path has no thread round trip. Tests turn it off
+   * to send every message through a thread.
+   */
+  workersInline?: boolean;
 }
 
 /** What became of a manual entry handed to `submit`: its events (stored) or why it was refused (kept as a dead letter). */
@@ -71,6 +84,13 @@ export interface IntakeStats extends WriterStats {
   /** Shared-scale weigh-ins attributed to a bound user, and kept pending. */
   weighInsAttributed: number;
   weighInsPending: number;
+  /** Worker threads (0: validation and adapters on the broker's loop) and how often one was replaced after dying. */
+  workers: number;
+  workerRestarts: number;
+  /** Messages processed on a worker thread. */
+  workerMessages: number;
+  /** Worker threads could not start: everything runs on the broker's loop (logged as an error). */
+  workersBroken: boolean;
 }
 
 export interface Intake {
@@ -102,7 +122,11 @@ const DEVICE_CACHE_MS = 30_000;
 
 export function createIntake(o: IntakeOptions): Intake {
   const log = o.logger ?? pino({ level: 'silent' });
+  if (o.workers && o.registry) throw new Error('createIntake: a custom adapter registry cannot run on worker threads (workers: 0)');
   const registry = o.registry ?? createAdapterRegistry();
+  const pool = o.workers && o.workers > 0
+    ? new ProcessPool({ size: o.workers, logger: log, ...(o.workersInline === false ? { inlineLone: false } : {}) })
+    : null;
   const devicesRegistry = o.store.devices;
   const rules = o.rules === false ? null : new RuleEngine({
     store: o.store, logger: log,
@@ -136,13 +160,21 @@ export function createIntake(o: IntakeOptions): Intake {
   };
   const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, insights });
   const deliverLive = o.deliverLive;
-  const live = (event: CanonicalEvent) => {
+  /** `json`: the event as JSON when a worker thread already wrote it. */
+  const live = (event: CanonicalEvent, json?: string) => {
     deliverLive?.(event);
-    o.publishLive(liveTopic(event.userId), JSON.stringify(event));
+    o.publishLive(liveTopic(event.userId), json ?? JSON.stringify(event));
   };
   let closing = false;
 
-  const handle = (topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
+  const handle = (deviceId: string, topic: string, payload: Buffer, committed: () => void, device: DeviceAdapters | undefined, receivedAt: string) => {
+    if (pool) {
+      pool.process(deviceId, topic, payload, receivedAt, device, (r, json) => {
+        if (SharedScaleRouter.mayNeed(r)) routeWeighIn(topic, payload, committed, r, receivedAt);
+        else finish(topic, payload, committed, r, receivedAt, json);
+      });
+      return;
+    }
     const r = processMessage(topic, payload, receivedAt, registry, device);
     if (SharedScaleRouter.mayNeed(r)) routeWeighIn(topic, payload, committed, r, receivedAt);
     else finish(topic, payload, committed, r, receivedAt);
@@ -161,9 +193,10 @@ export function createIntake(o: IntakeOptions): Intake {
     );
   };
 
-  const finish = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string) => {
+  /** `json`: each event's live message, when a worker thread wrote them. */
+  const finish = (topic: string, payload: Buffer, committed: () => void, r: ProcessResult, receivedAt: string, json?: string[] | null) => {
     // The live path never waits for the database.
-    for (const event of r.events) live(event);
+    for (let i = 0; i < r.events.length; i++) live(r.events[i]!, json?.[i]);
     counts.accepted += r.events.length;
     let deadLetter: DeadLetterInput | null = null;
     if (r.rejection) {
@@ -188,7 +221,7 @@ export function createIntake(o: IntakeOptions): Intake {
 
   return {
     get stats() {
-      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending };
+      return { ...writer.stats, ...counts, deviceLookups: devices.lookups, weighInsAttributed: sharedScales.attributed, weighInsPending: sharedScales.pending, workers: pool?.stats.workers ?? 0, workerRestarts: pool?.stats.restarts ?? 0, workerMessages: pool?.stats.messages ?? 0, workersBroken: pool?.stats.broken ?? false };
     },
     refresher,
     goals,
@@ -201,7 +234,7 @@ export function createIntake(o: IntakeOptions): Intake {
       const receivedAt = new Date().toISOString();
       // users/<u>/events/<device>: messages of one device keep their order through the lookup.
       const deviceId = topic.slice(topic.lastIndexOf('/') + 1);
-      devices.dispatch(deviceId, (device) => handle(topic, payload, committed, device, receivedAt));
+      devices.dispatch(deviceId, (device) => handle(deviceId, topic, payload, committed, device, receivedAt));
     },
     submit(userId, payload) {
       const receivedAt = new Date().toISOString();
@@ -211,6 +244,8 @@ export function createIntake(o: IntakeOptions): Intake {
     check: (userId, payload) => checkManual(userId, payload, new Date().toISOString()),
     async close() {
       closing = true;
+      // What a thread has not answered is not acknowledged: its sender sends it again.
+      await pool?.close();
       await goals.settle();
       await retention?.close();
       await refresher.close();

@@ -9,6 +9,7 @@ const COUNTERS: [name: string, help: string, of: (s: IntakeStats) => number][] =
   ['pulsehub_ingest_dead_letters_total', 'Messages kept as dead letters', (s) => s.deadLetters],
   ['pulsehub_ingest_refused_total', 'Readings the database refused, kept as dead letters after splitting their batch', (s) => s.refused],
   ['pulsehub_ingest_failed_commits_total', 'Batch commits that failed and were retried', (s) => s.failedCommits],
+  ['pulsehub_ingest_worker_restarts_total', 'Ingest worker threads that died and were replaced (PULSEHUB_INGEST_WORKERS)', (s) => s.workerRestarts],
 ];
 
 export function ingestMetricsText(stats: IntakeStats, health: WriterHealth): string {

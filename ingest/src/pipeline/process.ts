@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import type { AdapterRegistry } from '../adapters/registry.js';
 import { chooseAdapter, type DeviceAdapters } from './adapter-policy.js';
+import { isCanonicalShape } from './canonical-shape.js';
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
@@ -83,7 +84,18 @@ export function processMessage(
       problems.push(`reading ${i}: ${unstorable.map((p) => p.message).join('; ')}`);
       continue;
     }
-    // Storability was checked just above: the catalog check only.
+    // Storability was checked just above: the catalog check only. The shape in one plain pass
+    // (the adapter's schema already proved its input); zod only for what that pass doubts, so
+    // a refused reading's reason and detail are zod's as before.
+    if (isCanonicalShape(event) && checkAgainstCatalog(event, METRICS[event.metric]).length === 0) {
+      if (event.userId !== userId) {
+        reason ??= 'PH_INGEST_USER_MISMATCH';
+        problems.push(`reading ${i}: user ${event.userId} is not the topic's user ${userId}`);
+        continue;
+      }
+      accepted.push(event);
+      continue;
+    }
     const shape = CatalogCheckedEvent.safeParse(event);
     if (!shape.success) {
       const outOfRange = checkAgainstCatalog(event, METRICS[event.metric] ?? METRICS.heart_rate).some((p) => p.reason === 'PH_EVENT_OUT_OF_RANGE');
