@@ -84,6 +84,19 @@ for (const kind of ['postgres', 'pglite'] as const) {
       await expectDay('kim', stored);
     });
 
+    it('refreshes many athletes and days in one pass, each from its own readings', async () => {
+      const ids = ['m1', 'm2', 'm3', 'm4', 'm5'];
+      const all = new Map<string, CanonicalEvent[]>();
+      for (const [k, id] of ids.entries()) {
+        await store.users.upsert({ id, name: id, birthYear: 1970 + k * 7 });
+        all.set(id, Array.from({ length: 200 + k * 40 }, (_, i) => hr(id, i * 6, 55 + k * 9 + ((i * (k + 3)) % 70))));
+      }
+      await store.observations.commitBatch({ events: [...all.values()].flatMap((e) => e.slice(0, 120)) });
+      await refresher.refresh();
+      await store.observations.commitBatch({ events: [...all.values()].flatMap((e) => e.slice(120)) });
+      for (const id of ids) await expectDay(id, all.get(id)!);
+    });
+
     it('starts again when the athlete\'s max HR changes', async () => {
       await store.users.upsert({ id: 'lea', name: 'Lea', birthYear: 1975 });
       const all = Array.from({ length: 300 }, (_, i) => hr('lea', i * 10, 60 + ((i * 7) % 110)));

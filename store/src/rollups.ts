@@ -21,6 +21,13 @@ export interface RollupRepo {
    * those at or above it may be joined by readings still being committed.
    */
   heartRateAfter(userId: string, from: Date, to: Date, afterTxid: number): Promise<{ readings: { at: number; bpm: number; txid: number }[]; xmin: number }>;
+  /**
+   * `heartRateAfter` for many days at once (one round trip), by `${userId}|${day}`; the xmin is
+   * the statement's, the same for all.
+   */
+  heartRateAfterMany(days: readonly { userId: string; day: string; afterTxid: number }[]): Promise<{ readings: Map<string, { at: number; bpm: number; txid: number }[]>; xmin: number }>;
+  /** `saveRefresh` of many days in one statement. */
+  saveRefreshMany(rows: readonly { userId: string; day: string; version: number; restingHr: number | null; zoneSeconds: number[] | null; maxHr: number | null }[]): Promise<void>;
   /** Saves what the refresher computed for `version`; an older version never overwrites a newer one. */
   saveRefresh(r: { userId: string; day: string; version: number; restingHr: number | null; zoneSeconds: number[] | null; maxHr: number | null }): Promise<void>;
   /** Deletes raw readings of these metrics that ended before `cutoff`, user by user (index-backed). Returns how many. */
@@ -56,6 +63,35 @@ export function createRollupRepo(db: Db): RollupRepo {
       const xmin = Number(rows[0]?.xmin ?? 0);
       const readings = rows.filter((r) => r.at !== null).map((r) => ({ at: Number(r.at), bpm: Number(r.bpm), txid: Number(r.txid) }));
       return { readings, xmin };
+    },
+    async heartRateAfterMany(days) {
+      const readings = new Map<string, { at: number; bpm: number; txid: number }[]>();
+      for (const d of days) readings.set(`${d.userId}|${d.day}`, []);
+      const json = JSON.stringify(days.map((d) => ({ user_id: d.userId, day: d.day, after: d.afterTxid })));
+      const rows = await queryRows<{ user_id: string | null; day: string | null; at: number | string | null; bpm: number | string | null; txid: number | string | null; xmin: number | string }>(db, sql`
+        with s as (select (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint as xmin),
+        d as (select * from json_to_recordset(${json}::json) as d(user_id text, day date, after bigint))
+        select d.user_id, d.day::text as day, (extract(epoch from o.time_end) * 1000)::float8 as at,
+          (o."values"->'bpm'->>'value')::float8 as bpm, o.txid, s.xmin
+        from s left join (d join observations o
+          on o.user_id = d.user_id and o.metric = 'heart_rate' and o.txid > d.after
+          and o.time_end >= d.day::timestamp at time zone 'UTC' and o.time_end < (d.day + 1)::timestamp at time zone 'UTC') on true
+        order by d.user_id, d.day, o.time_end`);
+      const xmin = Number(rows[0]?.xmin ?? 0);
+      for (const r of rows) {
+        if (r.at === null || r.user_id === null) continue;
+        readings.get(`${r.user_id}|${r.day}`)?.push({ at: Number(r.at), bpm: Number(r.bpm), txid: Number(r.txid) });
+      }
+      return { readings, xmin };
+    },
+    async saveRefreshMany(rows) {
+      if (rows.length === 0) return;
+      const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, day: r.day, version: r.version, resting_hr: r.restingHr, zone_seconds: r.zoneSeconds, max_hr: r.maxHr })));
+      await db.execute(sql`
+        update daily_rollups d set resting_hr = v.resting_hr, zone_seconds = v.zone_seconds, max_hr = v.max_hr,
+          refreshed_version = v.version, updated_at = now()
+        from json_to_recordset(${json}::json) as v(user_id text, day date, version int, resting_hr real, zone_seconds jsonb, max_hr real)
+        where d.user_id = v.user_id and d.day = v.day and d.refreshed_version < v.version`);
     },
     async saveRefresh(r) {
       await db.update(dailyRollups)

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { users } from './schema.js';
 
@@ -8,6 +8,8 @@ export interface User { id: string; name: string; birthYear: number | null; maxH
 export interface UserRepo {
   upsert(user: { id: string; name: string; birthYear?: number | null; maxHr?: number | null }): Promise<void>;
   get(id: string): Promise<User | undefined>;
+  /** The users among `ids` (one query); absent ids are left out. */
+  getMany(ids: readonly string[]): Promise<User[]>;
   list(): Promise<User[]>;
   /** Creates users that do not exist yet (named by their id): a valid device token vouches for them. */
   ensure(ids: readonly string[]): Promise<void>;
@@ -28,6 +30,10 @@ export function createUserRepo(db: Db): UserRepo {
     async get(id) {
       const [row] = await db.select(columns).from(users).where(eq(users.id, id));
       return row;
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return db.select(columns).from(users).where(inArray(users.id, [...ids]));
     },
     async list() {
       return db.select(columns).from(users).orderBy(users.id);

@@ -1,4 +1,4 @@
-import type { Store, User } from '@pulsehub/store';
+import type { StaleRollup, Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
 import { DailyHeartRate, maxHeartRate, type MaxHrFormula } from '@pulsehub/physiology';
 import { errorFacts } from '../pipeline/commit-errors.js';
@@ -63,14 +63,22 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
   const days = new Map<string, DayState>();
   const stats = { incremental: 0, full: 0 };
 
-  /** Brings the day's state up to what is stored, and answers the day's values with every stored reading. */
-  const catchUp = async (userId: string, day: string, maxHr: number | null): Promise<DailyHeartRate> => {
+  /** The kept state of a day, if it is still good for this max HR. */
+  const kept = (key: string, maxHr: number | null): DayState | undefined => {
+    const state = days.get(key);
+    return state && state.maxHr === maxHr ? state : undefined;
+  };
+
+  /**
+   * Brings the day's state up to what is stored (`readings`: those after its cursor, read with
+   * the others of the pass) and answers the day's values with every stored reading.
+   */
+  const catchUp = async (userId: string, day: string, maxHr: number | null, fetched: { readings: readonly { at: number; bpm: number; txid: number }[]; xmin: number }): Promise<DailyHeartRate> => {
     const key = `${userId}|${day}`;
     const from = new Date(`${day}T00:00:00.000Z`);
     const to = new Date(from.getTime() + DAY_MS);
-    let state = days.get(key);
-    if (state && state.maxHr !== maxHr) state = undefined;
-    let { readings, xmin } = await o.store.rollups.heartRateAfter(userId, from, to, state?.cursor ?? 0);
+    let state = kept(key, maxHr);
+    let { readings, xmin } = fetched;
     if (state && readings.length > 0 && readings[0]!.at < (state.day.last ?? -Infinity)) {
       // A reading before the newest one already counted: the day again, from the start.
       state = undefined;
@@ -103,34 +111,42 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
     return values;
   };
 
+  /** One page of stale days: three round trips for the page (users, readings, saves), not three per day. */
   const refreshOnce = async (before?: string): Promise<number> => {
     let done = 0;
     for (;;) {
       const stale = await o.store.rollups.stale(100, before);
       if (stale.length === 0) return done;
-      const users = new Map<string, User | undefined>();
+      const users = new Map((await o.store.users.getMany([...new Set(stale.map((s) => s.userId))])).map((u) => [u.id, u] as const));
+      const retainedFrom = o.retainedFrom?.();
+      const current: { s: StaleRollup; key: string; maxHr: number | null }[] = [];
+      const saves: Parameters<Store['rollups']['saveRefreshMany']>[0][number][] = [];
       for (const s of stale) {
-        if (!users.has(s.userId)) users.set(s.userId, await o.store.users.get(s.userId));
         const maxHr = maxHrFor(users.get(s.userId), s.day, formula) ?? null;
-        const retainedFrom = o.retainedFrom?.();
+        const key = `${s.userId}|${s.day}`;
         if (retainedFrom !== undefined && s.day < retainedFrom) {
           // The raw readings are gone: keep the values computed while they were there.
           const [row] = await o.store.history.daily({ userId: s.userId, from: s.day, to: s.day });
-          await o.store.rollups.saveRefresh({ userId: s.userId, day: s.day, version: s.hrVersion, restingHr: row?.restingHr ?? null, zoneSeconds: row?.zoneSeconds ?? null, maxHr: row?.maxHr ?? maxHr });
-          days.delete(`${s.userId}|${s.day}`);
+          saves.push({ userId: s.userId, day: s.day, version: s.hrVersion, restingHr: row?.restingHr ?? null, zoneSeconds: row?.zoneSeconds ?? null, maxHr: row?.maxHr ?? maxHr });
+          days.delete(key);
           continue;
         }
-        const values = await catchUp(s.userId, s.day, maxHr);
+        current.push({ s, key, maxHr });
+      }
+      const fetched = current.length === 0 ? { readings: new Map<string, never[]>(), xmin: 0 } : await o.store.rollups.heartRateAfterMany(current.map(({ s, key, maxHr }) => ({ userId: s.userId, day: s.day, afterTxid: kept(key, maxHr)?.cursor ?? 0 })));
+      for (const { s, key, maxHr } of current) {
+        const values = await catchUp(s.userId, s.day, maxHr, { readings: fetched.readings.get(key) ?? [], xmin: fetched.xmin });
         const resting = values.restingHr;
         // A reading committed after the version was read bumps it again: the day is stale once more.
-        await o.store.rollups.saveRefresh({
+        saves.push({
           userId: s.userId, day: s.day, version: s.hrVersion,
           restingHr: resting === undefined ? null : Math.round(resting * 10) / 10,
           zoneSeconds: maxHr === null ? null : values.secondsInZones.map((x) => Math.round(x)),
           maxHr,
         });
-        done++;
       }
+      await o.store.rollups.saveRefreshMany(saves);
+      done += current.length;
       if (closed) return done;
     }
   };
