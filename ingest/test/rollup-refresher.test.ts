@@ -97,6 +97,36 @@ for (const kind of ['postgres', 'pglite'] as const) {
       for (const id of ids) await expectDay(id, all.get(id)!);
     });
 
+    it('goes through the stale days once per pass while athletes keep sending', async () => {
+      // 150 athletes: two pages. Each time the refresher asks for stale days, every athlete has
+      // sent another reading, so every day is stale again. The pass must still end (it used to
+      // start over at the first page until none was stale: under steady writes, never).
+      const ids = Array.from({ length: 150 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+      for (const id of ids) await store.users.upsert({ id, name: id, birthYear: 1980 });
+      let offset = 0;
+      const send = () => store.observations.commitBatch({ events: ids.map((id) => hr(id, 10_000 + offset, 70 + (offset % 20))) }).then(() => (offset += 1));
+      await send();
+      let asked = 0;
+      const stale: Store['rollups']['stale'] = async (...args) => {
+        if (++asked > 20) throw new Error('the pass does not end');
+        const page = await store.rollups.stale(...args);
+        await send();
+        return page;
+      };
+      const busy = startRollupRefresher({ store: { ...store, rollups: { ...store.rollups, stale } }, logger: pino({ level: 'silent' }), intervalMs: 3_600_000 });
+      try {
+        await busy.refresh();
+        // Two pages and the empty one after them; each athlete's day once.
+        expect(asked).toBe(3);
+        expect(busy.stats.full + busy.stats.incremental).toBe(150);
+        // The writes during the pass are the next pass's work.
+        await busy.refresh();
+        expect(asked).toBe(6);
+      } finally {
+        await busy.close();
+      }
+    });
+
     it('starts again when the athlete\'s max HR changes', async () => {
       await store.users.upsert({ id: 'lea', name: 'Lea', birthYear: 1975 });
       const all = Array.from({ length: 300 }, (_, i) => hr('lea', i * 10, 60 + ((i * 7) % 110)));

@@ -10,8 +10,11 @@ export interface StaleRollup {
 }
 
 export interface RollupRepo {
-  /** Days whose heart-rate readings changed since resting HR and zones were last computed, oldest first. */
-  stale(limit: number, before?: string): Promise<StaleRollup[]>;
+  /**
+   * Days whose heart-rate readings changed since resting HR and zones were last computed, by
+   * day then user; `after`: only those past this day and user (the next page).
+   */
+  stale(limit: number, before?: string, after?: { day: string; userId: string }): Promise<StaleRollup[]>;
   /** Heart-rate readings (epoch ms, bpm) that start in [from, to). */
   heartRate(userId: string, from: Date, to: Date): Promise<{ at: number; bpm: number }[]>;
   /**
@@ -36,10 +39,11 @@ export interface RollupRepo {
 
 export function createRollupRepo(db: Db): RollupRepo {
   return {
-    async stale(limit, before) {
+    async stale(limit, before, after) {
       const rows = await queryRows<{ user_id: string; day: string; hr_version: number | string }>(db, sql`
         select user_id, day::text as day, hr_version from daily_rollups
         where hr_version > refreshed_version ${before ? sql`and day < ${before}::date` : sql``}
+          ${after ? sql`and (day, user_id) > (${after.day}::date, ${after.userId})` : sql``}
         order by day, user_id limit ${limit}`);
       return rows.map((r) => ({ userId: r.user_id, day: r.day, hrVersion: Number(r.hr_version) }));
     },

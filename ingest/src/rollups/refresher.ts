@@ -111,12 +111,21 @@ export function startRollupRefresher(o: RollupRefresherOptions): RollupRefresher
     return values;
   };
 
-  /** One page of stale days: three round trips for the page (users, readings, saves), not three per day. */
+  /**
+   * The stale days, a page at a time: three round trips per page (users, readings, saves), not
+   * three per day. A pass goes through the days once, in order: a day written to again meanwhile
+   * waits for the next pass. (Going back to the first page until none was stale, a pass under
+   * steady writes never ended: at 1,000 athletes sending each second it ran back to back, 50
+   * passes a second of ~10 days each.)
+   */
   const refreshOnce = async (before?: string): Promise<number> => {
     let done = 0;
+    let after: { day: string; userId: string } | undefined;
     for (;;) {
-      const stale = await o.store.rollups.stale(100, before);
+      const stale = await o.store.rollups.stale(100, before, after);
       if (stale.length === 0) return done;
+      const last = stale[stale.length - 1]!;
+      after = { day: last.day, userId: last.userId };
       const users = new Map((await o.store.users.getMany([...new Set(stale.map((s) => s.userId))])).map((u) => [u.id, u] as const));
       const retainedFrom = o.retainedFrom?.();
       const current: { s: StaleRollup; key: string; maxHr: number | null }[] = [];
