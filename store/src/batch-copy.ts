@@ -125,7 +125,7 @@ export function createBatchCommitter(db: Db, client?: Sql): BatchCommitter {
     async commit(batch) {
       const fast = client !== undefined && batch.events.length >= COPY_MIN_EVENTS
         && (batch.deadLetters?.length ?? 0) === 0 && (batch.users?.length ?? 0) === 0 && Date.now() >= restUntil;
-      if (!fast) return commitBatch(db, batch);
+      if (!fast) return commitBatch(db, batch, client);
       const rows = copyRows(batch.events);
       const rollups = dayRollups(batch.events);
       const pairs = userMetrics(batch.events);
@@ -164,7 +164,7 @@ export function createBatchCommitter(db: Db, client?: Sql): BatchCommitter {
         if (!FALL_BACK_ON.has((err as { code?: string }).code ?? '')) throw err;
         stats.fellBack++;
         restUntil = Date.now() + REST_AFTER_CONFLICT_MS;
-        return commitBatch(db, batch);
+        return commitBatch(db, batch, client);
       }
     },
   };
