@@ -57,14 +57,14 @@ export async function startHub(o: StartHubOptions): Promise<Hub> {
     const access = await createAccessControl(config, o.keyring, store, log);
     closers.push(access.close);
     // Ingest runs inside the broker: a reading is stored before the device gets its PUBACK.
-    // One node (no Redis): live events go from the intake straight to the LiveHub, an object
-    // handed over in this process; still published on the broker for MQTT subscribers. With
-    // Redis, the LiveHub subscribes over MQTT, where every node's events arrive.
+    // One node (no Redis): live events and goal frames go from the intake straight to the
+    // LiveHub, objects handed over in this process; still published on the broker for MQTT
+    // subscribers. With Redis, the LiveHub subscribes over MQTT, where every node's events arrive.
     const liveInProcess = !config.redisUrl;
     let liveHub: LiveHub | undefined;
     const node = await startIntakeBrokerNode(config, access, store, log, {
       ...(o.insights ? { insights: o.insights } : {}),
-      ...(liveInProcess ? { deliverLive: (event) => liveHub?.publish(event) } : {}),
+      ...(liveInProcess ? { deliverLive: (event) => liveHub?.publish(event), deliverGoal: (athlete, msg) => liveHub?.publishGoal(athlete, msg) } : {}),
     });
     const ingest = node.ingest;
     // Closes the intake first, so pending batches commit and their PUBACKs still go out.

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTokenService, type Keyring, type ReloadableTokenService } from '@pulsehub/auth';
-import { WS_CLOSE, type CanonicalEvent } from '@pulsehub/contracts';
+import { WS_CLOSE } from '@pulsehub/contracts';
 import { createBroker, createClusterBackends, createRevocationBus, type PulseHubBroker, type RevocationBus } from '@pulsehub/broker';
-import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type IngestService, type InsightSink } from '@pulsehub/ingest';
+import { replayDeadLetters, startEmbeddedIngest, startIngest, type EmbeddedIngest, type EmbeddedIngestOptions, type IngestService, type InsightSink } from '@pulsehub/ingest';
 import { openStore, type Store, type StoreTarget } from '@pulsehub/store';
 import { createWebApp, type ManualIntake, type WebApp } from '@pulsehub/web';
 import { createAnalyzerSync, createBridge, createWebhookMetrics, createWebhookWorker, type AnalyzerSync, type Bridge, type WebhookMetrics } from '@pulsehub/outbound';
@@ -155,7 +155,7 @@ export interface IntakeBrokerNode extends BrokerNode {
  * with Redis, reach the web nodes of every broker. close() lets pending batches commit (their
  * PUBACKs still go out) before the broker stops.
  */
-export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink; deliverLive?: (event: CanonicalEvent) => void } = {}): Promise<IntakeBrokerNode> {
+export async function startIntakeBrokerNode(config: HubConfig, access: AccessControl, store: Store, log: Logger, extra: { insights?: InsightSink } & Pick<EmbeddedIngestOptions, 'deliverLive' | 'deliverGoal'> = {}): Promise<IntakeBrokerNode> {
   const { retentionDays, batchWindowMs, workers } = config.ingest;
   const ingest = startEmbeddedIngest({ store, logger: log, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(batchWindowMs > 0 ? { maxDelayMs: batchWindowMs } : {}), ...(workers > 0 ? { workers } : {}), ...extra });
   const node = await startBrokerNode(config, access, store, log, { intake: ingest.intake }).catch(async (err: unknown) => {

@@ -4,7 +4,8 @@ import { eventsTopic, TOPICS } from '@pulsehub/contracts';
 import { connectDevice, LiveClient, startTestHub, type TestHub } from '@pulsehub/testkit';
 
 // `pulsehub start` on one node: the intake hands each live event to the LiveHub in the same
-// process (no MQTT hop, no parse); the live topic is still published for MQTT subscribers.
+// process (no MQTT hop, no parse); the live topic is still published for MQTT subscribers,
+// and the web role's own MQTT client is not one of them.
 describe('pulsehub start: the live path without the MQTT hop', () => {
   let t: TestHub;
   beforeAll(async () => {
@@ -16,7 +17,7 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
 
   it('delivers a reading to a coach with no web MQTT client on the broker, and still on the live topic over MQTT', async () => {
     const { hub } = t;
-    // The web role's one MQTT connection carries alerts and goal frames only (events come in-process).
+    // The web role's one MQTT connection carries alerts only (events and goal frames come in-process).
     expect(hub.broker.connectedClients).toBe(1);
 
     const live = await LiveClient.open(hub, await hub.mint({ subject: 'coach-1', kind: 'coach', ttlSeconds: 600 }));
@@ -30,7 +31,7 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
     const overMqtt = new Promise<{ topic: string; body: { id: string; userId: string } }>((resolve) => admin.on('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) as { id: string; userId: string } })));
 
     const watch = await connectDevice(hub, 'watch-ana', await hub.mint({ subject: 'watch-ana', kind: 'device', users: ['ana'] }));
-    expect(hub.broker.connectedClients).toBe(3); // the admin, the watch and the web role's alert/goal subscription
+    expect(hub.broker.connectedClients).toBe(3); // the admin, the watch and the web role's alert subscription
     await watch.publishAsync(eventsTopic('ana'), JSON.stringify({ id: 'ana-direct-1', metric: 'heart_rate', at: '2026-11-22T10:00:00.000Z', values: { bpm: 131 } }), { qos: 1 });
 
     const got = await live.next('event', (m) => m.event.id === 'ana-direct-1');
@@ -41,6 +42,8 @@ describe('pulsehub start: the live path without the MQTT hop', () => {
     // Delivered once, not once per path.
     expect(live.messages.filter((x) => x.type === 'event' && x.event.id === 'ana-direct-1')).toHaveLength(1);
     expect(hub.web.hub.received).toBe(1);
+    // The broker sent the reading to the admin, and not to the web role's client.
+    expect(hub.web.hub.mqttMessages).toBe(0);
 
     await watch.endAsync();
     await admin.endAsync();

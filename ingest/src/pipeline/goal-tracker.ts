@@ -15,6 +15,8 @@ export const NO_INSIGHTS: InsightSink = Object.freeze({ goalReached: () => {} })
 export interface GoalTrackerOptions {
   store: Store;
   publishLive(topic: string, payload: string): void;
+  /** The same goal frames as objects, to an in-process LiveHub (see IntakeOptions.deliverGoal). */
+  deliverGoal?(athlete: string, msg: GoalMessage | GoalReachedMessage): void;
   insights?: InsightSink;
   logger: Logger;
   now?: () => Date;
@@ -94,11 +96,15 @@ export class GoalTracker {
       const period = progress.current ?? progress.periods[progress.periods.length - 1];
       if (!period) continue;
       const topic = liveTopic(goal.userId);
-      this.o.publishLive(topic, JSON.stringify({ type: 'goal', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak } satisfies GoalMessage));
+      const frame: GoalMessage = { type: 'goal', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak };
+      this.o.deliverGoal?.(goal.userId, frame);
+      this.o.publishLive(topic, JSON.stringify(frame));
       if (period.met && (await store.goals.markReached(goal, period.start, { periodEnd: period.end, streak: progress.streak, at: now }))) {
         this.reached++;
         const at = now.toISOString();
-        this.o.publishLive(topic, JSON.stringify({ type: 'goal-reached', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak, at } satisfies GoalReachedMessage));
+        const reached: GoalReachedMessage = { type: 'goal-reached', athlete: goal.userId, goalId: goal.id, kind: goal.kind, period, streak: progress.streak, at };
+        this.o.deliverGoal?.(goal.userId, reached);
+        this.o.publishLive(topic, JSON.stringify(reached));
         await this.insights.goalReached({ userId: goal.userId, goal, period, streak: progress.streak, at });
       }
     }

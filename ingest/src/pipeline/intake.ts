@@ -1,4 +1,4 @@
-import { alertTopic, liveTopic, type CanonicalEvent } from '@pulsehub/contracts';
+import { alertTopic, liveTopic, type CanonicalEvent, type GoalMessage, type GoalReachedMessage } from '@pulsehub/contracts';
 import { RuleEngine } from '../rules/engine.js';
 import { startRuleScheduler, type RuleScheduler } from '../rules/scheduler.js';
 import type { DeadLetterInput, Store } from '@pulsehub/store';
@@ -37,6 +37,11 @@ export interface IntakeOptions {
    * `pulsehub start`): no MQTT hop and no parse. Called before `publishLive`; must not wait.
    */
   deliverLive?(event: CanonicalEvent): void;
+  /**
+   * Goal frames (also published on `live/users/<id>`) to the same in-process consumer: with
+   * both, that consumer needs no subscription to the live topics at all.
+   */
+  deliverGoal?(athlete: string, msg: GoalMessage | GoalReachedMessage): void;
   registry?: AdapterRegistry;
   logger?: Logger;
   /** Messages per batch at most (default 1000). */
@@ -158,7 +163,7 @@ export function createIntake(o: IntakeOptions): Intake {
       });
     },
   };
-  const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, logger: log, insights });
+  const goals = new GoalTracker({ store: o.store, publishLive: o.publishLive, ...(o.deliverGoal ? { deliverGoal: o.deliverGoal } : {}), logger: log, insights });
   const deliverLive = o.deliverLive;
   /** `json`: the event as JSON when a worker thread already wrote it. */
   const live = (event: CanonicalEvent, json?: string) => {

@@ -62,6 +62,8 @@ export class LiveHub {
   readonly zoneFloors: readonly number[];
   delivered = 0;
   received = 0;
+  /** Messages the broker sent this hub's MQTT client (alerts only, with `eventsInProcess`). */
+  mqttMessages = 0;
 
   constructor(private readonly store: Store, private readonly log: Logger, readonly o: LiveHubOptions) {
     this.zoneFloors = o.zoneFloors ?? DEFAULT_ZONE_FLOORS;
@@ -69,13 +71,14 @@ export class LiveHub {
     this.sweeper.unref();
   }
 
-  /** Canonical events reach `publish` directly (one process): MQTT carries only alerts and goal frames here. */
+  /** Canonical events and goal frames reach `publish`/`publishGoal` directly (one process): MQTT carries only alerts here. */
   private eventsInProcess = false;
 
   /**
    * Subscribes to every athlete's live topic on the broker. With `eventsInProcess`, the
-   * intake hands canonical events to `publish` in this process, and only alert changes and
-   * goal frames (published by ingest after a commit) are taken from MQTT.
+   * intake hands canonical events to `publish` and goal frames to `publishGoal` in this
+   * process, and only alert changes and insights are taken from MQTT: the broker then sends
+   * this client nothing per reading (it used to get each one, to drop it unparsed).
    */
   async connect(o: { host: string; port: number; username: string; token: string; eventsInProcess?: boolean }): Promise<void> {
     this.eventsInProcess = o.eventsInProcess === true;
@@ -88,13 +91,14 @@ export class LiveHub {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => {
         // Alert changes travel like live events: ingest publishes them on live/alerts/<user>.
-        client.subscribe([TOPICS.liveFilter, TOPICS.alertsFilter], { qos: 0 }, (err) => (err ? reject(err) : resolve()));
+        client.subscribe(this.eventsInProcess ? [TOPICS.alertsFilter] : [TOPICS.liveFilter, TOPICS.alertsFilter], { qos: 0 }, (err) => (err ? reject(err) : resolve()));
       });
       client.once('error', reject);
     });
   }
 
   private onLiveMessage(topic: string, payload: Buffer): void {
+    this.mqttMessages++;
     const alertUser = parseAlertTopic(topic);
     if (alertUser) {
       this.onAlertMessage(alertUser, payload);
@@ -102,8 +106,6 @@ export class LiveHub {
     }
     const userId = parseLiveTopic(topic);
     if (!userId) return;
-    // Events already came in-process: skip them before parsing (goal frames carry a `type`).
-    if (this.eventsInProcess && !payload.includes('"type":"goal')) return;
     let event: CanonicalEvent;
     try {
       const raw = JSON.parse(payload.toString('utf8')) as { type?: unknown };
@@ -116,7 +118,7 @@ export class LiveHub {
       this.log.warn({ topic, err: (err as Error).message }, 'ignoring malformed live message');
       return;
     }
-    if (event.userId !== userId || this.eventsInProcess) return;
+    if (event.userId !== userId) return;
     this.publish(event);
   }
 
