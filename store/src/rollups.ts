@@ -91,10 +91,22 @@ export function createRollupRepo(db: Db): RollupRepo {
     async saveRefreshMany(rows) {
       if (rows.length === 0) return;
       const json = JSON.stringify(rows.map((r) => ({ user_id: r.userId, day: r.day, version: r.version, resting_hr: r.restingHr, zone_seconds: r.zoneSeconds, max_hr: r.maxHr })));
+      // The rows are locked in (user_id, day) order first, the order in which the writer's
+      // rollup upsert locks them: an update joined in the plan's order deadlocked with it (each
+      // holding a row the other wanted; Postgres breaks that after deadlock_timeout, 1 s, and the
+      // batch's PUBACKs waited that long).
       await db.execute(sql`
+        with v as (
+          select * from json_to_recordset(${json}::json) as v(user_id text, day date, version int, resting_hr real, zone_seconds jsonb, max_hr real)
+        ), locked as (
+          select d.user_id, d.day from daily_rollups d join v on d.user_id = v.user_id and d.day = v.day
+          where d.refreshed_version < v.version
+          order by d.user_id, d.day
+          for update of d
+        )
         update daily_rollups d set resting_hr = v.resting_hr, zone_seconds = v.zone_seconds, max_hr = v.max_hr,
           refreshed_version = v.version, updated_at = now()
-        from json_to_recordset(${json}::json) as v(user_id text, day date, version int, resting_hr real, zone_seconds jsonb, max_hr real)
+        from v join locked l on l.user_id = v.user_id and l.day = v.day
         where d.user_id = v.user_id and d.day = v.day and d.refreshed_version < v.version`);
     },
     async saveRefresh(r) {
