@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
  * in the `c` benchmark's heap profile. When `DEBUG` is not set at start, the `debug` module that
  * mqtt-packet resolves is given, before mqtt-packet loads, a logger that is a plain no-op (one
  * shared function, nothing allocated). With `DEBUG` set, nothing changes and mqtt-packet's debug
- * output works as before. If mqtt-packet was loaded earlier (before the broker), this does nothing.
+ * output works as before. If mqtt-packet itself was loaded earlier it keeps its loggers, so
+ * `pulsehub` imports this module first (`@pulsehub/broker/quiet-debug`, cli/src/main.ts): through
+ * the broker's own import it came after MQTT.js and did nothing in `pulsehub start`.
  *
  * Node's CommonJS cache (`require.cache`) is the documented way to give a module's exports in
  * advance; node_modules is not touched.
@@ -23,7 +25,6 @@ function installQuietDebug(): void {
   } catch {
     return;
   }
-  if (here.cache[path]) return;
   const off = Object.assign(() => {}, { enabled: false, namespace: '', color: '', diff: 0, log: () => {}, destroy: () => true });
   const extend = () => off;
   Object.assign(off, { extend });
@@ -43,6 +44,13 @@ function installQuietDebug(): void {
     destroy: () => {},
   });
   Object.assign(createDebug, { debug: createDebug, default: createDebug });
+  const loaded = here.cache[path];
+  if (loaded) {
+    // Another package loaded `debug` first (MQTT.js does, in `pulsehub start`): from now on
+    // requiring it gives the no-op — which is what every logger is with DEBUG unset.
+    loaded.exports = createDebug;
+    return;
+  }
   const m = new Module(path);
   m.filename = path;
   m.loaded = true;

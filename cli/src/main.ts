@@ -1,3 +1,5 @@
+// First: aedes's packet parser must find the no-op debug logger when it loads (see quiet-debug.ts).
+import '@pulsehub/broker/quiet-debug';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createTokenService, rotateKeyring } from '@pulsehub/auth';
