@@ -24,8 +24,8 @@ describe('refresher save and writer lock rollup rows in the same order (postgres
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     store = await openStore(db.target);
-    writer = postgres(db.target.url!, { max: 1, onnotice: () => {} });
-    watch = postgres(db.target.url!, { max: 1, onnotice: () => {} });
+    writer = postgres(db.url!, { max: 1, onnotice: () => {} });
+    watch = postgres(db.url!, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {
     await writer?.end();
