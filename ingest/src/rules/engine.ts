@@ -19,7 +19,8 @@ export interface RuleEngineOptions {
 }
 
 interface UserContext {
-  loadedAt: number;
+  /** When it is read again: a random 75–100 % of the TTL after loading, so users loaded together do not all expire together. */
+  expiresAt: number;
   open: Set<string>;
   /** When each open alert was last written, and what made its last write significant. */
   written: Map<string, { at: number; significant: string | undefined }>;
@@ -82,13 +83,13 @@ export class RuleEngine {
   /** Forgets a user's cached overrides and profile (after an override or profile change). */
   forget(userId: string): void {
     const c = this.users.get(userId);
-    if (c) c.loadedAt = 0;
+    if (c) c.expiresAt = 0;
   }
 
   private async context(userId: string): Promise<UserContext> {
     const now = Date.now();
     let c = this.users.get(userId);
-    if (c && now - c.loadedAt < this.ttl) return c;
+    if (c && now < c.expiresAt) return c;
     const [open, overrides, user] = await Promise.all([
       c ? Promise.resolve([...c.open]) : this.o.store.alerts.openRules(userId),
       this.o.store.alertRules.list(userId),
@@ -104,7 +105,9 @@ export class RuleEngine {
       if (!ov.enabled) disabled.add(ov.ruleId);
       params.set(ov.ruleId, Object.freeze({ ...def.defaults, ...pick(ov.params, def.defaults) }));
     }
-    c = { loadedAt: now, open: new Set(open), written: c?.written ?? new Map(), params, disabled, maxHr, memory: c?.memory ?? new Map() };
+    // Every athlete's first reading comes in the same seconds after a start: with a fixed TTL
+    // their contexts expired together too, two queries per athlete in one burst every 30 s.
+    c = { expiresAt: now + this.ttl * (0.75 + Math.random() / 4), open: new Set(open), written: c?.written ?? new Map(), params, disabled, maxHr, memory: c?.memory ?? new Map() };
     this.users.set(userId, c);
     return c;
   }
