@@ -168,7 +168,13 @@ export async function commitBatch(db: Db, batch: IngestBatch, client?: Sql): Pro
     if (row?.new_keys) result.newKeys = new Set((JSON.parse(row.new_keys) as [string, string][]).map(([u, id]) => readingKey(u, id)));
     if (result.inserted < batch.events.length) {
       const notNew = result.newKeys ? batch.events.filter((e) => !result.newKeys!.has(readingKey(e.userId, e.id))) : batch.events;
-      const changed = notNew.length === 0 ? [] : await queryRows<{ id: string }>(tx, changedSql(notNew));
+      // In a transaction a failure here rolls the batch back like any other. After a lone
+      // statement it has committed: the batch must not be sent again for a failed report (its
+      // readings would then count as duplicates and skip the rules), so the report is skipped.
+      const changed = notNew.length === 0 ? [] : await queryRows<{ id: string }>(tx, changedSql(notNew)).catch((err: unknown) => {
+        if (tx !== db) throw err;
+        return [];
+      });
       if (changed.length > 0) {
         result.conflicts = changed.length;
         result.conflictIds = changed.slice(0, 10).map((c) => c.id);
