@@ -50,26 +50,20 @@ export class PrivatePostgres {
   }
 }
 
-/** `redis-server` on a free port, with an append-only file so a restart keeps the sessions. */
-export class PrivateRedis {
-  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-redis-'));
+/**
+ * A server process of one test's own in a temporary directory: `stop` sends SIGTERM (Redis
+ * completes its append-only file, Mosquitto saves its persistence, clients see the connection
+ * drop) and waits for the exit; `destroy` also removes the directory.
+ */
+abstract class PrivateProcess {
+  readonly dir: string;
   port = 0;
-  private proc: ChildProcess | undefined;
+  protected proc: ChildProcess | undefined;
 
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+  constructor(prefix: string) {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
   }
 
-  async start(): Promise<void> {
-    if (this.port === 0) [this.port] = (await freePorts(1)) as [number];
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    let out = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('Ready to accept connections'), { timeout: 10_000, what: 'redis-server to start' });
-  }
-
-  /** Stops it (SIGTERM: the append-only file is complete) and waits for the exit. */
   async stop(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return;
@@ -84,19 +78,37 @@ export class PrivateRedis {
   }
 }
 
+/** `redis-server` on a free port, with an append-only file so a restart keeps the sessions. */
+export class PrivateRedis extends PrivateProcess {
+  constructor() {
+    super('pulsehub-redis-');
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.port === 0) [this.port] = (await freePorts(1)) as [number];
+    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('Ready to accept connections'), { timeout: 10_000, what: 'redis-server to start' });
+  }
+}
+
 /**
  * A `mosquitto` of one test's own on a free port (anonymous), so the test may stop and restart
  * it: the shared one on 1883 serves every other test. Stands in for the broker people already
  * have (the Home Assistant bridge's tests). Persistent: retained messages and the queued
  * messages of a `clean: false` subscriber survive a restart (saved on SIGTERM).
  */
-export class PrivateMosquitto {
-  readonly dir = mkdtempSync(join(tmpdir(), 'pulsehub-mosquitto-'));
-  port = 0;
-  private proc: ChildProcess | undefined;
-
+export class PrivateMosquitto extends PrivateProcess {
   /** `tls`: an mqtts listener with this certificate and key; `user`: one account, anonymous refused. */
-  constructor(private readonly o: { tls?: { cert: string; key: string }; user?: { username: string; password: string } } = {}) {}
+  constructor(private readonly o: { tls?: { cert: string; key: string }; user?: { username: string; password: string } } = {}) {
+    super('pulsehub-mosquitto-');
+  }
 
   get url(): string {
     return `${this.o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
@@ -123,19 +135,5 @@ export class PrivateMosquitto {
     proc.stderr!.on('data', (d) => (out += d));
     await waitFor(() => out.includes('running') || proc.exitCode !== null, { timeout: 10_000, what: 'mosquitto to start' });
     if (proc.exitCode !== null) throw new Error(`mosquitto exited: ${out}`);
-  }
-
-  /** Stops it (SIGTERM) and waits for the exit: its clients see the connection drop. */
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await exited;
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
