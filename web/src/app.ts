@@ -183,7 +183,7 @@ export async function createWebApp(o: WebOptions): Promise<WebApp> {
       outbox: { highWaterBytes: o.liveHighWaterBytes ?? 64 * 1024, maxLagMs: o.liveMaxLagMs ?? 10_000, maxBufferedBytes: 4 * 1024 * 1024 },
       startOfToday: () => { const d = new Date(); d.setHours(0, 0, 0, 0); return d; },
       maxAthletes: o.liveMaxAthletes ?? 200,
-    }, req.query.token);
+    }, req.query.token, req.raw.socket);
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AlertChange, AlertJson, AnalyzerInsightJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { AlertRow, Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
+import type { Frame } from './outbox.js';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
 
 const GoalFrame = z.discriminatedUnion('type', [GoalMessage, GoalReachedMessage]);
@@ -11,7 +12,7 @@ const GoalFrame = z.discriminatedUnion('type', [GoalMessage, GoalReachedMessage]
 export interface LiveViewer {
   readonly viewerId: string;
   /** A delta frame, conflated by `key` when the viewer is behind. */
-  deliver(key: string, data: string): void;
+  deliver(key: string, data: Frame): void;
   /** Called when the viewer may no longer see an athlete (consent or token revoked). */
   revoke(athleteId: string): void;
 }
@@ -228,7 +229,9 @@ export class LiveHub {
     return () => this.listeners.delete(l);
   }
 
-  private fanOut(set: Set<LiveViewer>, key: string, data: string): void {
+  private fanOut(set: Set<LiveViewer>, key: string, json: string): void {
+    // Encoded once: every viewer's socket gets the same bytes.
+    const data: Frame = set.size > 1 ? Buffer.from(json) : json;
     for (const v of set) {
       v.deliver(key, data);
       this.delivered++;

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ClientMessage, WS_CLOSE, isPulseHubError, type ErrorCode, type WsCloseCode, type Principal, type ResumeCursor, type ServerMessage } from '@pulsehub/contracts';
 import type { TokenService } from '@pulsehub/auth';
@@ -7,7 +8,7 @@ import { visibleAthletes } from '../access.js';
 import type { LiveHub, LiveViewer } from './hub.js';
 import { sessionInfo, type ClassSessions, type SessionViewer } from './classes.js';
 import { hrDerived, powerDerived } from './profile.js';
-import { Outbox, type OutboxOptions } from './outbox.js';
+import { Outbox, type Frame, type OutboxOptions } from './outbox.js';
 import { ANONYMOUS, type RefusalAudit } from '../refusals.js';
 
 export interface SessionDeps {
@@ -36,8 +37,9 @@ export class LiveSession implements LiveViewer, SessionViewer {
   private readonly out: Outbox;
   private closed = false;
 
-  constructor(private readonly ws: WebSocket, private readonly d: SessionDeps, queryToken: string | undefined) {
-    this.out = new Outbox(ws, d.outbox, () => this.close(WS_CLOSE.tooSlow, 'client is too far behind'));
+  /** `socket`: the upgraded connection under `ws`, so frames of one turn leave in one write (see `Outbox`). */
+  constructor(private readonly ws: WebSocket, private readonly d: SessionDeps, queryToken: string | undefined, socket?: Duplex) {
+    this.out = new Outbox(ws, d.outbox, () => this.close(WS_CLOSE.tooSlow, 'client is too far behind'), socket);
     ws.on('message', (data, isBinary) => void this.onMessage(data.toString(), isBinary).catch((err: unknown) => this.fail(err)));
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
@@ -65,7 +67,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
     return this.athletes.has(athleteId);
   }
 
-  deliver(key: string, data: string): void {
+  deliver(key: string, data: Frame): void {
     if (this.holding.size > 0) {
       // Frames of an athlete whose snapshot is loading wait for it (keys start `<athlete>|`).
       const held = this.holding.get(key.slice(0, key.indexOf('|')));
@@ -83,9 +85,9 @@ export class LiveSession implements LiveViewer, SessionViewer {
    * Sent right after the snapshot, so a client never applies an older snapshot over a newer
    * reading it was already shown.
    */
-  private readonly holding = new Map<string, Map<string, string>>();
+  private readonly holding = new Map<string, Map<string, Frame>>();
 
-  control(data: string): void {
+  control(data: Frame): void {
     this.out.control(data);
   }
 
@@ -237,7 +239,7 @@ export class LiveSession implements LiveViewer, SessionViewer {
       this.athletes.add(a);
       this.d.hub.add(a, this);
       if (!fresh && !classId && !resume?.[a]) continue;
-      const held = new Map<string, string>();
+      const held = new Map<string, Frame>();
       this.holding.set(a, held);
       try {
         await this.sendSnapshot(a, since, classId, resume);
