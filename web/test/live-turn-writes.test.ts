@@ -1,12 +1,13 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import pino from 'pino';
 import { createTokenService, generateSigningKey, type TokenService } from '@pulsehub/auth';
 import type { CanonicalEvent, ServerMessage } from '@pulsehub/contracts';
 import { openStore, type Store } from '@pulsehub/store';
 import { createTestDatabase, type TestDatabase } from '@pulsehub/store/testing';
 import { createWebApp, type WebApp } from '@pulsehub/web';
+import { framePayload, textFrame } from '../src/live/outbox.js';
 
 let seq = 0;
 const hr = (userId: string, bpm: number): CanonicalEvent => ({
@@ -105,5 +106,38 @@ describe('/live: one turn of frames, one write per board', () => {
     await b.until((f) => f.some((m) => m.type === 'event'));
     expect(b.frames.find((m) => m.type === 'event')).toMatchObject({ event: { userId: 'tw7', values: { bpm: { value: 131 } } } });
     b.ws.close();
+  });
+});
+
+describe('textFrame: a WebSocket text frame a real client reads', () => {
+  it('carries payloads across the 7-, 16- and 64-bit length forms, multi-byte UTF-8 included', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    // 0, the 7-bit maximum, the first 16-bit length, the 16-bit maximum, the first 64-bit length.
+    const sizes = [0, 125, 126, 65_535, 65_536, 70_001];
+    const head = JSON.stringify({ t: 'é♥' }); // 5 bytes more than characters
+    const payloads = sizes.map((n) => (n < Buffer.byteLength(head) ? 'x'.repeat(n) : head + ' '.repeat(n - Buffer.byteLength(head))));
+    expect(payloads.map((p) => Buffer.byteLength(p))).toEqual(sizes);
+    wss.on('connection', (_ws, req) => {
+      for (const p of payloads) req.socket.write(textFrame(p));
+    });
+    const port = (wss.address() as { port: number }).port;
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const got: { text: string; binary: boolean }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.on('message', (d, binary) => {
+        got.push({ text: d.toString(), binary });
+        if (got.length === payloads.length) resolve();
+      });
+      client.on('error', reject);
+    });
+    expect(got.map((g) => g.binary)).toEqual(payloads.map(() => false));
+    expect(got.map((g) => g.text)).toEqual(payloads);
+    expect(got.map((g) => Buffer.byteLength(g.text))).toEqual(payloads.map((p) => Buffer.byteLength(p)));
+    expect(framePayload(textFrame(payloads[4]!)).toString()).toBe(payloads[4]);
+    // The minimal length form (RFC 6455 §5.2): 7 bits up to 125, 16 bits up to 65,535, then 64.
+    expect(payloads.map((p) => [...textFrame(p).subarray(0, 2)])).toEqual([[0x81, 0], [0x81, 125], [0x81, 126], [0x81, 126], [0x81, 127], [0x81, 127]]);
+    client.close();
+    await new Promise((r) => wss.close(r));
   });
 });

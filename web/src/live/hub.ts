@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AlertChange, AlertJson, AnalyzerInsightJson, CanonicalEventBase, GoalMessage, GoalReachedMessage, TOPICS, alertTopic, eventInstant, parseAlertTopic, parseLiveTopic, type AthleteProfile, type CanonicalEvent, type ServerMessage, type SignalState } from '@pulsehub/contracts';
 import type { AlertRow, Store, User } from '@pulsehub/store';
 import type { Logger } from 'pino';
-import type { Frame } from './outbox.js';
+import { textFrame, type Frame } from './outbox.js';
 import { DEFAULT_ZONE_FLOORS, hrDerived, powerDerived, profileOf } from './profile.js';
 
 const GoalFrame = z.discriminatedUnion('type', [GoalMessage, GoalReachedMessage]);
@@ -230,8 +230,8 @@ export class LiveHub {
   }
 
   private fanOut(set: Set<LiveViewer>, key: string, json: string): void {
-    // Encoded once: every viewer's socket gets the same bytes.
-    const data: Frame = set.size > 1 ? Buffer.from(json) : json;
+    // One wire frame: every viewer's socket gets the same bytes.
+    const data = textFrame(json);
     for (const v of set) {
       v.deliver(key, data);
       this.delivered++;

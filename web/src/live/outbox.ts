@@ -2,23 +2,53 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /**
- * A frame as it is handed to the socket: a string, or the UTF-8 bytes of one. A frame fanned
- * out to many viewers is encoded once (`Buffer`) and the same bytes are written to every
- * socket; a string would be encoded again for each one.
+ * A frame for a viewer: a string (sent with `ws.send`), or a complete WebSocket text frame
+ * already on the wire's layout (`textFrame`). A frame fanned out to many viewers is encoded
+ * once as a wire frame and the same bytes go to every socket: `ws.send` would, per viewer,
+ * encode the string again, allocate a header and an options object, and make two stream
+ * writes — at 50 boards × 200 athletes, a quarter of what the hub allocated.
  */
 export type Frame = string | Buffer;
 
-/** Sent as a text frame whatever the type: the bytes are always UTF-8 JSON. */
+/**
+ * A server-to-client text frame (RFC 6455 §5.2): FIN, opcode 1 (text), unmasked (a server
+ * never masks), the payload length in 7, 7+16 or 7+64 bits, then the UTF-8 payload.
+ */
+export function textFrame(json: string): Buffer {
+  const n = Buffer.byteLength(json);
+  const h = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const b = Buffer.allocUnsafe(h + n);
+  b[0] = 0x81;
+  if (h === 2) b[1] = n;
+  else if (h === 4) {
+    b[1] = 126;
+    b.writeUInt16BE(n, 2);
+  } else {
+    b[1] = 127;
+    b.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    b.writeUInt32BE(n >>> 0, 6);
+  }
+  b.write(json, h, 'utf8');
+  return b;
+}
+
+/** The payload of a `textFrame` (for a socket that cannot take the frame as it is). */
+export function framePayload(frame: Buffer): Buffer {
+  const l = frame[1]! & 0x7f;
+  return frame.subarray(l < 126 ? 2 : l === 126 ? 4 : 10);
+}
+
+/** Sent as a text frame: the payload is UTF-8 JSON. */
 const TEXT = { binary: false } as const;
 
-/** Above this many bytes written in one turn, a held socket is flushed at once (a burst leaves in chunks, not all at the end). */
+/** Above this many bytes held in one turn, they are written at once (a burst leaves in chunks, not all at the end). */
 const TURN_FLUSH_BYTES = 16 * 1024;
 
 /**
- * Frames written during one turn of the event loop leave a socket in one write. A burst
- * (200 athletes' readings arriving together, each going to 50 boards) would otherwise cost
- * one system call and one TCP segment per frame per board; corked until `setImmediate`, a
- * board gets the turn's frames in one `writev`, and its browser one read. A frame waits at
+ * Wire frames fanned out during one turn of the event loop leave a socket in one write. A
+ * burst (200 athletes' readings arriving together, each going to 50 boards) would otherwise
+ * cost one system call and one TCP segment per frame per board; held until `setImmediate`,
+ * a board gets the turn's frames in one write, and its browser one read. A frame waits at
  * most until the loop finishes the I/O it is processing, or until 16 KB are held.
  */
 class TurnWrites {
@@ -29,15 +59,15 @@ class TurnWrites {
     this.held.push(o);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.release());
+    setImmediate(this.release);
   }
 
-  private release(): void {
+  private readonly release = (): void => {
     this.scheduled = false;
     const held = this.held;
     this.held = [];
     for (const o of held) o.release();
-  }
+  };
 }
 
 const turn = new TurnWrites();
@@ -62,43 +92,60 @@ export interface OutboxOptions {
  */
 export class Outbox {
   private readonly pending = new Map<string, Frame>();
-  /** Corked for this turn (see `TurnWrites`), and bytes written since. */
-  private corked = false;
-  private turnBytes = 0;
   private congestedSince = 0;
   private timer: NodeJS.Timeout | null = null;
   conflated = 0;
+  /** Wire frames held for the end of this turn (see `TurnWrites`), and their bytes. */
+  private readonly turnFrames: Buffer[] = [];
+  private turnBytes = 0;
+  private held = false;
 
   /**
-   * `socket`: the connection under `ws` (the upgraded request's socket); when given, the
-   * frames of one turn leave it in one write.
+   * `socket`: the connection under `ws` (the upgraded request's socket). Wire frames are
+   * written to it directly, the turn's frames in one write; `ws` keeps the handshake, the
+   * reading side, control frames and closing. Without it (or with a negotiated extension,
+   * which would have to transform the payload) frames go through `ws.send`.
    */
   constructor(private readonly ws: WebSocket, private readonly o: OutboxOptions, private readonly onTooSlow: () => void, private readonly socket?: Duplex) {}
 
-  /** Writes one frame, corking the socket for the rest of this turn. */
-  private write(data: Frame): void {
-    const s = this.socket;
-    if (s && !this.corked && !s.destroyed) {
-      s.cork();
-      this.corked = true;
-      this.turnBytes = 0;
-      turn.hold(this);
-    }
-    if (typeof data === 'string') this.ws.send(data);
-    else this.ws.send(data, TEXT);
-    if (this.corked && (this.turnBytes += data.length) >= TURN_FLUSH_BYTES) {
-      this.turnBytes = 0;
-      s!.uncork();
-      s!.cork();
-    }
+  /** Bytes not yet on the wire: the socket's and `ws`'s buffers, and this turn's held frames. */
+  private get unsent(): number {
+    return this.ws.bufferedAmount + this.turnBytes;
   }
 
-  /** End of the turn: what was written leaves now. */
+  private write(data: Frame): void {
+    if (typeof data === 'string') {
+      this.writeTurn(); // in order: what this turn held goes first
+      this.ws.send(data);
+      return;
+    }
+    if (!this.socket || this.ws.extensions !== '') {
+      this.ws.send(framePayload(data), TEXT);
+      return;
+    }
+    this.turnFrames.push(data);
+    this.turnBytes += data.length;
+    if (!this.held) {
+      this.held = true;
+      turn.hold(this);
+    }
+    if (this.turnBytes >= TURN_FLUSH_BYTES) this.writeTurn();
+  }
+
+  private writeTurn(): void {
+    const frames = this.turnFrames;
+    if (frames.length === 0) return;
+    const bytes = this.turnBytes;
+    this.turnBytes = 0;
+    // Once `ws` is closing (a close frame sent or received) no data frame may follow.
+    if (this.open && !this.socket!.destroyed) this.socket!.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+    frames.length = 0;
+  }
+
+  /** End of the turn: what was held leaves now. */
   release(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    // Cork and uncork are counted: undo exactly this turn's one cork.
-    this.socket!.uncork();
+    this.held = false;
+    this.writeTurn();
   }
 
   private get open(): boolean {
@@ -108,7 +155,7 @@ export class Outbox {
   /** A control frame (snapshot, subscribed, heartbeat…): written in order, never dropped. */
   control(data: Frame): void {
     if (!this.open) return;
-    if (this.ws.bufferedAmount > this.o.maxBufferedBytes) return this.onTooSlow();
+    if (this.unsent > this.o.maxBufferedBytes) return this.onTooSlow();
     this.flush();
     this.write(data);
   }
@@ -116,7 +163,7 @@ export class Outbox {
   /** A delta frame: written at once, or conflated by key while the socket is congested. */
   delta(key: string, data: Frame): void {
     if (!this.open) return;
-    if (this.pending.size === 0 && this.ws.bufferedAmount < this.o.highWaterBytes) {
+    if (this.pending.size === 0 && this.unsent < this.o.highWaterBytes) {
       this.write(data);
       return;
     }
@@ -145,7 +192,7 @@ export class Outbox {
   private flush(): void {
     if (!this.open || this.pending.size === 0) return;
     for (const [key, data] of this.pending) {
-      if (this.ws.bufferedAmount >= this.o.highWaterBytes) break;
+      if (this.unsent >= this.o.highWaterBytes) break;
       this.pending.delete(key);
       this.write(data);
     }
@@ -161,5 +208,7 @@ export class Outbox {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending.clear();
+    this.turnFrames.length = 0;
+    this.turnBytes = 0;
   }
 }
