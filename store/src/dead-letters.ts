@@ -33,13 +33,15 @@ export interface DeadLetterRepo {
  * NULs and lone surrogates replaced. Storing a dead letter must never fail on its content.
  */
 export function deadLetterRow(r: DeadLetterInput) {
-  const opt = (s: string | null) => (s === null ? null : toStorableText(s).slice(0, 256));
+  // Cut first, then made storable: a cut through a surrogate pair leaves a lone half, replaced too.
+  const text = (s: string, max: number) => toStorableText(s.slice(0, max));
+  const opt = (s: string | null) => (s === null ? null : text(s, 256));
   return {
-    topic: toStorableText(r.topic).slice(0, 1024),
+    topic: text(r.topic, 1024),
     deviceId: opt(r.deviceId),
     userId: opt(r.userId),
-    reason: toStorableText(r.reason).slice(0, 64),
-    detail: toStorableText(r.detail).slice(0, 4000),
+    reason: text(r.reason, 64),
+    detail: text(r.detail, 4000),
     payload: r.payload,
     receivedAt: r.receivedAt && !Number.isNaN(r.receivedAt.getTime()) ? r.receivedAt : new Date(),
   };

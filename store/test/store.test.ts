@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '@pulsehub/contracts';
-import { openStore, type Store } from '@pulsehub/store';
+import { openStore, type DeadLetterInput, type Store } from '@pulsehub/store';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, dbOf, queryStore, type TestDatabase } from '@pulsehub/store/testing';
 
@@ -54,6 +54,30 @@ describe.each(['postgres', 'pglite'] as const)('store on %s', (kind) => {
     const [dl] = await store.deadLetters.list();
     expect(dl?.reason).toBe('PH_INGEST_PAYLOAD_NOT_JSON');
     expect(Buffer.compare(dl!.payload, raw)).toBe(0);
+  });
+
+  it('a batch keeps its dead letters byte for byte, alone or beside readings, whatever their text holds', async () => {
+    const payloads = [Buffer.from([0x7b, 0xff, 0x00, 0x80]), Buffer.alloc(0), Buffer.from('{"bpm": 70}')];
+    // 1,023 characters then a surrogate pair: the 1,024-character cut leaves its high half alone.
+    const topic = `users/ana/events/${'t'.repeat(1006)}\u{1F600}`;
+    const letter = (i: number, extra: Partial<DeadLetterInput> = {}): DeadLetterInput => ({
+      topic: 'users/ana/events', deviceId: 'w-dl', userId: 'ana', reason: `PH_TEST_DL_${i}`, detail: `bad\u0000 \uD800 "quoted" ✓ ${i}`,
+      payload: payloads[i % payloads.length]!, receivedAt: new Date(Date.UTC(2026, 10, 25, 1, 0, i)), ...extra,
+    });
+    const alone = [letter(0), letter(1, { topic, deviceId: null, userId: null }), letter(2)];
+    expect(await store.observations.commitBatch({ events: [], deadLetters: alone })).toEqual({ inserted: 0 });
+    const withReading = letter(3);
+    expect((await store.observations.commitBatch({ events: [hr('dl-e1', '2026-11-25T01:00:00.000Z', 64)], deadLetters: [withReading] })).inserted).toBe(1);
+    const rows = (await store.deadLetters.list()).filter((d) => d.reason.startsWith('PH_TEST_DL_')).sort((a, b) => a.reason.localeCompare(b.reason));
+    expect(rows.map((d) => d.reason)).toEqual(['PH_TEST_DL_0', 'PH_TEST_DL_1', 'PH_TEST_DL_2', 'PH_TEST_DL_3']);
+    rows.forEach((d, i) => {
+      expect(Buffer.compare(d.payload, payloads[i % payloads.length]!), `payload of ${d.reason}`).toBe(0);
+      expect(d.detail).toBe(`bad\uFFFD \uFFFD "quoted" ✓ ${i}`);
+      expect(d.receivedAt.toISOString()).toBe(new Date(Date.UTC(2026, 10, 25, 1, 0, i)).toISOString());
+    });
+    expect(rows[1]!.topic).toBe(`${topic.slice(0, 1023)}\uFFFD`);
+    expect([rows[1]!.deviceId, rows[1]!.userId]).toEqual([null, null]);
+    expect(rows[0]!.deviceId).toBe('w-dl');
   });
 
   it('grants and revokes consent, and revokes tokens', async () => {
