@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Sql } from 'postgres';
 import type { CanonicalEvent } from '@pulsehub/contracts';
 import { queryRows, type Db } from './db.js';
-import { deadLetterRow, type DeadLetterInput } from './dead-letters.js';
+import { insertDeadLetters, type DeadLetterInput } from './dead-letters.js';
 import { users } from './schema.js';
 
 export interface IngestBatch {
@@ -121,27 +121,6 @@ function batchJson(events: readonly CanonicalEvent[]): string {
 type InsertRow = { inserted: number | string; new_keys: string | null };
 
 /**
- * A batch's dead letters in one statement with one JSON parameter, like the readings (the
- * payload as base64). Built by drizzle row by row, a batch of 1,800 dead letters cost ~1.5 ms of
- * query building per 100 rows on the hub's loop — a quarter of its busy time in `b2` with the
- * intake, where every message is one.
- */
-function insertDeadLettersText(param: string): string {
-  return `insert into dead_letters (topic, device_id, user_id, reason, detail, payload, received_at)
-    select topic, device_id, user_id, reason, detail, decode(payload, 'base64'), received_at
-    from json_to_recordset(${param}::json) as d(topic text, device_id text, user_id text, reason text, detail text, payload text, received_at timestamptz)`;
-}
-const [DL_HEAD, DL_TAIL] = insertDeadLettersText('\u0000').split('\u0000') as [string, string];
-const DL_PREPARED = insertDeadLettersText('$1');
-
-function deadLettersJson(dl: readonly DeadLetterInput[]): string {
-  return JSON.stringify(dl.map((input) => {
-    const r = deadLetterRow(input);
-    return { topic: r.topic, device_id: r.deviceId, user_id: r.userId, reason: r.reason, detail: r.detail, payload: r.payload.toString('base64'), received_at: r.receivedAt.toISOString() };
-  }));
-}
-
-/**
  * Of readings that were not new, those whose id this user had already stored with another time
  * or value (kept as first stored, and reported). Planned for the table as it is: it runs only
  * for a batch that held redelivered or reused ids.
@@ -206,11 +185,7 @@ export async function commitBatch(db: Db, batch: IngestBatch, client?: Sql): Pro
   const run = async (tx: Db) => {
     if (newUsers.length > 0) await tx.insert(users).values(newUsers.map((id) => ({ id, name: id }))).onConflictDoNothing({ target: users.id });
     const result: CommitResult = batch.events.length > 0 ? await insert(tx) : { inserted: 0 };
-    if (dl.length > 0) {
-      const json = deadLettersJson(dl);
-      if (client && tx === db) await client.unsafe(DL_PREPARED, [json], { prepare: true });
-      else await queryRows(tx, sql`${sql.raw(DL_HEAD)}${json}${sql.raw(DL_TAIL)}`);
-    }
+    if (dl.length > 0) await insertDeadLetters(tx, dl, client && tx === db ? client : undefined);
     return result;
   };
   // A lone statement is atomic by itself: skip BEGIN/COMMIT round trips on the hot path (a batch
