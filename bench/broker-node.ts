@@ -10,6 +10,8 @@
  * `--alloc-profile FILE [--alloc-window 8,8]`: a sampling heap profile (every 1 KB allocated,
  * garbage included) from second 8 for 8 seconds, written to FILE (open it in DevTools'
  * Memory tab): where the bytes that make scavenges come from, e.g. in the `c` scenario.
+ * `--alloc-live` keeps only what is still alive at the window's end: what survives scavenges
+ * and gets promoted (in `c`, the next Packet each parser held for its device's next message).
  *
  * `--intake postgres|pglite` runs the embedded ingest inside the broker as `pulsehub start`
  * does (a fresh test database; each QoS 1 PUBACK only after its message is committed — mqtt-load's
@@ -36,12 +38,13 @@ const { values } = parseArgs({
     stats: { type: 'boolean', default: false },
     'alloc-profile': { type: 'string' },
     'alloc-window': { type: 'string', default: '8,8' },
+    'alloc-live': { type: 'boolean', default: false },
     intake: { type: 'string' },
     'ingest-workers': { type: 'string', default: '0' },
   },
 });
 if (values.stats) reportStalls();
-if (values['alloc-profile']) sampleAllocations(values['alloc-profile'], values['alloc-window']);
+if (values['alloc-profile']) sampleAllocations(values['alloc-profile'], values['alloc-window'], values['alloc-live']);
 let stop: () => void;
 if (values.bare) {
   // aedes is the broker package's dependency, not the workspace root's: resolve it from there.
@@ -105,15 +108,15 @@ function reportStalls(): void {
   }, 5000).unref();
 }
 
-/** `--alloc-profile`: V8's sampling heap profiler with collected objects kept in the samples. */
-function sampleAllocations(file: string, window: string): void {
+/** `--alloc-profile`: V8's sampling heap profiler, collected objects kept in the samples unless `liveOnly`. */
+function sampleAllocations(file: string, window: string, liveOnly: boolean): void {
   const [startSec = 8, lengthSec = 8] = window.split(',').map(Number);
   const session = new Session();
   session.connect();
   setTimeout(() => {
     void (async () => {
       await session.post('HeapProfiler.enable');
-      await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: !liveOnly, includeObjectsCollectedByMinorGC: !liveOnly });
       console.error(`allocation sampling for ${lengthSec} s`);
       setTimeout(() => {
         void session.post('HeapProfiler.stopSampling').then(({ profile }) => {
