@@ -34,17 +34,6 @@ export const nextBrokerCounter = (aedes: Aedes): number => ++(aedes as unknown a
 /** `client._parser`: the client's mqtt-packet parser (its prototype is shared by all parsers). */
 export const parserOf = <P>(client: Client): P | undefined => (client as unknown as { _parser?: P })._parser;
 
-/**
- * `parser.settings`: mqtt-packet keeps the CONNECT packet there for the connection's life (it
- * reads `protocolVersion` from it). Its `password` is a view into the socket's first read, so
- * every idle connection kept that whole chunk and the token in it (~0.5 KB per connection).
- * Dropped once authentication has used it.
- */
-export function forgetConnectPassword(client: Client): void {
-  const settings = parserOf<{ settings?: { password?: unknown } }>(client)?.settings;
-  if (settings?.password !== undefined) settings.password = undefined;
-}
-
 /** `parser.client`: aedes sets it on each client's parser (the client whose bytes it parses). */
 export const clientOfParser = (parser: { client?: unknown }): Client | undefined => parser.client as Client | undefined;
 

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import type { Principal } from '@pulsehub/contracts';
 import { validateBrokerOptions, type BrokerOptions, type BrokerSettings } from './options.js';
 import { enforceMaxPacketSize, guardSubscribePackets } from './limits.js';
+import { trimParserState } from './parser-state.js';
 import { createBrokerMetrics, watchClients, type BrokerMetrics } from './metrics.js';
 import { createMemoryPersistence } from './memory-persistence.js';
 import { drainIteratively, useConstantTimeQueues } from './emitter-queue.js';
@@ -146,6 +147,7 @@ function brokerDoor(ctx: BrokerContext, sysTimer: NodeJS.Timeout | undefined): P
     enforceMaxPacketSize(client, settings.maxPacketSize);
     answerBadProtocolLevel(client); // [MQTT-3.1.2-2]
     guardSubscribePackets(client, ctx.subscriptionLimits.guard); // [issue 11]
+    trimParserState(client); // [issue 17 §2/§3]
   };
 
   const servers: Server[] = [];

@@ -1,7 +1,8 @@
 import type { AuthenticateHandler, Client } from 'aedes';
 import { isPulseHubError, type Principal } from '@pulsehub/contracts';
 import type { BrokerContext } from '../context.js';
-import { addressOf, forgetConnectPassword } from '../aedes-internals.js';
+import { addressOf } from '../aedes-internals.js';
+import { forgetConnectPacket } from '../parser-state.js';
 import { compileAccess } from '../policy.js';
 import { CONNACK, connackError, type ConnackCode } from '../return-codes.js';
 import { verifiedCertificateName } from '../transports.js';
@@ -21,8 +22,8 @@ export function authenticate(ctx: BrokerContext): AuthenticateHandler {
   return (client, username, password, done) => {
     authenticateClient(ctx, client, username, password).then(
       () => {
-        // [issue 17 §3] The token is not needed again, and it holds the CONNECT's read chunk.
-        forgetConnectPassword(client);
+        // [issue 17 §3] The CONNECT (its token pins the first read chunk) is not needed again.
+        forgetConnectPacket(client);
         done(null, true);
       },
       (err: unknown) => {
