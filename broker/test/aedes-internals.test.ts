@@ -57,12 +57,24 @@ describe('aedes internals', () => {
       await pong;
       await expect.poll(() => payloads).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
       expect(parser.packet).toBe(idle);
+      // The parser's bytes sit in a plain list, not a stream; a packet cut across reads is kept whole.
+      const list = (parser as unknown as { _list: { length: number; on?: unknown } })._list;
+      expect(list.on).toBeUndefined();
+      const cut = publish(4);
+      device.stream.write(cut.subarray(0, 7));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(list.length).toBe(5); // the 2-byte fixed header is consumed, the rest waits
+      expect(parser.packet).not.toBe(idle);
+      device.stream.write(cut.subarray(7));
+      await expect.poll(() => payloads).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
+      expect(parser.packet).toBe(idle);
+      expect(list.length).toBe(0);
       // A parser of another owner (an mqtt.js client in this process) keeps mqtt-packet's behaviour.
       const other = mqttPacket.parser();
       expect(Object.getPrototypeOf(other)).toBe(Object.getPrototypeOf(parser));
       const parsed: unknown[] = [];
       other.on('packet', (p) => parsed.push(p));
-      other.parse(publish(4));
+      other.parse(publish(5));
       expect(parsed).toHaveLength(1);
       expect((other as unknown as { packet: object }).packet).not.toBe(idle);
       expect((other as unknown as { packet: object }).packet).toMatchObject({ length: -1, cmd: null });
