@@ -119,6 +119,8 @@ describe('the phone app at /app', () => {
     await coach.next('subscribed');
     let page = await openApp(ctx);
     await waitFor(async () => (await linkState(page)) === 'online', { timeout: 15_000, what: 'the MQTT link' });
+    // The tab reopened offline below is served by the worker: it must have installed its cache.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
     await ctx.setOffline(true);
     await waitFor(async () => (await linkState(page)) === 'offline', { timeout: 10_000, what: 'offline' });
 
